@@ -1,0 +1,45 @@
+# The two set-up commands from the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+FLASK := $(VENV)/bin/flask --app wsgi
+PYTEST_ARGS ?=
+
+.PHONY: run test install translations chromium lint-translations
+
+## run: create .venv, install, compile translations, migrate, load the demo, serve on 127.0.0.1:5000
+run: $(VENV)/.runtime translations instance/secret_key
+	PB_ENV=development $(FLASK) pb init-db
+	PB_ENV=development $(FLASK) pb demo
+	@echo "Buurtbudget runs on http://127.0.0.1:5000 (stop with Ctrl+C)"
+	PB_ENV=development $(FLASK) run --host 127.0.0.1 --port 5000
+
+## test: install the dev requirements (and Debian's chromium when missing), run the whole suite
+test: $(VENV)/.dev translations chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+translations: $(VENV)/.runtime
+	$(VENV)/bin/pybabel compile --use-fuzzy -d pb/translations -D messages --statistics 2>&1 | tail -1
+
+instance/secret_key:
+	mkdir -p instance
+	umask 077 && $(PY) -c "import secrets; print(secrets.token_hex(32))" > $@
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }

@@ -1,0 +1,17 @@
+"""Flask CLI: ``flask --app wsgi pb ...``. Commands call services and commit."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.cli import AppGroup
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the ``pb`` command group with every feature's commands."""
+    from pb.cli import core
+
+    group = AppGroup("pb", help="Buurtbudget beheer (database, demo, accounts, ...).")
+    for module in (core,):
+        for command in module.COMMANDS:
+            group.add_command(command)
+    app.cli.add_command(group)

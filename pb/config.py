@@ -1,0 +1,87 @@
+"""Configuration: defaults -> instance/config.py -> PB_* environment -> test_config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+DEFAULT_SECRET_KEY = "insecure-development-key"  # refused outside debug/testing
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used to start the application."""
+
+
+def defaults(instance_path: str) -> dict[str, Any]:
+    """Return the built-in defaults; paths point into the instance folder."""
+    return {
+        "SECRET_KEY": DEFAULT_SECRET_KEY,
+        # "production" (default) or "development" (outbox mail, cookies without Secure over http).
+        "ENV": "production",
+        "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'pb.sqlite'}",
+        "DATABASE_ECHO": False,
+        "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+        "MUNICIPALITY_NAME": "Gemeente Oude IJsselstreek",
+        # Mail: "outbox" writes .eml files to OUTBOX_DIR and prints them; "smtp" sends.
+        "MAIL_BACKEND": "outbox",
+        "MAIL_SENDER": "Buurtbudget <noreply@buurtbudget.nl>",
+        "MAIL_SMTP_HOST": "localhost",
+        "MAIL_SMTP_PORT": 587,
+        "MAIL_SMTP_USER": None,
+        "MAIL_SMTP_PASSWORD": None,
+        "MAIL_SMTP_STARTTLS": True,
+        "OUTBOX_DIR": str(Path(instance_path) / "outbox"),
+        "UPLOAD_DIR": str(Path(instance_path) / "uploads"),
+        # Tokens sent by e-mail.
+        "CONFIRM_TOKEN_MAX_AGE": 3 * 24 * 3600,
+        "RESET_TOKEN_MAX_AGE": 3600,
+        # Rate limits (Flask-Limiter); Redis in production via PB_RATELIMIT_STORAGE_URL.
+        "RATELIMIT_STORAGE_URL": "memory://",
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_AUTH": "10 per minute;60 per hour",
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "nl",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
+        "LANGUAGES": ["nl", "en"],
+        "SESSION_COOKIE_SECURE": None,  # None: Secure unless debugging/development/testing
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill ``app.config`` in order: defaults, instance/config.py, PB_* env vars, test_config."""
+    app.config.from_mapping(defaults(app.instance_path))
+    secret_file = Path(app.instance_path) / "secret_key"
+    if secret_file.is_file():
+        app.config["SECRET_KEY"] = secret_file.read_text().strip()
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env(prefix="PB")
+    if test_config:
+        app.config.from_mapping(test_config)
+    _derive(app)
+
+
+def _derive(app: Flask) -> None:
+    """Compute settings that follow from others and refuse unsafe combinations."""
+    cfg = app.config
+    relaxed = app.debug or cfg.get("TESTING") or cfg["ENV"] == "development"
+    if cfg["SECRET_KEY"] == DEFAULT_SECRET_KEY and not (app.debug or cfg.get("TESTING")):
+        raise ConfigError(
+            "Refusing to start with the default secret key: set PB_SECRET_KEY or write a "
+            "random key to instance/secret_key (the README's run command does this)."
+        )
+    if cfg["SESSION_COOKIE_SECURE"] is None:
+        cfg["SESSION_COOKIE_SECURE"] = not relaxed
+    cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]
+    cfg["RATELIMIT_STORAGE_URI"] = cfg["RATELIMIT_STORAGE_URL"]
+    url = cfg["DATABASE_URL"]
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        # psycopg 3 is the PostgreSQL driver.
+        cfg["DATABASE_URL"] = "postgresql+psycopg://" + url.split("://", 1)[1]

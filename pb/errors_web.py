@@ -1,0 +1,70 @@
+"""Map errors to pages (or JSON for the API) in the house style."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from pb.errors import DomainError
+
+_TITLES = {
+    400: _l("Er ging iets mis met uw verzoek"),
+    403: _l("U heeft geen toegang tot deze pagina"),
+    404: _l("Deze pagina bestaat niet"),
+    405: _l("Dit kan zo niet"),
+    409: _l("Dit kan nu niet meer"),
+    413: _l("Het bestand is te groot"),
+    429: _l("Even wachten"),
+    500: _l("Er ging iets mis bij ons"),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def _render(status: int, message: str) -> tuple[object, int]:
+    if _wants_json():
+        return jsonify(error=message, status=status), status
+    title = str(_TITLES.get(status, _TITLES[400]))
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def _default_message(status: int) -> str:
+    messages = {
+        400: _("Controleer wat u heeft ingevuld en probeer het opnieuw."),
+        403: _("Log in met een account dat deze pagina mag zien."),
+        404: _("Controleer het adres of ga terug naar de startpagina."),
+        405: _("Gebruik de knoppen op de pagina."),
+        409: _("De situatie is veranderd. Ververs de pagina en probeer het opnieuw."),
+        413: _("Kies een kleiner bestand (maximaal 10 MB)."),
+        429: _("U heeft het te vaak geprobeerd. Wacht een paar minuten en probeer het dan opnieuw."),
+        500: _("Probeer het later opnieuw. Lukt het dan nog niet? Neem contact op met de gemeente."),
+    }
+    return messages.get(status, messages[400])
+
+
+def init_app(app: Flask) -> None:
+    """Register the error handlers."""
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError) -> tuple[object, int]:
+        return _render(exc.status_code, exc.message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_exc: CSRFError) -> tuple[object, int]:
+        return _render(400, _("Het formulier was verlopen. Ga terug, ververs de pagina en probeer het opnieuw."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> tuple[object, int]:
+        status = exc.code or 500
+        return _render(status, _default_message(status))
+
+    @app.errorhandler(InternalServerError)
+    def server_error(_exc: InternalServerError) -> tuple[object, int]:
+        return _render(500, _default_message(500))

@@ -1,0 +1,50 @@
+"""Verified residency: the fact that an account belongs to a resident of an area."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Enum, ForeignKey, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pb.db import Base, utcnow
+
+if TYPE_CHECKING:
+    from pb.models.area import Area
+    from pb.models.user import User
+
+
+class VerificationMethod(enum.StrEnum):
+    """How residency was proven."""
+
+    LETTER_CODE = "letter_code"
+    IN_PERSON = "in_person"
+
+
+class Residency(Base):
+    """An account verified as resident of an area; only these may support and vote there."""
+
+    __tablename__ = "residencies"
+    __table_args__ = (UniqueConstraint("user_id", "area_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"), index=True)
+    method: Mapped[VerificationMethod] = mapped_column(
+        Enum(
+            VerificationMethod,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
+    verified_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    verified_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    birth_date: Mapped[dt.date | None]
+
+    user: Mapped[User] = relationship(back_populates="residencies", foreign_keys=[user_id])
+    area: Mapped[Area] = relationship()

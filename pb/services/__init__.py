@@ -1,0 +1,1 @@
+"""Business rules and state changes. Services flush, never commit."""

@@ -1,0 +1,68 @@
+"""Authorization in one place: who may act on which area."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from pb.errors import PermissionDenied
+from pb.models.area import Area, area_managers
+from pb.models.residency import Residency
+from pb.models.user import Role, User
+
+
+def can_manage_area(user: User | None, area: Area) -> bool:
+    """Admins manage every area; managers only the areas assigned to them."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.MANAGER and any(a.id == area.id for a in user.managed_areas)
+
+
+def require_area_manager(user: User | None, area: Area) -> None:
+    """Raise unless ``user`` manages ``area``.
+
+    Raises:
+        PermissionDenied: not a manager of this area.
+    """
+    if not can_manage_area(user, area):
+        raise PermissionDenied(_("U beheert dit gebied niet."))
+
+
+def managed_areas_query(user: User) -> Select[tuple[Area]]:
+    """Query for the areas ``user`` may manage (all for admins), by name."""
+    query = select(Area).order_by(Area.name)
+    if user.role != Role.ADMIN:
+        query = query.join(area_managers).where(area_managers.c.user_id == user.id)
+    return query
+
+
+def is_staff(user: User | None) -> bool:
+    """Information-point work: staff, managers and admins."""
+    return bool(user is not None and getattr(user, "is_authenticated", False)
+                and user.has_role(Role.STAFF, Role.MANAGER))
+
+
+def residency_in(session: Session, user: User | None, area: Area) -> Residency | None:
+    """Return ``user``'s verified residency in ``area``, if any."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return session.scalar(
+        select(Residency).where(Residency.user_id == user.id, Residency.area_id == area.id)
+    )
+
+
+def require_resident(session: Session, user: User | None, area: Area) -> Residency:
+    """Return the residency or raise.
+
+    Raises:
+        PermissionDenied: not a verified resident of ``area``.
+    """
+    residency = residency_in(session, user, area)
+    if residency is None:
+        raise PermissionDenied(
+            _("Alleen geverifieerde bewoners van %(area)s kunnen dit doen.", area=area.name)
+        )
+    return residency

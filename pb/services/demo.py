@@ -1,0 +1,58 @@
+"""The demo municipality: loaded by ``pb demo``, idempotently. Later features add to it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pb.db import utcnow
+from pb.models.area import Area
+from pb.models.residency import Residency, VerificationMethod
+from pb.models.user import Role, User
+from pb.services import accounts, areas
+
+DEMO_PASSWORD = "buurtbudget-demo"
+
+DEMO_AREAS = [
+    ("Ulft", "ulft", "Dorp aan de Oude IJssel, met de DRU-fabriek en het Ulftse bos.", ["7071", "7072"]),
+    ("Gendringen", "gendringen", "Het oudste dorp van de gemeente, vlak bij de Duitse grens.", ["7081"]),
+    ("Silvolde-Terborg", "silvolde-terborg", "Twee dorpen aan de Oude IJssel die samen één wijkbudget hebben.", ["7061", "7064"]),
+    ("Varsseveld", "varsseveld", "Dorp in de Achterhoek, bekend om de Slingeland en de vrijdagmarkt.", ["7051", "7052"]),
+]
+
+# (role label, email, name, role, managed area slugs, resident of)
+DEMO_USERS = [
+    ("beheerder gemeente", "admin@buurtbudget.test", "Anne de Beheerder", Role.ADMIN, [], None),
+    ("gebiedsregisseur", "regisseur@buurtbudget.test", "Gerrit Regisseur", Role.MANAGER, ["ulft", "gendringen"], None),
+    ("gebiedsregisseur", "regisseur2@buurtbudget.test", "Fatima El Amrani", Role.MANAGER, ["silvolde-terborg", "varsseveld"], None),
+    ("medewerker infopunt", "infopunt@buurtbudget.test", "Sanne van het Infopunt", Role.STAFF, [], None),
+    ("bewoner Ulft", "bewoner@buurtbudget.test", "Jan Jansen", Role.RESIDENT, [], "ulft"),
+    ("bewoner Ulft", "buurvrouw@buurtbudget.test", "Mien Hendriks", Role.RESIDENT, [], "ulft"),
+    ("bewoner Varsseveld", "varsseveld@buurtbudget.test", "Kees Wolters", Role.RESIDENT, [], "varsseveld"),
+]
+
+
+def load_demo(session: Session) -> list[tuple[str, str, str]]:
+    """Create the demo areas and accounts that are missing; return (role, e-mail, password)."""
+    for name, slug, description, postcodes in DEMO_AREAS:
+        if session.scalar(select(Area).where(Area.slug == slug)) is None:
+            areas.create_area(
+                session, actor=None,
+                data=areas.AreaData(name=name, slug=slug, description=description,
+                                    postcodes=postcodes, manager_ids=[]),
+            )
+    logins = []
+    for label, email, name, role, managed, resident_of in DEMO_USERS:
+        user = session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = accounts.create_user(
+                session, actor=None, email=email, name=name, password=DEMO_PASSWORD,
+                role=role, area_slugs=managed,
+            )
+        if resident_of and not user.residencies:
+            area = areas.get_by_slug(session, resident_of)
+            session.add(Residency(user=user, area=area, method=VerificationMethod.IN_PERSON,
+                                  verified_at=utcnow()))
+        logins.append((label, email, DEMO_PASSWORD))
+    session.flush()
+    return logins

@@ -1,0 +1,72 @@
+"""Helpers shared by the blueprints: access checks, safe redirects, errors onto forms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
+
+from flask import abort, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from pb.errors import DomainError
+from pb.extensions import login_manager
+from pb.models.user import Role, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def actor() -> User:
+    """The logged-in account (views behind a login check only)."""
+    return cast(User, current_user._get_current_object())  # type: ignore[attr-defined]
+
+
+def optional_actor() -> User | None:
+    """The logged-in account, or None for visitors."""
+    return actor() if current_user.is_authenticated else None
+
+
+def require_roles(*roles: Role) -> None:
+    """Abort with 401/403 unless the current account has one of ``roles`` (admins pass)."""
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    if not actor().has_role(*roles):
+        abort(403)
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Decorator form of :func:`require_roles`."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            require_roles(*roles)
+            return view(*args, **kwargs)
+
+        return cast(F, wrapped)
+
+    return decorator
+
+
+def safe_next(target: str | None, default_endpoint: str = "public.home") -> str:
+    """Return ``target`` only when it is a same-site relative path, else the default page."""
+    default = url_for(default_endpoint)
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
+
+
+def error_onto_form(form: FlaskForm, exc: DomainError) -> None:
+    """Show a service's refusal on the field it names, or above the form."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, exc.message]
+    else:
+        form.form_errors.append(exc.message)

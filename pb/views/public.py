@@ -1,0 +1,34 @@
+"""Public pages: home, areas, language switch."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session
+from werkzeug.wrappers import Response
+
+from pb.db import db_session
+from pb.forms.admin import LanguageForm
+from pb.services import areas as area_service
+from pb.views.common import safe_next
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+def home() -> str:
+    """Home page: the municipality's areas."""
+    return render_template("public/home.html", areas=area_service.list_areas(db_session()))
+
+
+@bp.get("/areas/<slug>")
+def area(slug: str) -> str:
+    """An area's page."""
+    return render_template("public/area.html", area=area_service.get_by_slug(db_session(), slug))
+
+
+@bp.post("/language")
+def language() -> Response:
+    """Switch the interface language and return to the page the visitor came from."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["lang"] = form.lang.data
+    return redirect(safe_next(request.form.get("next")))

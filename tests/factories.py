@@ -1,0 +1,61 @@
+"""Small factories for models. They add and flush; the test commits when it needs to."""
+
+from __future__ import annotations
+
+import itertools
+
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from pb.db import utcnow
+from pb.models.area import Area, AreaPostcode
+from pb.models.residency import Residency, VerificationMethod
+from pb.models.user import Role, User
+
+PASSWORD = "correct horse battery"
+_PASSWORD_HASH = generate_password_hash(PASSWORD)
+_seq = itertools.count(1)
+
+
+def make_user(
+    session: Session,
+    *,
+    role: Role = Role.RESIDENT,
+    email: str | None = None,
+    name: str | None = None,
+    confirmed: bool = True,
+    areas: list[Area] | None = None,
+) -> User:
+    """A user with password ``PASSWORD``; managers get ``areas`` to manage."""
+    n = next(_seq)
+    user = User(
+        email=email or f"user{n}@example.test",
+        name=name or f"Gebruiker {n}",
+        password_hash=_PASSWORD_HASH,
+        role=role,
+        email_confirmed_at=utcnow() if confirmed else None,
+    )
+    user.managed_areas = list(areas or [])
+    session.add(user)
+    session.flush()
+    return user
+
+
+def make_area(session: Session, *, slug: str | None = None, name: str | None = None,
+              postcodes: list[str] | None = None) -> Area:
+    """An area with optional postcodes."""
+    n = next(_seq)
+    area = Area(name=name or f"Gebied {n}", slug=slug or f"gebied-{n}", description="")
+    area.postcodes = [AreaPostcode(postcode=pc) for pc in postcodes or []]
+    session.add(area)
+    session.flush()
+    return area
+
+
+def make_resident(session: Session, area: Area, *, user: User | None = None,
+                  method: VerificationMethod = VerificationMethod.IN_PERSON) -> User:
+    """A verified resident of ``area``."""
+    user = user or make_user(session)
+    session.add(Residency(user=user, area=area, method=method, verified_at=utcnow()))
+    session.flush()
+    return user
