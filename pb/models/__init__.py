@@ -2,16 +2,30 @@
 
 from pb.models.area import Area, AreaPostcode, area_managers
 from pb.models.audit import AuditEntry
+from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support, proposal_coinitiators
 from pb.models.residency import Residency, VerificationMethod
+from pb.models.round import BallotType, BudgetRound, CountingRule, Phase, RoundNeighbourhood, RoundTheme, TieBreak
 from pb.models.user import Role, User
 
 __all__ = [
     "Area",
     "AreaPostcode",
     "AuditEntry",
+    "BallotType",
+    "BudgetRound",
+    "CostLine",
+    "CountingRule",
+    "Phase",
+    "Proposal",
+    "ProposalStatus",
     "Residency",
     "Role",
+    "RoundNeighbourhood",
+    "RoundTheme",
+    "Support",
+    "TieBreak",
     "User",
     "VerificationMethod",
     "area_managers",
+    "proposal_coinitiators",
 ]

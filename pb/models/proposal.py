@@ -1,0 +1,116 @@
+"""Proposals (bewonersinitiatieven) with their cost lines, co-initiators and support."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import BigInteger, Column, Enum, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pb.db import Base, utcnow
+
+if TYPE_CHECKING:
+    from pb.models.round import BudgetRound, RoundNeighbourhood, RoundTheme
+    from pb.models.user import User
+
+
+class ProposalStatus(enum.StrEnum):
+    """Life cycle of a proposal. Only FEASIBLE proposals go on the ballot."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"  # collecting support
+    NOT_ENOUGH_SUPPORT = "not_enough_support"
+    IN_REVIEW = "in_review"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    WITHDRAWN = "withdrawn"
+    MERGED = "merged"
+    HIDDEN = "hidden"  # moderated
+
+
+proposal_coinitiators = Table(
+    "proposal_coinitiators",
+    Base.metadata,
+    Column("proposal_id", ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Proposal(Base):
+    """A resident initiative in a round."""
+
+    __tablename__ = "proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    # Kept when the author deletes their account (the proposal is public record).
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(64))  # project id of an imported file
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("round_themes.id", ondelete="SET NULL"))
+    neighbourhood_id: Mapped[int | None] = mapped_column(
+        ForeignKey("round_neighbourhoods.id", ondelete="SET NULL")
+    )
+    location: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[ProposalStatus] = mapped_column(
+        Enum(ProposalStatus, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e]),
+        default=ProposalStatus.DRAFT,
+        index=True,
+    )
+    # The author's estimate is the sum of the cost lines; the review may set another cost.
+    estimated_cost_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    cost_cents: Mapped[int | None] = mapped_column(BigInteger)
+    review_reason: Mapped[str] = mapped_column(Text, default="")
+    cost_reason: Mapped[str] = mapped_column(Text, default="")
+    hidden_reason: Mapped[str] = mapped_column(Text, default="")
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"))
+    photo_filename: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[dt.datetime | None]
+
+    round: Mapped[BudgetRound] = relationship(back_populates="proposals")
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    theme: Mapped[RoundTheme | None] = relationship()
+    neighbourhood: Mapped[RoundNeighbourhood | None] = relationship()
+    cost_lines: Mapped[list[CostLine]] = relationship(
+        back_populates="proposal", cascade="all, delete-orphan", order_by="CostLine.position"
+    )
+    coinitiators: Mapped[list[User]] = relationship(secondary=proposal_coinitiators)
+    supports: Mapped[list[Support]] = relationship(back_populates="proposal", cascade="all, delete-orphan")
+
+    @property
+    def ballot_cost_cents(self) -> int:
+        """The cost that counts on the ballot: the reviewed cost, else the estimate."""
+        return self.cost_cents if self.cost_cents is not None else self.estimated_cost_cents
+
+
+class CostLine(Base):
+    """One line of a proposal's cost estimate."""
+
+    __tablename__ = "proposal_cost_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    description: Mapped[str] = mapped_column(String(200))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="cost_lines")
+
+
+class Support(Base):
+    """A verified resident supports a proposal (draagvlak); one per resident per proposal."""
+
+    __tablename__ = "supports"
+    __table_args__ = (UniqueConstraint("proposal_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="supports")
