@@ -3,6 +3,7 @@
 from pb.models.area import Area, AreaPostcode, area_managers
 from pb.models.audit import AuditEntry
 from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support, proposal_coinitiators
+from pb.models.register import LetterCode, RegisterEntry, VerificationFailure
 from pb.models.residency import Residency, VerificationMethod
 from pb.models.round import BallotType, BudgetRound, CountingRule, Phase, RoundNeighbourhood, RoundTheme, TieBreak
 from pb.models.user import Role, User
@@ -16,8 +17,10 @@ __all__ = [
     "CostLine",
     "CountingRule",
     "Phase",
+    "LetterCode",
     "Proposal",
     "ProposalStatus",
+    "RegisterEntry",
     "Residency",
     "Role",
     "RoundNeighbourhood",
@@ -25,6 +28,7 @@ __all__ = [
     "Support",
     "TieBreak",
     "User",
+    "VerificationFailure",
     "VerificationMethod",
     "area_managers",
     "proposal_coinitiators",

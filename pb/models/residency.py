@@ -13,6 +13,7 @@ from pb.db import Base, utcnow
 
 if TYPE_CHECKING:
     from pb.models.area import Area
+    from pb.models.register import RegisterEntry
     from pb.models.user import User
 
 
@@ -45,6 +46,12 @@ class Residency(Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     birth_date: Mapped[dt.date | None]
+    # From the register; it wins over the declared birth date. Kept after the register is purged.
+    birth_year: Mapped[int | None]
+    register_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("register_entries.id", ondelete="SET NULL"), index=True
+    )
 
     user: Mapped[User] = relationship(back_populates="residencies", foreign_keys=[user_id])
     area: Mapped[Area] = relationship()
+    register_entry: Mapped[RegisterEntry | None] = relationship()

@@ -1,0 +1,357 @@
+"""Becoming a verified resident: online with a letter code, or in person at an information point.
+
+Also the age check for rounds, and the privacy side: what is stored about a resident and
+deleting an account.
+
+Throttling is kept in the database (``verification_failures``), so a fresh cookie or a new
+session does not reset it: an IP address gets at most ``VERIFY_IP_MAX_FAILURES`` failures per
+15 minutes; an account is locked after every 5 failures, for 5, then 15, then 60 minutes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash
+
+from pb.db import utcnow
+from pb.errors import InvalidState, PermissionDenied, ValidationFailed
+from pb.models.area import Area
+from pb.models.register import LetterCode, RegisterEntry, VerificationFailure
+from pb.models.residency import Residency, VerificationMethod
+from pb.models.round import BudgetRound
+from pb.models.user import Role, User
+from pb.services import accounts, audit, letter_codes
+from pb.services.register import normalise_full_postcode, normalise_toevoeging
+
+log = logging.getLogger(__name__)
+
+WINDOW = dt.timedelta(minutes=15)
+ACCOUNT_FAILURES_PER_LOCK = 5
+ACCOUNT_LOCK_MINUTES = (5, 15, 60)
+ACCOUNT_MEMORY = dt.timedelta(hours=24)
+
+
+class VerificationRefused(ValidationFailed):
+    """The code did not verify. The caller must COMMIT so the recorded failure counts."""
+
+
+class VerificationThrottled(ValidationFailed):
+    """Too many failures from this account or IP address; the code was not even checked."""
+
+
+def _failure_message() -> str:
+    # One answer for a wrong code, a used or expired code, an unknown address and an address
+    # in another area (threat #6: no enumeration).
+    return _("Deze gegevens kloppen niet. Controleer de postcode, het huisnummer en de code in uw brief.")
+
+
+# --- throttling -------------------------------------------------------------------------------
+
+
+def _ip_limit() -> int:
+    return int(current_app.config.get("VERIFY_IP_MAX_FAILURES", 10))
+
+
+def account_locked_until(session: Session, user: User, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When the account's verification lock ends, or None when it is not locked."""
+    now = now or utcnow()
+    rows = session.execute(
+        select(func.count(VerificationFailure.id), func.max(VerificationFailure.at))
+        .where(VerificationFailure.user_id == user.id, VerificationFailure.at > now - ACCOUNT_MEMORY)
+    ).one()
+    count, last = int(rows[0] or 0), rows[1]
+    if count == 0 or count % ACCOUNT_FAILURES_PER_LOCK != 0 or last is None:
+        return None
+    level = count // ACCOUNT_FAILURES_PER_LOCK
+    minutes = ACCOUNT_LOCK_MINUTES[min(level, len(ACCOUNT_LOCK_MINUTES)) - 1]
+    until: dt.datetime = last + dt.timedelta(minutes=minutes)
+    return until if until > now else None
+
+
+def ip_failures(session: Session, ip: str, now: dt.datetime | None = None) -> int:
+    """Failures from ``ip`` in the last 15 minutes."""
+    now = now or utcnow()
+    return session.scalar(
+        select(func.count(VerificationFailure.id))
+        .where(VerificationFailure.ip == ip, VerificationFailure.at > now - WINDOW)
+    ) or 0
+
+
+def _check_throttle(session: Session, user: User, ip: str) -> None:
+    if ip_failures(session, ip) >= _ip_limit():
+        raise VerificationThrottled(_("Er zijn te veel foute pogingen gedaan vanaf deze internetverbinding. "
+                                      "Probeer het over een kwartier opnieuw."))
+    until = account_locked_until(session, user)
+    if until is not None:
+        minutes = max(1, int((until - utcnow()).total_seconds() // 60) + 1)
+        raise VerificationThrottled(_("U heeft te vaak een foute code ingevuld. Probeer het over "
+                                      "%(n)d minuten opnieuw, of ga naar het informatiepunt.", n=minutes))
+
+
+def _record_failure(session: Session, user: User, ip: str) -> None:
+    session.add(VerificationFailure(user_id=user.id, ip=ip, at=utcnow()))
+    session.flush()
+    threshold = int(current_app.config.get("VERIFY_ALARM_THRESHOLD", 100))
+    recent = session.scalar(
+        select(func.count(VerificationFailure.id)).where(VerificationFailure.at > utcnow() - WINDOW)
+    ) or 0
+    if recent >= threshold and recent % threshold == 0:
+        # Never the code or the address: only counts.
+        log.warning("verification failures alarm: %d failed verifications in the last 15 minutes", recent)
+
+
+# --- verification ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AddressInput:
+    """The address as a resident typed it."""
+
+    postcode: str
+    huisnummer: int
+    toevoeging: str = ""
+
+
+def _already_resident(session: Session, user: User, area_id: int) -> bool:
+    return session.scalar(
+        select(Residency.id).where(Residency.user_id == user.id, Residency.area_id == area_id)
+    ) is not None
+
+
+def _take_place(session: Session, entry_id: int) -> bool:
+    """Count one more verified resident on the address unless it is full (safe under concurrency)."""
+    result = session.execute(
+        update(RegisterEntry)
+        .where(RegisterEntry.id == entry_id, RegisterEntry.verified_count < RegisterEntry.eligible_count)
+        .values(verified_count=RegisterEntry.verified_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _add_residency(
+    session: Session, user: User, entry: RegisterEntry, *, method: VerificationMethod,
+    verified_by: User | None, birth_date: dt.date | None,
+) -> Residency:
+    residency = Residency(user_id=user.id, area_id=entry.area_id, method=method, verified_at=utcnow(),
+                          verified_by_id=verified_by.id if verified_by else None,
+                          birth_date=birth_date, birth_year=entry.birth_year, register_entry_id=entry.id)
+    session.add(residency)
+    session.flush()
+    return residency
+
+
+def verify_with_code(
+    session: Session, user: User, *, address: AddressInput, code: str, ip: str,
+    birth_date: dt.date | None = None, today: dt.date | None = None,
+) -> Residency:
+    """Make ``user`` a verified resident with the code from their letter.
+
+    The code is looked up by its HMAC; it must belong to exactly the typed address, be unused and
+    not expired, and the address must have room for one more verified resident. Code use and the
+    address count are guarded updates, so two accounts racing with one code get one residency.
+
+    Args:
+        session: the session; the caller commits, ALSO after :class:`VerificationRefused`.
+        user: the logged-in account.
+        address: postcode, house number, addition as typed.
+        code: the code as typed (spaces and dashes allowed).
+        ip: the client's IP address, for the throttle.
+        birth_date: declared birth date (the register's birth year wins for age checks).
+        today: for tests.
+
+    Raises:
+        VerificationThrottled: too many failures from this account or IP (nothing recorded).
+        VerificationRefused: anything did not match (one message for every reason); recorded.
+        InvalidState: the account is already a resident of the code's area.
+    """
+    _check_throttle(session, user, ip)
+    normal = letter_codes.normalise_code(code)
+    digest = letter_codes.code_hmac(normal)
+    row = session.execute(
+        select(LetterCode, RegisterEntry).join(RegisterEntry).where(LetterCode.code_hmac == digest)
+    ).first()
+    today = today or dt.date.today()
+    postcode = normalise_full_postcode(address.postcode)
+    matches = (
+        row is not None
+        and letter_codes.looks_like_code(normal)
+        and row[1].postcode == postcode
+        and row[1].huisnummer == address.huisnummer
+        and row[1].toevoeging == normalise_toevoeging(address.toevoeging)
+        and row[0].used_at is None
+        and row[0].valid_until >= today
+    )
+    if row is not None and matches and _already_resident(session, user, row[1].area_id):
+        raise InvalidState(_("U bent al bevestigd als bewoner van %(area)s.", area=row[1].area.name))
+    if row is None or not matches:
+        _record_failure(session, user, ip)
+        raise VerificationRefused(_failure_message())
+    letter_code, entry = row
+    try:
+        with session.begin_nested():
+            used = session.execute(
+                update(LetterCode).where(LetterCode.id == letter_code.id, LetterCode.used_at.is_(None))
+                .values(used_at=utcnow()).execution_options(synchronize_session=False)
+            ).rowcount == 1
+            if not used or not _take_place(session, entry.id):
+                raise _NoPlace()
+            residency = _add_residency(session, user, entry, method=VerificationMethod.LETTER_CODE,
+                                       verified_by=None, birth_date=birth_date)
+    except (_NoPlace, IntegrityError):
+        _record_failure(session, user, ip)
+        raise VerificationRefused(_failure_message()) from None
+    session.execute(delete(VerificationFailure).where(VerificationFailure.user_id == user.id))
+    session.refresh(entry)
+    return residency
+
+
+class _NoPlace(Exception):
+    """The code was taken concurrently or the address is full."""
+
+
+def verify_in_person(
+    session: Session, user: User, entry: RegisterEntry, *, actor: User, id_checked: bool,
+    birth_date: dt.date | None = None,
+) -> Residency:
+    """Staff at an information point saw an ID and verify ``user`` on ``entry``. Audited.
+
+    Raises:
+        ValidationFailed: the ID was not checked.
+        InvalidState: already a resident of this area, or the address is full.
+    """
+    if not id_checked:
+        raise ValidationFailed(_("Bevestig dat u een identiteitsbewijs heeft gecontroleerd."), field="id_checked")
+    if _already_resident(session, user, entry.area_id):
+        raise InvalidState(_("%(name)s is al bevestigd als bewoner van %(area)s.",
+                             name=user.name, area=entry.area.name))
+    try:
+        with session.begin_nested():
+            if not _take_place(session, entry.id):
+                raise _NoPlace()
+            residency = _add_residency(session, user, entry, method=VerificationMethod.IN_PERSON,
+                                       verified_by=actor, birth_date=birth_date)
+    except (_NoPlace, IntegrityError):
+        raise InvalidState(_("Op dit adres zijn al evenveel bewoners bevestigd als er volgens het "
+                             "adressenbestand wonen.")) from None
+    session.refresh(entry)
+    audit.record(session, actor=actor, action="residency.verify_in_person", obj_type="user", obj_id=user.id,
+                 area_id=entry.area_id, after={"id_checked": True, "register_entry": entry.id,
+                                               "method": VerificationMethod.IN_PERSON.value})
+    return residency
+
+
+@dataclass(frozen=True)
+class NewLogin:
+    """An account made at the information point, with its one-time visible password."""
+
+    user: User
+    username: str
+    password: str
+
+
+def _readable(n: int) -> str:
+    return "".join(secrets.choice(letter_codes.ALPHABET.lower().replace("l", "")) for _ in range(n))
+
+
+def create_account_in_person(
+    session: Session, entry: RegisterEntry, *, actor: User, name: str, id_checked: bool,
+    birth_date: dt.date | None = None,
+) -> NewLogin:
+    """Create an account without e-mail for someone at the information point and verify it. Audited.
+
+    Raises:
+        ValidationFailed: the ID was not checked.
+        InvalidState: the address is full.
+    """
+    if not id_checked:
+        raise ValidationFailed(_("Bevestig dat u een identiteitsbewijs heeft gecontroleerd."), field="id_checked")
+    username = "bewoner-" + _readable(6)
+    while accounts.find_by_login(session, username) is not None:
+        username = "bewoner-" + _readable(6)
+    password = "-".join(_readable(4) for _ in range(4))
+    user = accounts.create_user(session, actor=actor, email=None, name=name, password=password,
+                                role=Role.RESIDENT, username=username)
+    verify_in_person(session, user, entry, actor=actor, id_checked=True, birth_date=birth_date)
+    return NewLogin(user=user, username=username, password=password)
+
+
+# --- age -------------------------------------------------------------------------------------
+
+
+def age_on(residency: Residency, on: dt.date) -> int | None:
+    """The resident's age on ``on``, or None when unknown.
+
+    The register's birth year wins over a declared birth date with another year. With only a
+    birth year, the age is the age reached in that calendar year ("in het jaar dat u 12 wordt").
+    """
+    born = residency.birth_date
+    if born is not None and (residency.birth_year is None or residency.birth_year == born.year):
+        return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    if residency.birth_year is not None:
+        return on.year - residency.birth_year
+    return None
+
+
+def meets_age_limits(residency: Residency, budget_round: BudgetRound, on: dt.date | None = None) -> bool:
+    """Whether the resident is within the round's minimum and maximum age on ``on`` (default today).
+
+    A round without limits lets everyone in; with a limit, an unknown age does not pass.
+    """
+    if budget_round.min_age is None and budget_round.max_age is None:
+        return True
+    age = age_on(residency, on or dt.date.today())
+    if age is None:
+        return False
+    if budget_round.min_age is not None and age < budget_round.min_age:
+        return False
+    return budget_round.max_age is None or age <= budget_round.max_age
+
+
+def require_eligible(session: Session, user: User | None, budget_round: BudgetRound) -> Residency:
+    """Return the residency of ``user`` in the round's area when they may take part, else raise.
+
+    Raises:
+        PermissionDenied: not a verified resident, or outside the round's age limits.
+    """
+    from pb.services import authz
+
+    residency = authz.require_resident(session, user, budget_round.area)
+    if not meets_age_limits(residency, budget_round):
+        raise PermissionDenied(_("Aan deze ronde doen alleen bewoners mee van de leeftijd die de ronde noemt."))
+    return residency
+
+
+def set_birth_date(session: Session, residency: Residency, birth_date: dt.date) -> None:
+    """Record a declared birth date on a residency."""
+    residency.birth_date = birth_date
+    session.flush()
+
+
+# --- privacy ---------------------------------------------------------------------------------
+
+
+def delete_account(session: Session, user: User, *, password: str) -> None:
+    """Delete a resident's own account. Proposals stay without author; ballots stay (they are anonymous).
+
+    Raises:
+        ValidationFailed: wrong password.
+        PermissionDenied: staff, manager and admin accounts are removed by the municipality.
+    """
+    if not check_password_hash(user.password_hash, password):
+        raise ValidationFailed(_("Het wachtwoord klopt niet."), field="password")
+    if user.role != Role.RESIDENT:
+        raise PermissionDenied(_("Medewerkers kunnen hun account niet zelf verwijderen. Vraag dit aan de gemeente."))
+    user_id = user.id
+    session.delete(user)
+    session.flush()
+    audit.record(session, actor=None, action="user.delete_self", obj_type="user", obj_id=user_id)

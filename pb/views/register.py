@@ -1,0 +1,111 @@
+"""The address register (admin upload and purge) and letter codes (area managers)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from pb.db import db_session
+from pb.errors import DomainError
+from pb.forms.residency import LetterCodesForm, PurgeForm, RegisterUploadForm
+from pb.models.user import Role
+from pb.services import areas as area_service
+from pb.services import authz, letter_codes, register
+from pb.views.common import actor, error_onto_form, require_roles
+
+bp = Blueprint("register", __name__)
+_REPORT_NAME_LEN = 32
+
+
+def _report_dir() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"]) / "register-reports"
+
+
+@bp.route("/admin/register", methods=["GET", "POST"])
+def upload() -> str:
+    """Upload the address register; show the error report when rows are wrong."""
+    require_roles(Role.ADMIN)
+    form = RegisterUploadForm()
+    errors: list[register.RowError] = []
+    report = None
+    result = None
+    if form.validate_on_submit():
+        try:
+            result = register.import_addresses(db_session(), form.file.data.read(), actor=actor())
+        except register.ImportFailed as exc:
+            db_session().rollback()
+            errors = exc.errors
+            form.form_errors.append(exc.message)
+            report = secrets.token_hex(_REPORT_NAME_LEN // 2)
+            _report_dir().mkdir(parents=True, exist_ok=True)
+            (_report_dir() / f"{report}.csv").write_text(register.error_report_csv(errors), encoding="utf-8")
+        else:
+            db_session().commit()
+    counts = register.area_counts(db_session())
+    return render_template("register/upload.html", form=form, errors=errors, report=report, result=result,
+                           areas=area_service.list_areas(db_session()), counts=counts, purge_form=PurgeForm())
+
+
+@bp.get("/admin/register/report/<name>.csv")
+def report(name: str) -> Response:
+    """Download an import's error report."""
+    require_roles(Role.ADMIN)
+    if len(name) != _REPORT_NAME_LEN or not all(c in "0123456789abcdef" for c in name):
+        abort(404)
+    path = _report_dir() / f"{name}.csv"
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="text/csv", as_attachment=True, download_name="foutenrapport.csv")
+
+
+@bp.post("/admin/register/<slug>/purge")
+def purge(slug: str) -> Response:
+    """Remove an area's addresses and codes (after its results are published)."""
+    require_roles(Role.ADMIN)
+    area = area_service.get_by_slug(db_session(), slug)
+    form = PurgeForm()
+    if form.validate_on_submit():
+        try:
+            result = register.purge_register(db_session(), area, actor=actor())
+        except DomainError as exc:
+            db_session().rollback()
+            flash(exc.message, "error")
+        else:
+            db_session().commit()
+            flash(_("%(n)d adressen en %(c)d codes van %(area)s zijn gewist.", n=result.addresses,
+                    c=result.codes, area=area.name), "success")
+    return redirect(url_for("register.upload"))
+
+
+@bp.route("/manage/areas/<slug>/letter-codes", methods=["GET", "POST"])
+def codes(slug: str) -> str | Response:
+    """Make letter codes for an area and download the letters and mailing CSV (a ZIP)."""
+    require_roles(Role.MANAGER)
+    area = area_service.get_by_slug(db_session(), slug)
+    authz.require_area_manager(actor(), area)
+    existing = letter_codes.existing_code_count(db_session(), area)
+    addresses = register.area_counts(db_session()).get(area.id, (0, 0))[0]
+    form = LetterCodesForm()
+    if form.validate_on_submit():
+        if existing and not form.confirm.data:
+            form.confirm.errors = [_("Vink aan dat de oude codes niet meer werken.")]
+        else:
+            try:
+                batch = letter_codes.generate_codes(db_session(), area, actor=actor(),
+                                                    valid_until=form.valid_until.data)
+                payload = letter_codes.export_zip(batch)
+            except DomainError as exc:
+                db_session().rollback()
+                error_onto_form(form, exc)
+            else:
+                db_session().commit()
+                response = Response(payload, mimetype="application/zip")
+                response.headers["Content-Disposition"] = (
+                    f'attachment; filename="lettercodes-{area.slug}-{batch.valid_until.isoformat()}.zip"'
+                )
+                return response
+    return render_template("register/codes.html", area=area, form=form, existing=existing, addresses=addresses)

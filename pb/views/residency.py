@@ -1,0 +1,91 @@
+"""Residents: verify residency with a letter code; see what is stored; delete the account."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_required, logout_user
+from werkzeug.wrappers import Response
+
+from pb.db import db_session
+from pb.errors import DomainError
+from pb.forms.residency import DeleteAccountForm, VerifyForm
+from pb.services import residency as residency_service
+from pb.views.common import actor, error_onto_form
+
+bp = Blueprint("residency", __name__)
+
+
+def _prefilled_form() -> VerifyForm:
+    """The form filled from the QR link's query string (a GET never writes)."""
+    form = VerifyForm(formdata=None)
+    form.postcode.data = request.args.get("postcode", "")[:8]
+    number = request.args.get("huisnummer", "")
+    form.huisnummer.data = int(number) if number.isdigit() and len(number) <= 5 else None
+    form.toevoeging.data = request.args.get("toevoeging", "")[:10]
+    form.code.data = request.args.get("code", "")[:40]
+    return form
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@login_required
+def verify() -> str | Response | tuple[str, int]:
+    """Become a verified resident with the code from the letter."""
+    if request.method == "GET":
+        return render_template("residency/verify.html", form=_prefilled_form())
+    form = VerifyForm()
+    status = 200
+    if form.validate_on_submit():
+        address = residency_service.AddressInput(
+            postcode=form.postcode.data or "", huisnummer=form.huisnummer.data or 0,
+            toevoeging=form.toevoeging.data or "",
+        )
+        try:
+            residency = residency_service.verify_with_code(
+                db_session(), actor(), address=address, code=form.code.data or "",
+                ip=request.remote_addr or "-", birth_date=form.birth_date.data,
+            )
+        except residency_service.VerificationRefused as exc:
+            db_session().commit()  # the failure must count towards the throttle
+            error_onto_form(form, exc)
+            form.code.data = ""
+        except residency_service.VerificationThrottled as exc:
+            db_session().rollback()
+            error_onto_form(form, exc)
+            form.code.data = ""
+            status = 429
+        except DomainError as exc:
+            db_session().rollback()
+            error_onto_form(form, exc)
+        else:
+            area_name = residency.area.name
+            db_session().commit()
+            flash(_("Gelukt. U bent nu bevestigd als bewoner van %(area)s.", area=area_name), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("residency/verify.html", form=form), status
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+def delete_account() -> str | Response:
+    """Delete my account after confirming with my password."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        if not form.confirm.data:
+            form.confirm.errors = [_("Vink aan dat u uw account wilt verwijderen.")]
+        else:
+            try:
+                residency_service.delete_account(db_session(), actor(), password=form.password.data or "")
+            except DomainError as exc:
+                db_session().rollback()
+                error_onto_form(form, exc)
+            else:
+                db_session().commit()
+                lang = session.get("lang")
+                logout_user()
+                session.clear()
+                if lang:
+                    session["lang"] = lang
+                flash(_("Uw account is verwijderd."), "success")
+                return redirect(url_for("public.home"))
+    return render_template("residency/delete_account.html", form=form)
