@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import AnonymousUserMixin
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -50,7 +50,7 @@ def select_locale() -> str:
     """The language chosen with the language switch, else Dutch."""
     from flask import current_app
 
-    lang = session.get("lang")
+    lang = session.get("lang") if has_request_context() else None  # CLI commands have no session
     return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

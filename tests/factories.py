@@ -59,3 +59,31 @@ def make_resident(session: Session, area: Area, *, user: User | None = None,
     session.add(Residency(user=user, area=area, method=method, verified_at=utcnow()))
     session.flush()
     return user
+
+
+def make_register_entry(session: Session, area: Area, *, postcode: str = "7071AB", huisnummer: int | None = None,
+                        toevoeging: str = "", eligible_count: int = 1, birth_year: int | None = None):
+    """An address of ``area`` in the register (a fresh house number unless given)."""
+    from pb.models.register import RegisterEntry
+
+    entry = RegisterEntry(area_id=area.id, postcode=postcode, huisnummer=huisnummer or next(_seq),
+                          toevoeging=toevoeging, eligible_count=eligible_count, verified_count=0,
+                          birth_year=birth_year)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def make_letter_code(session: Session, entry, *, valid_days: int = 30, used: bool = False) -> str:
+    """Store a letter code for ``entry`` (as HMAC, in a request or app context); return the plaintext."""
+    import datetime as dt
+
+    from pb.models.register import LetterCode
+    from pb.services import letter_codes
+
+    code = letter_codes.new_code()
+    session.add(LetterCode(register_entry_id=entry.id, code_hmac=letter_codes.code_hmac(code), batch="test",
+                           valid_until=dt.date.today() + dt.timedelta(days=valid_days),
+                           used_at=utcnow() if used else None))
+    session.flush()
+    return code
