@@ -243,11 +243,11 @@ def area_counts(session: Session) -> dict[int, tuple[int, int]]:
     """Per area id: (addresses, unused codes) in the register."""
     addresses = dict(session.execute(
         select(RegisterEntry.area_id, func.count(RegisterEntry.id)).group_by(RegisterEntry.area_id)
-    ).tuples().all())
+    ).all())
     codes = dict(session.execute(
         select(RegisterEntry.area_id, func.count(LetterCode.id)).join(LetterCode)
         .where(LetterCode.used_at.is_(None)).group_by(RegisterEntry.area_id)
-    ).tuples().all())
+    ).all())
     return {aid: (n, codes.get(aid, 0)) for aid, n in addresses.items()}
 
 
