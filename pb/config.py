@@ -43,6 +43,13 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_AUTH": "10 per minute;60 per hour",
         "RATELIMIT_HEADERS_ENABLED": False,
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        # Letter codes are stored as HMAC-SHA256 with this key. None: derived from SECRET_KEY
+        # (HMAC with a fixed label), so changing SECRET_KEY then invalidates printed codes.
+        "CODE_HMAC_KEY": None,
+        # Verification throttles: failures per IP per 15 minutes; all failures per 15 minutes
+        # that trigger a "verification failures alarm" WARNING in the log.
+        "VERIFY_IP_MAX_FAILURES": 10,
+        "VERIFY_ALARM_THRESHOLD": 100,
         "BABEL_DEFAULT_LOCALE": "nl",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
         "LANGUAGES": ["nl", "en"],

@@ -24,7 +24,6 @@ from werkzeug.security import check_password_hash
 
 from pb.db import utcnow
 from pb.errors import InvalidState, PermissionDenied, ValidationFailed
-from pb.models.area import Area
 from pb.models.register import LetterCode, RegisterEntry, VerificationFailure
 from pb.models.residency import Residency, VerificationMethod
 from pb.models.round import BudgetRound
@@ -98,6 +97,8 @@ def _check_throttle(session: Session, user: User, ip: str) -> None:
 
 
 def _record_failure(session: Session, user: User, ip: str) -> None:
+    # Failures older than the account memory count for nothing: forget them (and their IPs).
+    session.execute(delete(VerificationFailure).where(VerificationFailure.at < utcnow() - ACCOUNT_MEMORY))
     session.add(VerificationFailure(user_id=user.id, ip=ip, at=utcnow()))
     session.flush()
     threshold = int(current_app.config.get("VERIFY_ALARM_THRESHOLD", 100))
@@ -119,6 +120,11 @@ class AddressInput:
     postcode: str
     huisnummer: int
     toevoeging: str = ""
+
+
+def _check_birth_date(birth_date: dt.date | None) -> None:
+    if birth_date is not None and not dt.date(1900, 1, 1) <= birth_date <= dt.date.today():
+        raise ValidationFailed(_("Vul een geboortedatum in het verleden in."), field="birth_date")
 
 
 def _already_resident(session: Session, user: User, area_id: int) -> bool:
@@ -174,6 +180,7 @@ def verify_with_code(
         VerificationRefused: anything did not match (one message for every reason); recorded.
         InvalidState: the account is already a resident of the code's area.
     """
+    _check_birth_date(birth_date)
     _check_throttle(session, user, ip)
     normal = letter_codes.normalise_code(code)
     digest = letter_codes.code_hmac(normal)
@@ -231,6 +238,7 @@ def verify_in_person(
     """
     if not id_checked:
         raise ValidationFailed(_("Bevestig dat u een identiteitsbewijs heeft gecontroleerd."), field="id_checked")
+    _check_birth_date(birth_date)
     if _already_resident(session, user, entry.area_id):
         raise InvalidState(_("%(name)s is al bevestigd als bewoner van %(area)s.",
                              name=user.name, area=entry.area.name))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
@@ -19,10 +20,19 @@ from pb.views.common import actor, error_onto_form, require_roles
 
 bp = Blueprint("register", __name__)
 _REPORT_NAME_LEN = 32
+_REPORT_KEEP_SECONDS = 24 * 3600
 
 
 def _report_dir() -> Path:
     return Path(current_app.config["UPLOAD_DIR"]) / "register-reports"
+
+
+def _forget_old_reports() -> None:
+    """Reports quote the file's content (addresses): keep them only for a day."""
+    cutoff = time.time() - _REPORT_KEEP_SECONDS
+    for path in _report_dir().glob("*.csv"):
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
 
 
 @bp.route("/admin/register", methods=["GET", "POST"])
@@ -42,6 +52,7 @@ def upload() -> str:
             form.form_errors.append(exc.message)
             report = secrets.token_hex(_REPORT_NAME_LEN // 2)
             _report_dir().mkdir(parents=True, exist_ok=True)
+            _forget_old_reports()
             (_report_dir() / f"{report}.csv").write_text(register.error_report_csv(errors), encoding="utf-8")
         else:
             db_session().commit()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_required, logout_user
 from werkzeug.wrappers import Response
 
 from pb.db import db_session
 from pb.errors import DomainError
+from pb.extensions import limiter
 from pb.forms.residency import DeleteAccountForm, VerifyForm
 from pb.services import residency as residency_service
 from pb.views.common import actor, error_onto_form
@@ -27,8 +28,13 @@ def _prefilled_form() -> VerifyForm:
     return form
 
 
+def _verify_limit() -> str:
+    return str(current_app.config["RATELIMIT_AUTH"])
+
+
 @bp.route("/verify", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_verify_limit, methods=["POST"])
 def verify() -> str | Response | tuple[str, int]:
     """Become a verified resident with the code from the letter."""
     if request.method == "GET":

@@ -321,3 +321,24 @@ def test_global_failure_spike_logs_an_alarm_without_codes(app, client, auth, ses
     alarms = [r for r in caplog.records if "verification failures alarm" in r.getMessage()]
     assert len(alarms) == 1 and alarms[0].levelno == logging.WARNING
     assert "SECRETCODE" not in caplog.text and entry.postcode not in caplog.text
+
+
+def test_verify_posts_are_also_rate_limited(migrated_url, tmp_path, app_config):
+    from pb import create_app
+    from tests.conftest import CSRFClient, _fresh_url
+
+    limited = create_app({**app_config, "DATABASE_URL": _fresh_url(migrated_url, tmp_path),
+                          "RATELIMIT_ENABLED": True, "RATELIMIT_AUTH": "2 per minute"})
+    limited.test_client_class = CSRFClient
+    with limited.app_context():
+        s = db_session()
+        user = make_user(s)
+        email = user.email
+        s.commit()
+    c = limited.test_client()
+    c.post("/login", data={"login": email, "password": PASSWORD, "csrf_token": c.csrf_token()})
+    codes = [_post(c, code="WRONGWRONGWRONG2").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    with limited.app_context():
+        assert db_session().scalar(select(func.count(VerificationFailure.id))) == 2
+    limited.extensions["pb_db"].kw["bind"].dispose()
