@@ -6,7 +6,7 @@ import secrets
 import time
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -58,7 +58,7 @@ def upload() -> str:
             db_session().commit()
     counts = register.area_counts(db_session())
     return render_template("register/upload.html", form=form, errors=errors, report=report, result=result,
-                           areas=area_service.list_areas(db_session()), counts=counts, purge_form=PurgeForm())
+                           areas=area_service.list_areas(db_session()), counts=counts)
 
 
 @bp.get("/admin/register/report/<name>.csv")
@@ -73,12 +73,15 @@ def report(name: str) -> Response:
     return send_file(path, mimetype="text/csv", as_attachment=True, download_name="foutenrapport.csv")
 
 
-@bp.post("/admin/register/<slug>/purge")
-def purge(slug: str) -> Response:
-    """Remove an area's addresses and codes (after its results are published)."""
+@bp.route("/admin/register/<slug>/purge", methods=["GET", "POST"])
+def purge(slug: str) -> str | Response:
+    """Ask to confirm, then remove an area's addresses and codes (after its results are published)."""
     require_roles(Role.ADMIN)
     area = area_service.get_by_slug(db_session(), slug)
     form = PurgeForm()
+    if request.method == "GET":
+        counts = register.area_counts(db_session()).get(area.id, (0, 0))
+        return render_template("register/purge.html", area=area, form=form, counts=counts)
     if form.validate_on_submit():
         try:
             result = register.purge_register(db_session(), area, actor=actor())

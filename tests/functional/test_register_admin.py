@@ -103,6 +103,8 @@ def test_admin_purge_refused_with_open_round_then_done(client, auth, session):
     session.add(budget_round)
     session.commit()
     auth.login(admin.email)
+    assert "1 adressen" in client.get("/admin/register/ulft/purge").get_data(as_text=True)
+    assert session.scalar(select(func.count(RegisterEntry.id))) == 1  # the GET only asks
     client.post("/admin/register/ulft/purge")
     assert "zonder gepubliceerde uitslag" in client.get("/admin/register").get_data(as_text=True)
     assert session.scalar(select(func.count(RegisterEntry.id))) == 1
