@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import re
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_required, logout_user
@@ -15,6 +18,25 @@ from pb.services import residency as residency_service
 from pb.views.common import actor, error_onto_form
 
 bp = Blueprint("residency", __name__)
+_CODE_IN_URL = re.compile(r"((?:^|[?&;]|%3F|%26)code(?:=|%3D))[^&\s\"]*", re.IGNORECASE)
+
+
+class RedactCodes(logging.Filter):
+    """Blank letter codes in request lines (the QR link carries the code in its query string)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message without codes; never drop it."""
+        message = record.getMessage()
+        if "code" in message.lower():
+            record.msg = _CODE_IN_URL.sub(r"\1[weggelaten]", message)
+            record.args = ()
+        return True
+
+
+@bp.record_once
+def _redact_access_log(_state: object) -> None:
+    # The development server logs every request line; keep codes out of it.
+    logging.getLogger("werkzeug").addFilter(RedactCodes())
 
 
 def _prefilled_form() -> VerifyForm:

@@ -342,3 +342,18 @@ def test_verify_posts_are_also_rate_limited(migrated_url, tmp_path, app_config):
     with limited.app_context():
         assert db_session().scalar(select(func.count(VerificationFailure.id))) == 2
     limited.extensions["pb_db"].kw["bind"].dispose()
+
+
+def test_access_log_lines_do_not_contain_codes():
+    from pb.views.residency import RedactCodes
+
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '%s - - "%s" %s', (
+        "127.0.0.1", "GET /verify?postcode=7071AB&huisnummer=1&toevoeging=&code=ABCD-EFGH-JKMN-PQRS HTTP/1.1", "302"),
+        None)
+    RedactCodes().filter(record)
+    line = record.getMessage()
+    assert "ABCD" not in line and "code=[weggelaten]" in line and "postcode=7071AB" in line
+    nested = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, "GET /login?next=%s", (
+        "/verify%3Fpostcode%3D7071AB%26code%3DABCD-EFGH-JKMN-PQRS",), None)
+    RedactCodes().filter(nested)
+    assert "ABCD" not in nested.getMessage()
