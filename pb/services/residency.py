@@ -268,7 +268,7 @@ class NewLogin:
 
 
 def _readable(n: int) -> str:
-    return "".join(secrets.choice(letter_codes.ALPHABET.lower().replace("l", "")) for _ in range(n))
+    return "".join(secrets.choice(letter_codes.ALPHABET.lower()) for _ in range(n))
 
 
 def create_account_in_person(

@@ -357,3 +357,31 @@ def test_access_log_lines_do_not_contain_codes():
         "/verify%3Fpostcode%3D7071AB%26code%3DABCD-EFGH-JKMN-PQRS",), None)
     RedactCodes().filter(nested)
     assert "ABCD" not in nested.getMessage()
+
+
+def test_already_resident_is_told_so_and_the_code_stays_unused(client, auth, session):
+    area = make_area(session, name="Varsseveld")
+    entry = make_register_entry(session, area, eligible_count=2)
+    first, second = make_letter_code(session, entry), make_letter_code(session, entry)
+    user = make_user(session)
+    session.commit()
+    auth.login(user.email)
+    assert _post(client, postcode=entry.postcode, huisnummer=entry.huisnummer, code=first).status_code == 302
+    resp = _post(client, postcode=entry.postcode, huisnummer=entry.huisnummer, code=second)
+    assert "al bevestigd als bewoner van Varsseveld" in resp.get_data(as_text=True)
+    assert session.scalar(select(func.count(LetterCode.id)).where(LetterCode.used_at.is_(None))) == 1
+    assert session.get(RegisterEntry, entry.id).verified_count == 1
+
+
+def test_future_birth_date_is_refused_before_anything_is_checked(client, auth, session):
+    area = make_area(session)
+    entry = make_register_entry(session, area)
+    code = make_letter_code(session, entry)
+    user = make_user(session)
+    session.commit()
+    auth.login(user.email)
+    future = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    resp = _post(client, postcode=entry.postcode, huisnummer=entry.huisnummer, code=code, birth_date=future)
+    assert "geboortedatum in het verleden" in resp.get_data(as_text=True)
+    assert _residencies(session, user) == []
+    assert session.scalar(select(func.count(VerificationFailure.id))) == 0

@@ -43,3 +43,28 @@ def test_age_on(birth_date, birth_year, expected):
 def test_meets_age_limits(min_age, max_age, birth_date, allowed):
     budget_round = BudgetRound(min_age=min_age, max_age=max_age)
     assert meets_age_limits(Residency(birth_date=birth_date), budget_round, on=ON) is allowed
+
+
+def test_require_eligible_checks_residency_and_age(session):
+    from sqlalchemy import select
+
+    from pb.db import utcnow
+    from pb.errors import PermissionDenied
+    from pb.services.residency import require_eligible
+    from tests.factories import make_area, make_resident, make_user
+
+    area = make_area(session)
+    now = utcnow()
+    budget_round = BudgetRound(area_id=area.id, title="Jongeren", budget_cents=1, proposals_open_at=now,
+                               proposals_close_at=now, support_close_at=now, review_close_at=now,
+                               voting_open_at=now, voting_close_at=now, min_age=12, max_age=18)
+    session.add(budget_round)
+    young, old, outsider = make_resident(session, area), make_resident(session, area), make_user(session)
+    today = dt.date.today()
+    session.scalar(select(Residency).where(Residency.user_id == young.id)).birth_date = today.replace(year=today.year - 14)
+    session.scalar(select(Residency).where(Residency.user_id == old.id)).birth_year = today.year - 40
+    session.flush()
+    assert require_eligible(session, young, budget_round).user_id == young.id
+    for user in (old, outsider):
+        with pytest.raises(PermissionDenied):
+            require_eligible(session, user, budget_round)
