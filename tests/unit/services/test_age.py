@@ -61,7 +61,7 @@ def test_require_eligible_checks_residency_and_age(session):
     session.add(budget_round)
     young, old, outsider = make_resident(session, area), make_resident(session, area), make_user(session)
     today = dt.date.today()
-    session.scalar(select(Residency).where(Residency.user_id == young.id)).birth_date = today.replace(year=today.year - 14)
+    session.scalar(select(Residency).where(Residency.user_id == young.id)).birth_date = dt.date(today.year - 14, 1, 1)
     session.scalar(select(Residency).where(Residency.user_id == old.id)).birth_year = today.year - 40
     session.flush()
     assert require_eligible(session, young, budget_round).user_id == young.id
