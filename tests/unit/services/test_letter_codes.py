@@ -131,6 +131,17 @@ def test_exports_letters_and_mailing_csv(app, session):
     html = letter_codes.letters_html(batch)
     assert code.grouped in html and "7071 AB" in html and "@page" in html and "break-after: page" in html
     assert letter_codes.qr_data_uri(url) in html.replace("&amp;", "&")
-    assert "Beste bewoner" in html
+    assert "Beste bewoner" in html and html.count("<section class=\"letter\">") == 1
     with zipfile.ZipFile(io.BytesIO(letter_codes.export_zip(batch))) as zf:
         assert sorted(zf.namelist()) == ["brieven.html", "drukkerij.csv"]
+
+
+def test_each_resident_at_an_address_gets_a_page_of_their_own(app, session):
+    area = make_area(session)
+    make_register_entry(session, area, eligible_count=2)
+    batch = letter_codes.generate_codes(session, area, actor=None, valid_until=FUTURE)
+    html = letter_codes.letters_html(batch)
+    pages = html.split('<section class="letter">')[1:]
+    assert len(pages) == 2
+    for n, (page, printed) in enumerate(zip(pages, batch.letters[0].codes), start=1):
+        assert f"Dit is brief {n} van 2" in page and printed.grouped in page
