@@ -298,13 +298,15 @@ DEMO_REGISTER = {
 
 
 def load_demo_register(session: Session) -> int:
-    """Import the demo addresses (idempotent); return how many were added."""
+    """Import the demo addresses that are missing (idempotent); return how many were added."""
+    have = set(session.execute(select(RegisterEntry.postcode, RegisterEntry.huisnummer, RegisterEntry.toevoeging)).all())
     lines = ["postcode;huisnummer;toevoeging;gebied;aantal_stemgerechtigden;geboortejaar"]
     for slug, rows in DEMO_REGISTER.items():
         if session.scalar(select(Area.id).where(Area.slug == slug)) is None:
             continue
         for pc, nr, add, eligible, year in rows:
-            lines.append(f"{pc};{nr};{add};{slug};{eligible};{year or ''}")
+            if (pc, nr, add) not in have:
+                lines.append(f"{pc};{nr};{add};{slug};{eligible};{year or ''}")
     if len(lines) == 1:
         return 0
     return import_addresses(session, "\n".join(lines).encode(), actor=None).created

@@ -148,3 +148,5 @@ def test_demo_register_loads_idempotently(session):
     first = register.load_demo_register(session)
     assert first == sum(len(rows) for rows in register.DEMO_REGISTER.values())
     assert register.load_demo_register(session) == 0
+    imports = session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "register.import"))
+    assert imports == 1
