@@ -79,3 +79,16 @@ def test_staff_create_account_without_email_and_resident_logs_in(client, auth, s
     resp = auth.login(username, password)
     assert resp.status_code == 302
     assert "Ulft" in client.get("/account").get_data(as_text=True)
+
+
+def test_search_with_bad_input_shows_errors_and_unknown_address_says_so(client, auth, session):
+    staff = make_user(session, role=Role.STAFF)
+    session.commit()
+    auth.login(staff.email)
+    page = client.get("/infopunt/?postcode=abc&huisnummer=1").get_data(as_text=True)
+    assert "Vul een postcode in zoals 1234 AB" in page
+    page = client.get("/infopunt/?postcode=7071AB&huisnummer=x").get_data(as_text=True)
+    assert "Er is iets niet goed ingevuld" in page
+    page = client.get("/infopunt/?postcode=7071AB&huisnummer=1").get_data(as_text=True)
+    assert "staat niet in het adressenbestand" in page
+    assert client.get("/infopunt/addresses/999").status_code == 404
