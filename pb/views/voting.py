@@ -129,6 +129,10 @@ def cast(round_id: int) -> Any:
         result = voting.cast_ballot(db_session(), round_, voter=actor(), choices=choices, channel=Channel.ONLINE)
     except DomainError as exc:
         db_session().rollback()
+        if round_.phase_at(utcnow()) in (Phase.CLOSED, Phase.RESULTS):
+            # A late voter is the first to notice the close: destroy the re-vote pointers now.
+            voting.seal_round(db_session(), round_)
+            db_session().commit()
         if exc.message == voting.already_voted_message():
             return render_template("voting/already_voted.html", round=round_, participation=None,
                                    receipt=session.get(_RECEIPTS, {}).get(str(round_.id))), 409

@@ -155,3 +155,61 @@ def test_revote_replaces_the_ballot_once(client, auth, session):
     third = client.post(f"/rounds/{round_.id}/vote/cast", data={"project": str(p1.id), "action": "cast"})
     assert third.status_code == 409
     assert [i.proposal_id for i in session.scalars(select(Ballot)).one().items] == [p2.id]
+
+
+def test_late_cast_is_refused_and_seals_the_round(client, auth, session):
+    import datetime as dt
+
+    from pb.db import utcnow
+    from pb.models.ballot import BallotSealKey, RoundSeal
+    from pb.services import voting
+
+    area = make_area(session)
+    round_ = make_round(session, area, ballot_type=BallotType.APPROVAL, allow_revote=True)
+    proposal = make_proposal(session, round_)
+    early, late = make_resident(session, area), make_resident(session, area)
+    voting.cast_ballot(session, round_, voter=early, choices={proposal.id: 1})
+    round_.voting_close_at = utcnow() - dt.timedelta(seconds=1)
+    session.commit()
+    assert session.scalars(select(Participation.sealed_pointer)).one() is not None
+    auth.login(late.email)
+    resp = client.post(f"/rounds/{round_.id}/vote/cast", data={"project": str(proposal.id), "action": "cast"})
+    assert resp.status_code == 409 and "gesloten" in resp.get_data(as_text=True)
+    assert _count(session, Ballot) == 1 and _count(session, Participation) == 1
+    assert session.scalars(select(Participation.sealed_pointer)).one() is None
+    assert _count(session, BallotSealKey) == 0 and _count(session, RoundSeal) == 1
+
+
+def test_seal_rounds_cli(runner, session):
+    import datetime as dt
+
+    from pb.db import utcnow
+    from pb.models.ballot import RoundSeal
+    from pb.services import voting
+
+    area = make_area(session)
+    round_ = make_round(session, area, ballot_type=BallotType.APPROVAL, allow_revote=True)
+    proposal = make_proposal(session, round_)
+    voting.cast_ballot(session, round_, voter=make_resident(session, area), choices={proposal.id: 1})
+    open_round = make_round(session, area)
+    round_.voting_close_at = utcnow() - dt.timedelta(seconds=1)
+    session.commit()
+    result = runner.invoke(args=["pb", "seal-rounds"])
+    assert result.exit_code == 0 and f"Sealed round {round_.id}" in result.output
+    assert session.scalars(select(Participation.sealed_pointer)).one() is None
+    assert runner.invoke(args=["pb", "seal-rounds"]).output.strip() == "Nothing to seal."
+    refused = runner.invoke(args=["pb", "seal-rounds", "--round", str(open_round.id)])
+    assert refused.exit_code != 0 and "nog niet gesloten" in refused.output
+    assert _count(session, RoundSeal) == 1
+
+
+def test_demo_round_is_loaded_once(session):
+    from pb.services import demo, voting
+
+    demo.load_demo(session)
+    demo.load_demo(session)
+    session.commit()
+    from pb.models.round import BudgetRound
+
+    rounds = session.scalars(select(BudgetRound).where(BudgetRound.title == voting.DEMO_ROUND_TITLE)).all()
+    assert len(rounds) == 1 and len(voting.ballot_proposals(session, rounds[0])) == 5
