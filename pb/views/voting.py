@@ -97,6 +97,10 @@ def ballot(round_id: int) -> Any:
 def review(round_id: int) -> Any:
     """Check the filled-in ballot and show it for review ("controleer uw keuze")."""
     round_ = _round(round_id)
+    participation = voting.participation_of(db_session(), round_, actor())
+    if participation is not None and not voting.can_change_vote(round_, participation):
+        return render_template("voting/already_voted.html", round=round_, participation=participation,
+                               receipt=session.get(_RECEIPTS, {}).get(str(round_.id))), 409
     form = BallotForm()
     choices: dict[int, int] = {}
     try:
@@ -195,7 +199,8 @@ def infopunt() -> str:
         select(BudgetRound).where(BudgetRound.voting_open_at <= now, BudgetRound.voting_close_at > now)
         .order_by(BudgetRound.voting_close_at))
         if r.phase_at(now) == Phase.VOTING and voting.can_enter_paper(me, r.area)]
-    return render_template("voting/infopunt.html", rounds=rounds)
+    managed = {r.id for r in rounds if authz.can_manage_area(me, r.area)}
+    return render_template("voting/infopunt.html", rounds=rounds, managed=managed)
 
 
 @bp.route("/infopunt/rounds/<int:round_id>/paper", methods=["GET", "POST"])

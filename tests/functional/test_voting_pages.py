@@ -213,3 +213,24 @@ def test_demo_round_is_loaded_once(session):
 
     rounds = session.scalars(select(BudgetRound).where(BudgetRound.title == voting.DEMO_ROUND_TITLE)).all()
     assert len(rounds) == 1 and len(voting.ballot_proposals(session, rounds[0])) == 5
+
+
+def test_ranked_and_cumulative_errors_keep_the_choices_without_js(client, auth, session):
+    area = make_area(session)
+    ranked = make_round(session, area, ballot_type=BallotType.RANKED, max_projects=3)
+    cumulative = make_round(session, area, ballot_type=BallotType.CUMULATIVE, points_total=10)
+    r_props = [make_proposal(session, ranked) for _ in range(3)]
+    c_props = [make_proposal(session, cumulative) for _ in range(2)]
+    voter = make_resident(session, area)
+    session.commit()
+    auth.login(voter.email)
+    resp = client.post(f"/rounds/{ranked.id}/vote", data={"rank-1": str(r_props[1].id), "rank-3": str(r_props[0].id)})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "zonder plaatsen over te slaan" in html
+    assert re.search(rf'<select id="rank-1".*?value="{r_props[1].id}" selected', html, re.S)
+    assert re.search(rf'<select id="rank-3".*?value="{r_props[0].id}" selected', html, re.S)
+    resp = client.post(f"/rounds/{cumulative.id}/vote", data={f"points-{c_props[0].id}": "7", f"points-{c_props[1].id}": "2"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "Verdeel precies 10 punten" in html
+    assert re.search(rf'id="points-{c_props[0].id}"[^>]*value="7"', html)
+    assert _count(session, Ballot) == 0
