@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from pb.tally.model import Election
-from pb.tally.numbers import Number, normalise
+from pb.tally.numbers import normalise
 from pb.tally.outcome import Decision, Outcome, decide
 from pb.tally.rules.greedy import greedy_order
 from pb.tally.tiebreak import TieBreak
@@ -143,7 +143,7 @@ def _mes_run(prep: _Prepared, share: Fraction, *, exact: bool = False,
         best_f = float("inf")
         evaluated: dict[int, float] = {}
         for q in sorted(remaining, key=lambda x: (lower[x], prep.rank[x])):
-            if lower[q] * (1 - 2 * _TOL) > best_f * (1 + 2 * _TOL):
+            if not trace and lower[q] * (1 - 2 * _TOL) > best_f * (1 + 2 * _TOL):
                 break
             if any(costs[q] > cap_left[k] for k in prep.cap_of[q]):
                 remaining.discard(q)
@@ -163,9 +163,10 @@ def _mes_run(prep: _Prepared, share: Fraction, *, exact: bool = False,
         if not evaluated:
             break
         limit = best_f * (1 + 4 * _TOL)
+        shown = set(sorted(evaluated, key=evaluated.__getitem__)[:4]) if trace else set()
         exact_rho: dict[int, tuple[Fraction, int]] = {}
         for q, rho_f in evaluated.items():
-            if exact or rho_f <= limit:
+            if exact or rho_f <= limit or q in shown:
                 solved = _exact_payment(cnt[:k_classes, q], num, den, costs[q])
                 if solved is None:
                     remaining.discard(q)
@@ -292,12 +293,10 @@ def _round_info(prep: _Prepared, round_no: int, winner: int, rho: Fraction,
     idx = np.flatnonzero(col).tolist()
     paid = sum(min(Fraction(num[c], den), t) * int(col[c]) for c in idx)
     runners = []
-    for q in sorted((q for q in evaluated if q != winner),
-                    key=lambda q: (exact_rho[q][0] if q in exact_rho else evaluated[q],
-                                   prep.rank[q]))[:3]:
-        q_rho: Number | float = exact_rho[q][0] if q in exact_rho else evaluated[q]
-        runners.append({"project": q, "rho": q_rho,
-                        "effective_support": round(float(rho) / float(q_rho), 6)})
+    for q in sorted((q for q in exact_rho if q != winner),
+                    key=lambda q: (exact_rho[q][0], prep.rank[q]))[:3]:
+        q_rho = exact_rho[q][0]
+        runners.append({"project": q, "rho": q_rho, "effective_support": rho / q_rho})
     return {"round": round_no, "project": winner, "rho": rho,
             "max_payment": t / prep.scale, "paid": paid / prep.scale,
             "supporters": int(prep.support[winner]), "runners_up": runners}
