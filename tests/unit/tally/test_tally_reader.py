@@ -144,4 +144,4 @@ def test_programmatic_election_round_trips() -> None:
     back = read_pb(write_pb(e))
     assert back.budget == e.budget and back.projects[1].cost == Fraction(3, 2)
     assert [b.projects for b in back.ballots] == [(0, 1), (1,)]
-    assert back.profile.scores == (1, 3)
+    assert back.profile.scores == (2, 2)  # Borda: (x, y) gives 2 and 1; (y) gives 1
