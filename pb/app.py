@@ -47,10 +47,10 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def select_locale() -> str:
-    """The language chosen with the language switch, else Dutch."""
-    from flask import current_app
+    """The language chosen with the language switch, else Dutch (also outside requests: CLI)."""
+    from flask import current_app, has_request_context
 
-    lang = session.get("lang")
+    lang = session.get("lang") if has_request_context() else None
     return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

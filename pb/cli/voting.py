@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy.orm import Session
 
 from pb.db import db_session
 from pb.errors import DomainError
@@ -19,12 +17,6 @@ def seal_rounds(round_id: int | None) -> None:
     """Destroy the sealed ballot pointers and keys of rounds whose voting has closed (idempotent;
     run it from cron shortly after each close)."""
     session = db_session()
-    # Dutch messages (gettext) pick the language from the request's session; give them one.
-    with current_app.test_request_context():
-        _seal(session, round_id)
-
-
-def _seal(session: Session, round_id: int | None) -> None:
     try:
         if round_id is not None:
             round_ = voting.get_round(session, round_id)
