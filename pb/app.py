@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, request, session
 from flask_login import AnonymousUserMixin
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -47,10 +47,10 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def select_locale() -> str:
-    """The language chosen with the language switch, else Dutch."""
-    from flask import current_app
+    """The language chosen with the language switch, else Dutch (also outside requests: CLI)."""
+    from flask import current_app, has_request_context
 
-    lang = session.get("lang") if has_request_context() else None  # CLI commands have no session
+    lang = session.get("lang") if has_request_context() else None
     return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
@@ -88,9 +88,9 @@ def _unauthorized() -> Any:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from pb.views import admin, auth, infopunt, manage, public, register, residency
+    from pb.views import admin, auth, infopunt, manage, public, register, residency, voting
 
-    for module in (public, auth, manage, admin, residency, infopunt, register):
+    for module in (public, auth, manage, admin, voting, residency, infopunt, register):
         app.register_blueprint(module.bp)
 
 

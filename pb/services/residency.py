@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from pb.db import utcnow
 from pb.errors import InvalidState, PermissionDenied, ValidationFailed
@@ -351,6 +351,10 @@ def set_birth_date(session: Session, residency: Residency, birth_date: dt.date) 
 def delete_account(session: Session, user: User, *, password: str) -> None:
     """Delete a resident's own account. Proposals stay without author; ballots stay (they are anonymous).
 
+    When another table must keep pointing at the account (a participation records that someone
+    voted, so turnout stays right and nobody votes twice), the row stays as an empty shell: no
+    name, e-mail, username or usable password, no residencies, supports or failures.
+
     Raises:
         ValidationFailed: wrong password.
         PermissionDenied: staff, manager and admin accounts are removed by the municipality.
@@ -360,6 +364,36 @@ def delete_account(session: Session, user: User, *, password: str) -> None:
     if user.role != Role.RESIDENT:
         raise PermissionDenied(_("Medewerkers kunnen hun account niet zelf verwijderen. Vraag dit aan de gemeente."))
     user_id = user.id
-    session.delete(user)
+    try:
+        with session.begin_nested():
+            session.delete(user)
+            session.flush()
+        outcome = "deleted"
+    except IntegrityError:
+        _anonymise(session, user_id)
+        outcome = "anonymised"
+    audit.record(session, actor=None, action="user.delete_self", obj_type="user", obj_id=user_id,
+                 after={"outcome": outcome})
+
+
+def _anonymise(session: Session, user_id: int) -> None:
+    """Strip an account of everything personal, keeping only its id."""
+    from pb.models.proposal import Proposal, Support, proposal_coinitiators
+
+    session.expire_all()
+    user = session.get(User, user_id)
+    assert user is not None
+    session.execute(update(Proposal).where(Proposal.author_id == user_id).values(author_id=None)
+                    .execution_options(synchronize_session=False))
+    session.execute(delete(Support).where(Support.user_id == user_id))
+    session.execute(delete(proposal_coinitiators).where(proposal_coinitiators.c.user_id == user_id))
+    session.execute(delete(VerificationFailure).where(VerificationFailure.user_id == user_id))
+    session.execute(delete(Residency).where(Residency.user_id == user_id))
+    user.name = _("Verwijderd account")
+    user.email = None
+    user.username = None
+    user.email_confirmed_at = None
+    user.password_hash = generate_password_hash(secrets.token_urlsafe(32))
+    user.rotate_session_token()
     session.flush()
-    audit.record(session, actor=None, action="user.delete_self", obj_type="user", obj_id=user_id)
+    session.expire_all()

@@ -170,3 +170,32 @@ def test_account_page_shows_stored_data_and_delete_keeps_proposals(client, auth,
     kept = session.get(Proposal, proposal_id)
     assert kept is not None and kept.author_id is None
     assert client.get("/account").status_code == 302  # logged out
+
+
+def test_deleting_an_account_that_voted_keeps_the_participation_without_personal_data(client, auth, session):
+    from pb.models.ballot import Channel, Participation
+
+    area = make_area(session)
+    user = make_resident(session, area, user=make_user(session, email="stemmer@example.test", name="Stemmer"))
+    now = dt.datetime.now(dt.timezone.utc)
+    budget_round = BudgetRound(area_id=area.id, title="R", budget_cents=1, proposals_open_at=now,
+                               proposals_close_at=now, support_close_at=now, review_close_at=now,
+                               voting_open_at=now, voting_close_at=now)
+    session.add(budget_round)
+    session.flush()
+    proposal = Proposal(round_id=budget_round.id, author_id=user.id, title="Bankje", summary="", description="")
+    session.add_all([proposal, Participation(round_id=budget_round.id, voter_id=user.id, channel=Channel.ONLINE)])
+    session.flush()
+    user_id, proposal_id = user.id, proposal.id
+    session.commit()
+    auth.login("stemmer@example.test")
+    resp = client.post("/account/delete", data={"confirm": "y", "password": "correct horse battery"})
+    assert resp.status_code == 302
+    shell = session.get(User, user_id)
+    assert shell.email is None and shell.username is None and shell.name == "Verwijderd account"
+    assert session.scalar(select(func.count(Participation.id))) == 1
+    assert session.scalar(select(func.count(Residency.id))) == 0
+    assert session.get(Proposal, proposal_id).author_id is None
+    assert auth.login("stemmer@example.test").status_code == 200  # cannot log in any more
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "user.delete_self"))
+    assert entry.after == {"outcome": "anonymised"}

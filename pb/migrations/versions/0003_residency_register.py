@@ -1,7 +1,7 @@
 """residency register: address register, letter codes, verification failures
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0005
 Create Date: 2026-11-24 10:24:49.824993
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import pb.db
 
 revision = '0003'
-down_revision = '0002'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
