@@ -54,6 +54,7 @@ from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.residency import Residency
 from pb.models.round import BallotType, BudgetRound, Phase
 from pb.models.user import Role, User
+from pb.services import residency as residency_rules
 from pb.services import audit, authz
 from pb.templating import euro
 
@@ -128,27 +129,6 @@ def can_change_vote(round_: BudgetRound, participation: Participation | None) ->
 
 # --- Eligibility and validation -------------------------------------------------------------
 
-def age_on(birth_date: dt.date, day: dt.date) -> int:
-    """Age in whole years on ``day`` (someone born on 29 February turns a year older on 1 March)."""
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
-
-
-def meets_age_limits(residency: Residency, round_: BudgetRound, now: dt.datetime) -> bool:
-    """Whether the resident's age on the (Dutch) day of ``now`` is within the round's limits.
-
-    Uses ``Residency.birth_date``. When the round has an age limit and the birth date is not
-    known, the answer is False: staff can record it when verifying in person.
-    """
-    if round_.min_age is None and round_.max_age is None:
-        return True
-    if residency.birth_date is None:
-        return False
-    age = age_on(residency.birth_date, now.astimezone(LOCAL_TZ).date())
-    if round_.min_age is not None and age < round_.min_age:
-        return False
-    return not (round_.max_age is not None and age > round_.max_age)
-
-
 def require_voting_open(round_: BudgetRound, now: dt.datetime) -> None:
     """Raise unless ``round_`` is in its voting phase at ``now`` (server time).
 
@@ -173,8 +153,10 @@ def require_eligible(session: Session, round_: BudgetRound, voter: User, now: dt
     area = session.get(Area, round_.area_id)
     assert area is not None
     residency = authz.require_resident(session, voter, area)
-    if not meets_age_limits(residency, round_, now):
-        if residency.birth_date is None:
+    day = now.astimezone(LOCAL_TZ).date()
+    # The register's birth year wins over a declared birth date (pb.services.residency).
+    if not residency_rules.meets_age_limits(residency, round_, on=day):
+        if residency_rules.age_on(residency, day) is None:
             raise PermissionDenied(_("Voor deze ronde geldt een leeftijdsgrens en uw geboortedatum is niet "
                                      "bekend. Ga naar het informatiepunt met uw identiteitsbewijs."))
         raise PermissionDenied(_("U valt buiten de leeftijdsgrens van deze ronde."))

@@ -290,8 +290,27 @@ def test_age_limits_use_the_birth_date(session):
     voting.cast_ballot(session, round_, voter=just_sixteen, choices={proposal.id: 1})
     session.commit()
     assert _rows(session, Participation) == 1
-    assert voting.age_on(dt.date(2008, 2, 29), dt.date(2026, 2, 28)) == 17
-    assert voting.age_on(dt.date(2008, 2, 29), dt.date(2026, 3, 1)) == 18
+    from pb.services import residency as residency_rules
+
+    leapling = Residency(birth_date=dt.date(2008, 2, 29))
+    assert residency_rules.age_on(leapling, dt.date(2026, 2, 28)) == 17
+    assert residency_rules.age_on(leapling, dt.date(2026, 3, 1)) == 18
+
+
+def test_register_birth_year_wins_over_declared_birth_date(session):
+    area = make_area(session)
+    round_ = make_round(session, area, ballot_type=BallotType.APPROVAL, min_age=16)
+    proposal = make_proposal(session, round_)
+    today = utcnow().astimezone(voting.LOCAL_TZ).date()
+    voter = make_resident(session, area)
+    residency = session.scalars(select(Residency).where(Residency.user_id == voter.id)).one()
+    residency.birth_date = dt.date(today.year - 40, 1, 1)  # declared: old enough
+    residency.birth_year = today.year - 10  # register: a child
+    session.commit()
+    with pytest.raises(PermissionDenied):
+        voting.cast_ballot(session, round_, voter=voter, choices={proposal.id: 1})
+    session.rollback()
+    assert _rows(session, Participation) == 0
 
 
 def test_non_resident_is_refused(session):
