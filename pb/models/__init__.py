@@ -3,6 +3,7 @@
 from pb.models.area import Area, AreaPostcode, area_managers
 from pb.models.audit import AuditEntry
 from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support, proposal_coinitiators
+from pb.models.result import RoundImport, RoundResult
 from pb.models.residency import Residency, VerificationMethod
 from pb.models.round import BallotType, BudgetRound, CountingRule, Phase, RoundNeighbourhood, RoundTheme, TieBreak
 from pb.models.user import Role, User
@@ -20,6 +21,8 @@ __all__ = [
     "ProposalStatus",
     "Residency",
     "Role",
+    "RoundImport",
+    "RoundResult",
     "RoundNeighbourhood",
     "RoundTheme",
     "Support",
