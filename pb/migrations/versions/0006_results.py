@@ -1,7 +1,7 @@
 """results: published round results (versioned, immutable) and pabulib imports
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0005
 Create Date: 2026-11-24 10:25:54.343177
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import pb.db
 
 revision = '0006'
-down_revision = '0002'
+down_revision = '0005'  # lead: re-chain at merge (brief: 0002)
 branch_labels = None
 depends_on = None
 
