@@ -111,19 +111,20 @@ def engine_rule(session: Session, round_: BudgetRound) -> str:
     imported = session.get(RoundImport, round_.id)
     if imported is not None:
         return imported.rule
-    return _ENGINE_RULE[round_.counting_rule]
+    return _ENGINE_RULE[CountingRule(round_.counting_rule)]
 
 
 def engine_tie_break(round_: BudgetRound) -> TieBreak:
     """The engine tie-break for a round's configured tie-break (a text seed is hashed to an int)."""
-    if round_.tie_break == RoundTieBreak.LOTTERY:
+    kind = RoundTieBreak(round_.tie_break)
+    if kind == RoundTieBreak.LOTTERY:
         seed = (round_.tie_break_seed or "").strip()
         if not seed.isdigit():
             seed = str(int(hashlib.sha256(seed.encode()).hexdigest()[:15], 16))
         return TieBreak("lottery", int(seed))
-    if round_.tie_break == RoundTieBreak.ORDER:
+    if kind == RoundTieBreak.ORDER:
         return TieBreak("file-order")
-    return TieBreak(round_.tie_break.value)
+    return TieBreak(kind.value)
 
 
 @dataclass
@@ -220,7 +221,7 @@ def count_round(session: Session, round_: BudgetRound, *, rule: str | None = Non
     proposals = voting.ballot_proposals(session, round_)
     projects = _projects(round_, proposals)
     position = {p.id: i for i, p in enumerate(proposals)}
-    vote_type = _VOTE_TYPE[round_.ballot_type]
+    vote_type = _VOTE_TYPE[BallotType(round_.ballot_type)]
     rows, items = _ballot_rows(session, round_.id)
     order = list(range(len(rows)))
     secrets.SystemRandom().shuffle(order)
