@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from pb.db import db_session
 from pb.errors import DomainError
@@ -23,6 +25,11 @@ from pb.services import areas, tallying
 def import_pabulib_command(file: Path, slug: str, create_area: bool) -> None:
     """Import a pabulib .pb file as a closed round; the last line printed is the new round id."""
     session = db_session()
+    with current_app.test_request_context():  # Dutch messages from the services need a locale
+        _import(session, file, slug, create_area)
+
+
+def _import(session: Session, file: Path, slug: str, create_area: bool) -> None:
     try:
         area = session.scalar(select(Area).where(Area.slug == slug))
         if area is None:
@@ -46,6 +53,11 @@ def import_pabulib_command(file: Path, slug: str, create_area: bool) -> None:
 def publish_command(round_id: int) -> None:
     """Count a closed round with its rule and publish the result."""
     session = db_session()
+    with current_app.test_request_context():  # Dutch messages from the services need a locale
+        _publish(session, round_id)
+
+
+def _publish(session: Session, round_id: int) -> None:
     round_ = session.get(BudgetRound, round_id)
     if round_ is None:
         raise click.ClickException(f"Ronde {round_id} bestaat niet.")

@@ -70,4 +70,7 @@ class RoundImport(Base):
     file_rule: Mapped[str] = mapped_column(String(40), default="")  # META rule as written
     rule: Mapped[str] = mapped_column(String(40))  # engine rule used to count
     score_threshold: Mapped[str | None] = mapped_column(String(40))  # META min_project_score_threshold
+    # What the round model has no place for: {"categories": {project id: "a,b"},
+    # "category_caps": {category: limit}} (pabulib budget_per_category).
+    extra_json: Mapped[str] = mapped_column(Text, default="{}")
     imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -145,20 +145,23 @@ class Count:
         return self.online + self.paper
 
 
-def _projects(round_: BudgetRound, proposals: Sequence[Proposal]) -> tuple[Project, ...]:
+def _projects(round_: BudgetRound, proposals: Sequence[Proposal],
+              categories: dict[str, str]) -> tuple[Project, ...]:
     projects = []
     for p in proposals:
         projects.append(Project(
             id=pb_project_id(p), cost=euros(p.ballot_cost_cents), name=p.title,
-            category=p.theme.name if p.theme else "",
+            category=categories.get(pb_project_id(p)) or (p.theme.name if p.theme else ""),
             neighbourhood=p.neighbourhood.name if p.neighbourhood else "",
         ))
     return tuple(projects)
 
 
-def _caps(round_: BudgetRound) -> tuple[Cap, ...]:
-    return tuple(Cap("neighbourhood", n.name, euros(n.budget_cents))
-                 for n in round_.neighbourhoods if n.budget_cents is not None)
+def _caps(round_: BudgetRound, category_caps: dict[str, str]) -> tuple[Cap, ...]:
+    caps = [Cap("neighbourhood", n.name, euros(n.budget_cents))
+            for n in round_.neighbourhoods if n.budget_cents is not None]
+    caps += [Cap("category", group, normalise(Fraction(limit))) for group, limit in category_caps.items()]
+    return tuple(caps)
 
 
 def _limits(round_: BudgetRound) -> dict[str, Any]:
@@ -219,7 +222,9 @@ def count_round(session: Session, round_: BudgetRound, *, rule: str | None = Non
     if seal:
         voting.seal_round(session, round_, now=now)
     proposals = voting.ballot_proposals(session, round_)
-    projects = _projects(round_, proposals)
+    imported = session.get(RoundImport, round_.id)
+    extra = json.loads(imported.extra_json) if imported is not None else {}
+    projects = _projects(round_, proposals, extra.get("categories", {}))
     position = {p.id: i for i, p in enumerate(proposals)}
     vote_type = _VOTE_TYPE[BallotType(round_.ballot_type)]
     rows, items = _ballot_rows(session, round_.id)
@@ -245,13 +250,12 @@ def count_round(session: Session, round_: BudgetRound, *, rule: str | None = Non
         ballots.append(Ballot(voter_id=voter_id, projects=tuple(position[it[0]] for it in chosen),
                               points=points))
     name = engine_rule(session, round_)
-    imported = session.get(RoundImport, round_.id)
     threshold = None
     if imported is not None and imported.score_threshold:
         threshold = normalise(Fraction(imported.score_threshold))
     election = Election(
         budget=euros(round_.budget_cents), projects=projects, ballots=tuple(ballots),
-        vote_type=vote_type, rule=rule or name, caps=_caps(round_),
+        vote_type=vote_type, rule=rule or name, caps=_caps(round_, extra.get("category_caps", {})),
         min_project_score_threshold=threshold, meta={"currency": "EUR"}, **_limits(round_),
     )
     outcome = tally(election, rule=rule or name, tie_break=engine_tie_break(round_))
@@ -318,9 +322,12 @@ def ballots_file(count: Count) -> str:
         value = getattr(election, key)
         if value is not None:
             meta[key] = format_number(value)
-    if election.caps:
-        meta["neighborhoods"] = ",".join(c.group for c in election.caps)
-        meta["budget_per_neighborhood"] = ",".join(format_number(c.limit) for c in election.caps)
+    for kind, names_key, limits_key in (("neighbourhood", "neighborhoods", "budget_per_neighborhood"),
+                                        ("category", "categories", "budget_per_category")):
+        caps = [c for c in election.caps if c.kind == kind]
+        if caps:
+            meta[names_key] = ",".join(c.group for c in caps)
+            meta[limits_key] = ",".join(format_number(c.limit) for c in caps)
     published = Election(
         budget=election.budget, projects=projects, ballots=election.ballots,
         vote_type=election.vote_type, rule=outcome.rule, meta=meta,
@@ -684,6 +691,11 @@ def import_pabulib(session: Session, source: str | Path, *, area: Area, actor: U
     session.add(RoundImport(round_id=round_.id, source_name=path.name[:200],
                             source_sha256=hashlib.sha256(raw).hexdigest(), file_rule=file_rule[:40],
                             rule=rule, score_threshold=format_number(threshold) if threshold is not None else None,
+                            extra_json=json.dumps({
+                                "categories": {p.id: p.category for p in election.projects if "," in p.category},
+                                "category_caps": {c.group: format_number(c.limit) for c in election.caps
+                                                  if c.kind == "category"},
+                            }, ensure_ascii=False, sort_keys=True),
                             imported_at=now))
     session.flush()
     audit.record(session, actor=actor, action="round.import_pabulib", obj_type="round", obj_id=round_.id,

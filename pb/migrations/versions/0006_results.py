@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('file_rule', sa.String(length=40), nullable=False),
     sa.Column('rule', sa.String(length=40), nullable=False),
     sa.Column('score_threshold', sa.String(length=40), nullable=True),
+    sa.Column('extra_json', sa.Text(), nullable=False),
     sa.Column('imported_at', pb.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_round_imports_round_id_rounds'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('round_id', name=op.f('pk_round_imports'))
