@@ -1,0 +1,77 @@
+"""Time importing, publishing and exporting a city-size round (default: Poland_Lodz_2022).
+
+Usage: python bench/results_bench.py [FILE.pb] [--database-url URL]
+
+Creates a fresh schema (a temporary SQLite file unless --database-url is given, which must be an
+empty database), then times: ``import-pabulib`` (parse + store rounds, projects, ballots),
+``publish`` (count with the file's rule, write the anonymised ballots.pb, hash chain, store) and
+``export`` (the results page, ballots.pb, results.json and results.csv over the test client).
+Prints one line per step and the total; the target is under 10 s together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pb import create_app, migrate  # noqa: E402
+from pb.db import db_session, make_engine  # noqa: E402
+from pb.services import areas, tallying  # noqa: E402
+
+
+def main() -> int:
+    """Run the benchmark; return the exit code."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("file", nargs="?", default=str(tallying.pabulib_dir() / "Poland_Lodz_2022.pb"))
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    path = Path(args.file)
+    if not path.exists():
+        print(f"skipped: {path} does not exist")
+        return 0
+    tmp = tempfile.TemporaryDirectory()
+    url = args.database_url or f"sqlite:///{tmp.name}/bench.sqlite"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": True, "RATELIMIT_ENABLED": False,
+                      "OUTBOX_DIR": os.path.join(tmp.name, "outbox")})
+    timings: list[tuple[str, float]] = []
+    with app.test_request_context():
+        session = db_session()
+        area = areas.create_area(session, actor=None, data=areas.AreaData(
+            name="Bench", slug="bench", description="", postcodes=[], manager_ids=[]))
+        session.commit()
+        t0 = time.perf_counter()
+        summary = tallying.import_pabulib(session, path, area=area)
+        session.commit()
+        timings.append((f"import  ({summary.projects} projects, {summary.ballots} ballots)", time.perf_counter() - t0))
+        round_id = summary.round.id
+        t0 = time.perf_counter()
+        result = tallying.publish_results(session, summary.round, actor=None)
+        session.commit()
+        selected = len(tallying.outcome_of(result)["selected"])
+        timings.append((f"publish (rule {result.rule}, {selected} selected)", time.perf_counter() - t0))
+    client = app.test_client()
+    t0 = time.perf_counter()
+    sizes = []
+    for route in ("results", "ballots.pb", "results.json", "results.csv"):
+        response = client.get(f"/rounds/{round_id}/{route}")
+        assert response.status_code == 200, (route, response.status_code)
+        sizes.append(f"{route} {len(response.data) // 1024} KiB")
+    timings.append((f"export  ({', '.join(sizes)})", time.perf_counter() - t0))
+    for label, seconds in timings:
+        print(f"{seconds:7.2f} s  {label}")
+    total = sum(s for _, s in timings)
+    print(f"{total:7.2f} s  total ({'under' if total < 10 else 'OVER'} the 10 s target) on {url.split(':')[0]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
