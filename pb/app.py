@@ -88,9 +88,9 @@ def _unauthorized() -> Any:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from pb.views import admin, auth, manage, public, results
+    from pb.views import admin, auth, manage, public, results, voting
 
-    for module in (public, auth, manage, admin, results):
+    for module in (public, auth, manage, admin, voting, results):
         app.register_blueprint(module.bp)
 
 

@@ -61,6 +61,53 @@ def make_resident(session: Session, area: Area, *, user: User | None = None,
     return user
 
 
+def make_round(session: Session, area: Area, **overrides: object) -> "BudgetRound":
+    """A budget round of ``area`` in its voting phase now (knapsack ballot, € 50.000 budget).
+
+    Pass any ``BudgetRound`` column to override, e.g. ``ballot_type=BallotType.RANKED``.
+    """
+    import datetime as dt
+
+    from pb.models.round import BallotType, BudgetRound
+
+    now = utcnow()
+    day = dt.timedelta(days=1)
+    values: dict[str, object] = {
+        "title": f"Buurtbudget {next(_seq)}",
+        "description": "",
+        "budget_cents": 5_000_000,
+        "proposals_open_at": now - 40 * day,
+        "proposals_close_at": now - 30 * day,
+        "support_close_at": now - 20 * day,
+        "review_close_at": now - 10 * day,
+        "voting_open_at": now - day,
+        "voting_close_at": now + 7 * day,
+        "ballot_type": BallotType.KNAPSACK,
+        "allow_revote": False,
+    }
+    values.update(overrides)
+    round_ = BudgetRound(area_id=area.id, **values)
+    session.add(round_)
+    session.flush()
+    return round_
+
+
+def make_proposal(session: Session, round_: "BudgetRound", **overrides: object) -> "Proposal":
+    """A feasible proposal (on the ballot) in ``round_`` costing € 10.000 unless overridden."""
+    from pb.models.proposal import Proposal, ProposalStatus
+
+    n = next(_seq)
+    values: dict[str, object] = {
+        "title": f"Project {n}",
+        "summary": f"Samenvatting van project {n}.",
+        "status": ProposalStatus.FEASIBLE,
+        "estimated_cost_cents": 1_000_000,
+    }
+    values.update(overrides)
+    proposal = Proposal(round_id=round_.id, **values)
+    session.add(proposal)
+    session.flush()
+    return proposal
 def make_results_round(session: Session, area: Area, *, phase: str = "closed", budget_cents: int = 100_000_00,
                        ballot_type: str = "knapsack", counting_rule: str = "greedy",
                        tie_break: str = "lower-cost", costs_cents: list[int] | None = None,
