@@ -274,9 +274,15 @@ def _election(meta: dict[str, str], lines: dict[str, int], vote_type: VoteType,
 def _meta_out(election: Election, extra_meta: dict[str, str] | None) -> dict[str, str]:
     meta = {"key": "value"}
     meta.update(election.meta)
-    meta["budget"] = format_number(election.budget)
-    meta["vote_type"] = str(election.vote_type)
-    if election.rule:
+    try:
+        same_budget = parse_number(meta.get("budget", "")) == election.budget
+    except ValueError:
+        same_budget = False
+    if not same_budget:  # keep the original spelling ("400000.0") when the value is unchanged
+        meta["budget"] = format_number(election.budget)
+    if _clean(meta.get("vote_type", "")).lower() != str(election.vote_type):
+        meta["vote_type"] = str(election.vote_type)
+    if election.rule and _clean(meta.get("rule", "")) != election.rule:
         meta["rule"] = election.rule
     for key, value in (extra_meta or {}).items():
         meta[key] = value
