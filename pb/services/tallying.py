@@ -26,7 +26,7 @@ import json
 import logging
 import os
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -196,7 +196,7 @@ def _ballot_rows(session: Session, round_id: int) -> tuple[list[tuple[int, Chann
 
 
 def count_round(session: Session, round_: BudgetRound, *, rule: str | None = None, seal: bool = True,
-                now: dt.datetime | None = None) -> Count:
+                now: dt.datetime | None = None, before_counting: Callable[[], None] | None = None) -> Count:
     """Count a closed round with its frozen rule and tie-break (or ``rule`` for "what if").
 
     The ballots are given random ids and put in a random order: that order is the order of the
@@ -209,6 +209,8 @@ def count_round(session: Session, round_: BudgetRound, *, rule: str | None = Non
         round_: the round to count.
         rule: an engine rule name to count with instead of the round's (private comparisons).
         seal: destroy the re-vote pointers first (see :func:`pb.services.voting.seal_round`).
+        before_counting: called after everything is read and before the rule runs; a read-only
+            caller passes ``session.rollback`` so a long count holds no database lock.
         now: server time.
 
     Returns:
@@ -259,7 +261,10 @@ def count_round(session: Session, round_: BudgetRound, *, rule: str | None = Non
         vote_type=vote_type, rule=rule or name, caps=_caps(round_, extra.get("category_caps", {})),
         min_project_score_threshold=threshold, meta={"currency": "EUR"}, **_limits(round_),
     )
-    outcome = tally(election, rule=rule or name, tie_break=engine_tie_break(round_))
+    tie_break = engine_tie_break(round_)
+    if before_counting is not None:
+        before_counting()
+    outcome = tally(election, rule=rule or name, tie_break=tie_break)
     return Count(round=round_, election=election, outcome=outcome, proposals=proposals,
                  receipts=sorted(code for _b, _c, code in rows), online=online, paper=paper)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from pb.db import db_session, utcnow
@@ -152,12 +152,14 @@ def _manage_page(round_: BudgetRound, publish_form: PublishForm, correction_form
     now = utcnow()
     phase = round_.phase_at(now)
     count = what_if = None
+    compare = phase == Phase.CLOSED and request.args.get("compare") == "1"
     if phase in (Phase.CLOSED, Phase.RESULTS):
-        # Private preview: counted on the fly, nothing stored or sealed (GET writes nothing).
-        count = tallying.count_round(session, round_, seal=False, now=now)
-        what_if = tallying.what_if(count) if phase == Phase.CLOSED else None
+        # Private preview: counted on the fly, nothing stored or sealed (GET writes nothing); the
+        # read transaction ends before the rule runs, so a long count blocks no other request.
+        count = tallying.count_round(session, round_, seal=False, now=now, before_counting=session.rollback)
+        what_if = tallying.what_if(count) if compare else None
     return render_template(
-        "results/manage.html", round=round_, phase=phase, count=count, what_if=what_if,
+        "results/manage.html", round=round_, phase=phase, count=count, what_if=what_if, compare=compare,
         versions=tallying.result_versions(session, round_), publish_form=publish_form,
         correction_form=correction_form, money=tallying.money_cents, pb_id=tallying.pb_project_id,
         score_text=_score_text,

@@ -65,7 +65,8 @@ def test_manager_previews_compares_and_publishes(client, auth, session, area, ma
     round_ = _knapsack_round(session, area)
     auth.login(manager.email)
     page = client.get(f"/manage/rounds/{round_.id}/results").get_data(as_text=True).replace("\xa0", " ")
-    assert "Alleen voor u zichtbaar" in page
+    assert "Alleen voor u zichtbaar" in page and "Wat als" not in page
+    page = client.get(f"/manage/rounds/{round_.id}/results?compare=1").get_data(as_text=True)
     assert "Wat als er met een andere regel was geteld?" in page and "equalshares/add1" in page
     assert client.get(f"/rounds/{round_.id}/results").status_code == 404
 
