@@ -495,6 +495,37 @@ def published(session: Session, round_id: int) -> tuple[BudgetRound, RoundResult
     return round_, result
 
 
+def published_rounds(session: Session) -> list[tuple[BudgetRound, RoundResult]]:
+    """Every round with a published result and its newest version, newest publication first."""
+    newest = (select(RoundResult.round_id, func.max(RoundResult.version).label("version"))
+              .group_by(RoundResult.round_id).subquery())
+    rows = session.execute(
+        select(BudgetRound, RoundResult)
+        .join(RoundResult, RoundResult.round_id == BudgetRound.id)
+        .join(newest, (newest.c.round_id == RoundResult.round_id) & (newest.c.version == RoundResult.version))
+        .where(BudgetRound.results_published_at.is_not(None))
+        .order_by(BudgetRound.results_published_at.desc(), BudgetRound.id.desc())
+    ).all()
+    return [(r, res) for r, res in rows]
+
+
+def rounds_to_publish(session: Session, user: User, *, now: dt.datetime | None = None) -> list[BudgetRound]:
+    """Rounds in areas ``user`` manages whose voting has closed and whose result is not published."""
+    from pb.services import authz
+
+    now = now or utcnow()
+    areas = list(session.scalars(authz.managed_areas_query(user)))
+    if not areas:
+        return []
+    candidates = session.scalars(
+        select(BudgetRound).where(BudgetRound.area_id.in_([a.id for a in areas]),
+                                  BudgetRound.voting_close_at <= now,
+                                  BudgetRound.results_published_at.is_(None))
+        .order_by(BudgetRound.voting_close_at.desc())
+    )
+    return [r for r in candidates if r.phase_at(now) == Phase.CLOSED]
+
+
 def outcome_of(result: RoundResult) -> dict[str, Any]:
     """The stored outcome record of a published result."""
     data: dict[str, Any] = json.loads(result.outcome_json)

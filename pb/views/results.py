@@ -21,7 +21,7 @@ from pb.forms.results import CorrectionForm, PublishForm, ReceiptForm
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import Role
 from pb.services import authz, tallying
-from pb.views.common import actor, error_onto_form, require_roles
+from pb.views.common import actor, error_onto_form, optional_actor, require_roles
 
 bp = Blueprint("results", __name__)
 
@@ -86,6 +86,15 @@ def show(round_id: int) -> Any:
         score_text=_score_text, money=tallying.money_cents,
         spent_width=int(Fraction(record["spent_cents"], max(record["budget_cents"], 1)) * 600),
     )
+
+
+@bp.get("/results")
+def index() -> str:
+    """Published results of every round; for managers also their rounds waiting to be published."""
+    session = db_session()
+    user = optional_actor()
+    waiting = tallying.rounds_to_publish(session, user) if user is not None and user.has_role(Role.MANAGER) else []
+    return render_template("results/index.html", published=tallying.published_rounds(session), waiting=waiting)
 
 
 def _download(body: str, mimetype: str, filename: str) -> Response:

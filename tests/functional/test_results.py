@@ -310,3 +310,16 @@ def test_receipt_check_and_code_list(client, session, area):
     bad = client.post(f"/rounds/{round_.id}/receipt", data={"code": "AAAA-BBBB-CCCC"}).get_data(as_text=True).replace("\xa0", " ")
     assert "Uw stem is meegeteld." not in bad and "staat niet in de lijst" in bad
     assert client.post(f"/rounds/{round_.id}/receipt", data={"code": codes[0]}, csrf=False).status_code == 400
+
+
+def test_results_index_lists_published_rounds_and_managers_see_rounds_to_publish(client, auth, session, area, manager):
+    waiting = _knapsack_round(session, area)
+    done = _knapsack_round(session, area)
+    _publish(session, done)
+    page = client.get("/results").get_data(as_text=True)
+    assert f"/rounds/{done.id}/results" in page and done.title in page
+    assert f"/manage/rounds/{waiting.id}/results" not in page
+    auth.login(manager.email)
+    page = client.get("/results").get_data(as_text=True)
+    assert f"/manage/rounds/{waiting.id}/results" in page
+    assert f"/manage/rounds/{done.id}/results" not in page
