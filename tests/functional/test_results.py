@@ -323,3 +323,17 @@ def test_results_index_lists_published_rounds_and_managers_see_rounds_to_publish
     page = client.get("/results").get_data(as_text=True)
     assert f"/manage/rounds/{waiting.id}/results" in page
     assert f"/manage/rounds/{done.id}/results" not in page
+
+
+def test_project_names_are_escaped_on_the_page_and_in_the_chart(client, session, area):
+    payload = '<script>alert(1)</script><img src=x onerror=alert(2)>'
+    round_ = _knapsack_round(session, area, titles=[payload, "B", "C", "D", "E"])
+    _publish(session, round_)
+    page = client.get(f"/rounds/{round_.id}/results").get_data(as_text=True)
+    assert "<script>alert(1)" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    svg = page.split('class="chart-scores"', 1)[1].split("</svg>", 1)[0]
+    assert "&lt;script&gt;" in svg
+    data = client.get(f"/rounds/{round_.id}/results.json").get_json()
+    assert payload in [p["name"] for p in data["projects"]]
+    assert client.get(f"/rounds/{round_.id}/results.json").headers["Content-Type"].startswith("application/json")
