@@ -147,3 +147,23 @@ def test_max_welfare_with_caps_is_the_preferred_optimum(e: Election) -> None:
     assert best is not None
     out = tally(e, "max-welfare")
     assert sorted(out.selected) == [q for q in range(m) if best[1][q]]
+
+
+def _run_summary(run: object) -> tuple[object, ...]:
+    rounds = [(r["project"], r["rho"], r["paid"], r["max_payment"]) for r in run.rounds]
+    return (run.selected, rounds, run.left, run.capped)
+
+
+@settings(max_examples=300, deadline=None)
+@given(capped_elections(), st.integers(0, 30))
+def test_equal_shares_ballot_run_matches_class_run(e: Election, extra: int) -> None:
+    """The per-ballot run (default) equals the exact per-class run, trace included."""
+    from pb.tally.rules.equalshares import _mes_run, _mes_run_ballots, _prepare
+    from pb.tally.tiebreak import TieBreak
+
+    prep = _prepare(e, TieBreak(), True)
+    share = Fraction(e.budget, prep.n) + extra
+    fast = _mes_run_ballots(prep, share, trace=True)
+    slow = _mes_run(prep, share, exact=True, trace=True)
+    assert _run_summary(fast) == _run_summary(slow)
+    assert _mes_run_ballots(prep, share).selected == slow.selected
