@@ -257,25 +257,36 @@ class _Ledger:
         self.share_f = float(share_scaled)
         self.fm = np.full(d_count, self.share_f, dtype=np.float64)
         self.alive = np.ones(d_count, dtype=bool)
-        self.paid = np.zeros((d_count, max(len(prep.candidates), 1)), dtype=np.int8)
+        # Rounds x ballots, 0/1. Stored as floats so that the weighted counts C_r are one BLAS
+        # matrix-vector product; exact because every partial sum is an integer below 2**24
+        # (float32) or 2**53 (float64).
+        self.ftype = np.float32 if int(prep.weights.sum()) < 2**24 else np.float64
+        self.wf = prep.weights.astype(self.ftype)
+        self.paid = np.zeros((8, d_count), dtype=self.ftype)
+        self.size = d_count
         self.t_num: list[int] = []
         self.rounds = 0
         self.err = self.share_f * _EPS
 
     def money(self, idx: np.ndarray) -> int:
         """Exact total money of the live ballots ``idx``, times ``den``."""
-        w = self.w[idx]
-        total = self.share_num * int(w.sum())
+        total = self.share_num * int(self.w[idx].sum())
         if self.rounds:
-            counts = (w @ self.paid[idx, :self.rounds]).tolist()
-            total -= sum(c * t for c, t in zip(counts, self.t_num) if c)
+            rows = self.paid[:self.rounds]
+            if 4 * idx.size < self.size:
+                counts = rows[:, idx] @ self.wf[idx]
+            else:
+                vec = np.zeros(self.size, dtype=self.ftype)
+                vec[idx] = self.wf[idx]
+                counts = rows @ vec
+            total -= sum(int(c) * t for c, t in zip(counts.tolist(), self.t_num) if c)
         return total
 
     def each(self, idx: np.ndarray) -> list[int]:
         """Exact money of each ballot in ``idx``, times ``den``."""
         if not self.rounds or len(idx) == 0:
             return [self.share_num] * len(idx)
-        sub = self.paid[idx, :self.rounds]
+        sub = self.paid[:self.rounds, idx].T.astype(np.int8)
         rows, inverse = np.unique(sub, axis=0, return_inverse=True)
         t = self.t_num
         values = [self.share_num - sum(t[r] for r in np.flatnonzero(row).tolist())
@@ -291,7 +302,9 @@ class _Ledger:
             self.share_num *= f
         self.den = new_den
         self.t_num.append(t.numerator * (new_den // t.denominator))
-        self.paid[rich, self.rounds] = 1
+        if self.rounds == self.paid.shape[0]:
+            self.paid = np.vstack([self.paid, np.zeros_like(self.paid)])
+        self.paid[self.rounds, rich] = 1
         self.rounds += 1
         self.fm[rich] -= float(t)
         self.err += 2 * self.share_f * _EPS
@@ -327,17 +340,18 @@ def _water(ledger: _Ledger, idx: np.ndarray, cost: int
     return rho, err, total, tol_total, k
 
 
-def _exact_fill(ledger: _Ledger, idx: np.ndarray, cost: int
+def _exact_fill(ledger: _Ledger, idx: np.ndarray, cost: int, affordable: bool = False
                 ) -> tuple[Fraction, np.ndarray, np.ndarray] | None:
     """Exact water-fill: (payment cap t, ballots that pay t and keep money, ballots left at 0).
 
     None when the supporters cannot pay ``cost``. The float order proposes the breakpoint; only
     ballots whose float money is within the error bound of the level are compared exactly, and
     if the proposal is wrong the fill is redone exactly over the distinct money values.
+    ``affordable=True`` skips the exact affordability check (the caller proved it with floats).
     """
     den = ledger.den
     need = cost * den
-    if ledger.money(idx) < need:
+    if not affordable and ledger.money(idx) < need:
         return None
     order = np.argsort(ledger.fm[idx], kind="stable")
     sidx = idx[order]
@@ -398,6 +412,7 @@ def _mes_run_ballots(prep: _Prepared, share: Fraction, *, trace: bool = False) -
     while True:
         best_hi = float("inf")
         evaluated: dict[int, tuple[float, float]] = {}
+        sure: set[int] = set()
         known: dict[int, tuple[Fraction, np.ndarray, np.ndarray] | None] = {}
         for q in sorted(remaining, key=lambda x: (lower[x], prep.rank[x])):
             if not trace and lower[q] > best_hi:
@@ -425,6 +440,8 @@ def _mes_run_ballots(prep: _Prepared, share: Fraction, *, trace: bool = False) -
                 known[q] = solved
                 rho_f = float(solved[0] / costs[q])
                 err = 4 * _EPS * rho_f
+            else:
+                sure.add(q)
             lo = rho_f - err
             lower[q] = max(lower[q], lo)
             evaluated[q] = (rho_f, err)
@@ -439,7 +456,7 @@ def _mes_run_ballots(prep: _Prepared, share: Fraction, *, trace: bool = False) -
                     solved = known[q]
                 else:
                     idx = prep.ballots_of[q]
-                    solved = _exact_fill(ledger, idx[ledger.alive[idx]], costs[q])
+                    solved = _exact_fill(ledger, idx[ledger.alive[idx]], costs[q], q in sure)
                 if solved is None:
                     remaining.discard(q)
                     continue
