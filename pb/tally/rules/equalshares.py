@@ -311,33 +311,40 @@ class _Ledger:
 
 
 def _water(ledger: _Ledger, idx: np.ndarray, cost: int
-           ) -> tuple[float, float, float, float, int]:
-    """Float water-fill over the live supporters ``idx`` (sorted by float money).
+           ) -> tuple[float, float, float, float, int, np.ndarray]:
+    """Float water-fill over the live supporters ``idx``.
 
-    Returns (rho, error bound of rho, total money, error bound of the total, k) where the k
-    poorest pay all they have. The error bounds are rigorous for the total (float money is
-    off by at most ``ledger.err`` per ballot, summation by n * eps relative) and, for rho, that
-    bound propagated through the level (plus a relative 1e-9 safety margin); rho only means
-    something when the supporters can afford the cost.
+    Returns (rho, error bound of rho, total money, error bound of the total, k, order) where
+    ``order`` is ``idx`` sorted by float money (or ``idx`` itself when nobody is short of the
+    level) and its first k ballots pay all they have. The error bound of the total is rigorous
+    (float money is off by at most ``ledger.err`` per ballot, summation by n * eps relative);
+    for rho it is that bound propagated through the level, generously, plus a relative 1e-9
+    margin. rho only means something when the supporters can afford the cost.
     """
     b = ledger.fm[idx]
     w = ledger.w[idx].astype(np.float64)
-    cum_w = np.cumsum(w)
-    cum_wb = np.cumsum(w * b)
-    total_w = float(cum_w[-1])
-    total = float(cum_wb[-1])
+    total_w = float(w.sum())
+    total = float(w @ b)
     tol_total = (total_w * ledger.err + 2 * idx.size * _EPS * (total + total_w * ledger.err)
                  + 1e-300)
-    filled = cum_wb + b * (total_w - cum_w)
-    k = int(np.searchsorted(filled, cost, side="left"))
-    k = min(k, idx.size - 1)
-    paid = float(cum_wb[k - 1]) if k > 0 else 0.0
-    rich = total_w - (float(cum_w[k - 1]) if k > 0 else 0.0)
+    if float(b.min()) * total_w >= cost * (1 + 1e-9):
+        # Everyone can pay an equal share of the cost: level cost / W, no sorting needed.
+        k, paid, rich, order = 0, 0.0, total_w, idx
+    else:
+        sort = np.argsort(b, kind="stable")
+        order, b, w = idx[sort], b[sort], w[sort]
+        cum_w = np.cumsum(w)
+        cum_wb = np.cumsum(w * b)
+        filled = cum_wb + b * (total_w - cum_w)
+        k = int(np.searchsorted(filled, cost, side="left"))
+        k = min(k, idx.size - 1)
+        paid = float(cum_wb[k - 1]) if k > 0 else 0.0
+        rich = total_w - (float(cum_w[k - 1]) if k > 0 else 0.0)
     rho = (cost - paid) / rich / cost
     # A perturbation of every ballot's money by <= err moves the level by at most
     # (perturbation of the money below it) / (weight above it); be generous.
     err = 4 * (tol_total + total_w * ledger.err) / (rich * cost) + 1e-9 * abs(rho)
-    return rho, err, total, tol_total, k
+    return rho, err, total, tol_total, k, order
 
 
 def _exact_fill(ledger: _Ledger, idx: np.ndarray, cost: int, affordable: bool = False
@@ -353,9 +360,7 @@ def _exact_fill(ledger: _Ledger, idx: np.ndarray, cost: int, affordable: bool = 
     need = cost * den
     if not affordable and ledger.money(idx) < need:
         return None
-    order = np.argsort(ledger.fm[idx], kind="stable")
-    sidx = idx[order]
-    _, _, _, _, k = _water(ledger, sidx, cost)
+    _, _, _, _, k, sidx = _water(ledger, idx, cost)
     poor, rich = sidx[:k], sidx[k:]
     w_rich = int(ledger.w[rich].sum())
     t = Fraction(need - (ledger.money(poor) if k else 0), w_rich * den)
@@ -426,8 +431,7 @@ def _mes_run_ballots(prep: _Prepared, share: Fraction, *, trace: bool = False) -
             if idx.size == 0:
                 remaining.discard(q)
                 continue
-            order = np.argsort(ledger.fm[idx], kind="stable")
-            rho_f, err, total, tol_total, _ = _water(ledger, idx[order], costs[q])
+            rho_f, err, total, tol_total, _, _ = _water(ledger, idx, costs[q])
             if total + tol_total < costs[q]:
                 remaining.discard(q)
                 continue
