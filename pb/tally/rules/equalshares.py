@@ -262,7 +262,7 @@ class _Ledger:
         # (float32) or 2**53 (float64).
         self.ftype = np.float32 if int(prep.weights.sum()) < 2**24 else np.float64
         self.wf = prep.weights.astype(self.ftype)
-        self.paid = np.zeros((8, d_count), dtype=self.ftype)
+        self.paid = np.zeros((max(len(prep.candidates), 1), d_count), dtype=self.ftype)
         self.size = d_count
         self.t_num: list[int] = []
         self.rounds = 0
@@ -310,41 +310,68 @@ class _Ledger:
         self.err += 2 * self.share_f * _EPS
 
 
-def _water(ledger: _Ledger, idx: np.ndarray, cost: int
-           ) -> tuple[float, float, float, float, int, np.ndarray]:
+def _water(ledger: _Ledger, idx: np.ndarray, cost: int, split: bool = False
+           ) -> tuple[float, float, float, float, np.ndarray | None, np.ndarray | None]:
     """Float water-fill over the live supporters ``idx``.
 
-    Returns (rho, error bound of rho, total money, error bound of the total, k, order) where
-    ``order`` is ``idx`` sorted by float money (or ``idx`` itself when nobody is short of the
-    level) and its first k ballots pay all they have. The error bound of the total is rigorous
-    (float money is off by at most ``ledger.err`` per ballot, summation by n * eps relative);
-    for rho it is that bound propagated through the level, generously, plus a relative 1e-9
-    margin. rho only means something when the supporters can afford the cost.
+    Returns (rho, error bound of rho, total money, error bound of the total, poor, rich); with
+    ``split`` the supporters are split into those below the float level (they pay all they
+    have) and the others, else both are None. The error bound of the total is rigorous (float
+    money is off by at most ``ledger.err`` per ballot, summation by n * eps relative); for rho
+    it is that bound propagated through the level, generously, plus a relative 1e-9 margin.
+    rho only means something when the supporters can afford the cost.
+
+    The level is found without sorting by the fixed point L <- (cost - money below L) /
+    (weight at or above L), started at cost / W: it increases and stops when the set below
+    the level no longer changes (a few passes); after 8 passes, or when the supporters can
+    hardly afford the cost, the classic sorted fill is used.
     """
     b = ledger.fm[idx]
     w = ledger.w[idx].astype(np.float64)
     total_w = float(w.sum())
-    total = float(w @ b)
+    wb = w * b
+    total = float(wb.sum())
     tol_total = (total_w * ledger.err + 2 * idx.size * _EPS * (total + total_w * ledger.err)
                  + 1e-300)
-    if float(b.min()) * total_w >= cost * (1 + 1e-9):
-        # Everyone can pay an equal share of the cost: level cost / W, no sorting needed.
-        k, paid, rich, order = 0, 0.0, total_w, idx
-    else:
+    if total + tol_total < cost and not split:
+        return float("inf"), float("inf"), total, tol_total, None, None
+    poor_mask = None
+    paid, rich = 0.0, total_w
+    level = cost / total_w
+    if total > cost * (1 + 1e-6):
+        count = -1
+        for _ in range(8):
+            mask = b < level
+            n_poor = int(np.count_nonzero(mask))
+            if n_poor == count:
+                poor_mask = mask
+                break
+            count = n_poor
+            paid = float(wb[mask].sum()) if n_poor else 0.0
+            rich = total_w - (float(w[mask].sum()) if n_poor else 0.0)
+            if rich <= 0:
+                break
+            level = (cost - paid) / rich
+    if poor_mask is None:
         sort = np.argsort(b, kind="stable")
-        order, b, w = idx[sort], b[sort], w[sort]
-        cum_w = np.cumsum(w)
-        cum_wb = np.cumsum(w * b)
-        filled = cum_wb + b * (total_w - cum_w)
+        sb, sw = b[sort], w[sort]
+        cum_w = np.cumsum(sw)
+        cum_wb = np.cumsum(sw * sb)
+        filled = cum_wb + sb * (total_w - cum_w)
         k = int(np.searchsorted(filled, cost, side="left"))
         k = min(k, idx.size - 1)
         paid = float(cum_wb[k - 1]) if k > 0 else 0.0
         rich = total_w - (float(cum_w[k - 1]) if k > 0 else 0.0)
+        if split:
+            poor_mask = np.zeros(idx.size, dtype=bool)
+            poor_mask[sort[:k]] = True
     rho = (cost - paid) / rich / cost
     # A perturbation of every ballot's money by <= err moves the level by at most
     # (perturbation of the money below it) / (weight above it); be generous.
     err = 4 * (tol_total + total_w * ledger.err) / (rich * cost) + 1e-9 * abs(rho)
-    return rho, err, total, tol_total, k, order
+    if not split:
+        return rho, err, total, tol_total, None, None
+    return rho, err, total, tol_total, idx[poor_mask], idx[~poor_mask]
 
 
 def _exact_fill(ledger: _Ledger, idx: np.ndarray, cost: int, affordable: bool = False
@@ -360,8 +387,10 @@ def _exact_fill(ledger: _Ledger, idx: np.ndarray, cost: int, affordable: bool = 
     need = cost * den
     if not affordable and ledger.money(idx) < need:
         return None
-    _, _, _, _, k, sidx = _water(ledger, idx, cost)
-    poor, rich = sidx[:k], sidx[k:]
+    _, _, _, _, poor, rich = _water(ledger, idx, cost, split=True)
+    assert poor is not None and rich is not None
+    sidx = idx
+    k = poor.size
     w_rich = int(ledger.w[rich].sum())
     t = Fraction(need - (ledger.money(poor) if k else 0), w_rich * den)
     tf = float(t)
