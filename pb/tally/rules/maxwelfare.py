@@ -50,57 +50,18 @@ def _lcm_den(values: list[Fraction]) -> int:
     return den
 
 
-def max_welfare(election: Election, tie_break: TieBreak | None = None) -> Outcome:
-    """The exact welfare-maximising set of projects within the budget (``max-welfare``).
-
-    Args:
-        election: the election to count.
-        tie_break: preference among optimal sets (see module docstring); default file order.
-
-    Returns:
-        The outcome; ``trace["welfare"]`` is the optimal total score.
-    """
-    tie_break = tie_break or TieBreak()
-    rank = tie_break.rank(election)
-    scores = [Fraction(s) for s in election.profile.scores]
-    costs_f = [Fraction(p.cost) for p in election.projects]
-    m = len(election.projects)
-    cost_den = _lcm_den(costs_f + [Fraction(election.budget)]
-                        + [Fraction(c.limit) for c in election.caps])
-    score_den = _lcm_den(scores)
-    items = [q for q in range(m) if scores[q] > 0 and costs_f[q] <= election.budget]
-    items.sort(key=lambda q: rank[q])
-    k = len(items)
-    value = {q: int(scores[q] * score_den) * 2**k + 2 ** (k - 1 - pos)
-             for pos, q in enumerate(items)}
-    cost = {q: int(costs_f[q] * cost_den) for q in items}
-    caps = election.caps
-    cap_of = {q: election.caps_for(q) for q in items}
-    cap_left = [int(Fraction(c.limit) * cost_den) for c in caps]
-    free = [q for q in items if cost[q] == 0]
-    chosen: list[int] = []
-    base = 0
-    for q in free:
-        chosen.append(q)
-        base += value[q]
-    order = sorted((q for q in items if cost[q] > 0),
-                   key=lambda q: (Fraction(-value[q], cost[q]), rank[q]))
+def _solve(order: list[int], value: dict[int, int], cost: dict[int, int],
+           cap_of: dict[int, tuple[int, ...]], cap_left: list[int], bound_caps: list[int],
+           room: int) -> tuple[int, list[int], int]:
+    """Branch and bound over ``order`` (sorted by value per cost): (best value, set, nodes)."""
     vals = [value[q] for q in order]
     wts = [cost[q] for q in order]
     n = len(order)
-    best_value = base
+    best_value = 0
     best_set: list[int] = []
     current: list[int] = []
     nodes = 0
 
-    # Disjoint caps used in the bound: each project in at most one of them.
-    bound_caps: list[int] = []
-    members: set[int] = set()
-    for c in sorted(range(len(caps)), key=lambda c: caps[c].kind != "neighbourhood"):
-        group = {q for q in order if c in cap_of[q]}
-        if not group & members:
-            bound_caps.append(c)
-            members |= group
     group_of = [next((c for c in bound_caps if c in cap_of[q]), -1) for q in order]
 
     def bound(i: int, room: int, val: int) -> int:
@@ -149,9 +110,78 @@ def max_welfare(election: Election, tie_break: TieBreak | None = None) -> Outcom
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 4 * n + 100))
     try:
-        search(0, int(Fraction(election.budget) * cost_den), base)
+        search(0, room, 0)
     finally:
         sys.setrecursionlimit(limit)
+    return best_value, best_set, nodes
+
+
+def max_welfare(election: Election, tie_break: TieBreak | None = None) -> Outcome:
+    """The exact welfare-maximising set of projects within the budget (``max-welfare``).
+
+    Args:
+        election: the election to count.
+        tie_break: preference among optimal sets (see module docstring); default file order.
+
+    Returns:
+        The outcome; ``trace["welfare"]`` is the optimal total score.
+    """
+    tie_break = tie_break or TieBreak()
+    rank = tie_break.rank(election)
+    scores = [Fraction(s) for s in election.profile.scores]
+    costs_f = [Fraction(p.cost) for p in election.projects]
+    m = len(election.projects)
+    cost_den = _lcm_den(costs_f + [Fraction(election.budget)]
+                        + [Fraction(c.limit) for c in election.caps])
+    score_den = _lcm_den(scores)
+    items = [q for q in range(m) if scores[q] > 0 and costs_f[q] <= election.budget]
+    items.sort(key=lambda q: rank[q])
+    k = len(items)
+    value = {q: int(scores[q] * score_den) * 2**k + 2 ** (k - 1 - pos)
+             for pos, q in enumerate(items)}
+    cost = {q: int(costs_f[q] * cost_den) for q in items}
+    caps = election.caps
+    cap_of = {q: election.caps_for(q) for q in items}
+    cap_left = [int(Fraction(c.limit) * cost_den) for c in caps]
+    free = [q for q in items if cost[q] == 0]
+    chosen: list[int] = []
+    base = 0
+    for q in free:
+        chosen.append(q)
+        base += value[q]
+    order = sorted((q for q in items if cost[q] > 0),
+                   key=lambda q: (Fraction(-value[q], cost[q]), rank[q]))
+    # Disjoint caps used in the bound: each project in at most one of them.
+    bound_caps: list[int] = []
+    members: set[int] = set()
+    for c in sorted(range(len(caps)), key=lambda c: caps[c].kind != "neighbourhood"):
+        group = {q for q in order if c in cap_of[q]}
+        if not group & members:
+            bound_caps.append(c)
+            members |= group
+    room0 = int(Fraction(election.budget) * cost_den)
+    groups: dict[int, list[int]] = {}
+    for q in order:
+        g = next((c for c in bound_caps if c in cap_of[q]), -1)
+        groups.setdefault(g, []).append(q)
+    # Decomposition: when every cap is disjoint from the others and the budget cannot bind
+    # (what the groups can spend within their caps, plus every project outside a group, fits),
+    # the optimum is the union of each group's optimum within its cap. The values (score plus
+    # tie-break bonus) add up, so the preferred optimum is also the union of the preferred ones.
+    reach = sum(min(cap_left[g], sum(cost[q] for q in qs)) if g >= 0
+                else sum(cost[q] for q in qs) for g, qs in groups.items())
+    if len(bound_caps) == len(caps) and caps and reach <= room0:
+        parts = [(qs, min(room0, cap_left[g]) if g >= 0 else room0) for g, qs in groups.items()]
+    else:
+        parts = [(order, room0)]
+    best_set: list[int] = []
+    best_value = base
+    nodes = 0
+    for part, room in parts:
+        v, chosen_part, visited = _solve(part, value, cost, cap_of, cap_left, bound_caps, room)
+        best_set += chosen_part
+        best_value += v
+        nodes += visited
     selected = sorted(chosen + best_set)
     welfare = sum((scores[q] for q in selected), Fraction(0))
     welfare_out = welfare.numerator if welfare.denominator == 1 else welfare
