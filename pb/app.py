@@ -88,9 +88,9 @@ def _unauthorized() -> Any:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from pb.views import admin, auth, infopunt, manage, public, register, residency, voting
+    from pb.views import admin, auth, infopunt, manage, public, register, residency, results, voting
 
-    for module in (public, auth, manage, admin, voting, residency, infopunt, register):
+    for module in (public, auth, manage, admin, voting, residency, infopunt, register, results):
         app.register_blueprint(module.bp)
 
 

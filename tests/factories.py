@@ -135,3 +135,51 @@ def make_letter_code(session: Session, entry, *, valid_days: int = 30, used: boo
                            used_at=utcnow() if used else None))
     session.flush()
     return code
+
+def make_results_round(session: Session, area: Area, *, phase: str = "closed", budget_cents: int = 100_000_00,
+                       ballot_type: str = "knapsack", counting_rule: str = "greedy",
+                       tie_break: str = "lower-cost", costs_cents: list[int] | None = None,
+                       titles: list[str] | None = None, **config: object) -> "BudgetRound":
+    """A round in ``phase`` (voting / closed) with feasible proposals of ``costs_cents``."""
+    import datetime as dt
+
+    from pb.models.proposal import Proposal, ProposalStatus
+    from pb.models.round import BudgetRound
+
+    now = utcnow()
+    day = dt.timedelta(days=1)
+    close = now - day if phase == "closed" else now + day
+    round_ = BudgetRound(
+        area_id=area.id, title=f"Ronde {next(_seq)}", budget_cents=budget_cents,
+        proposals_open_at=now - 10 * day, proposals_close_at=now - 8 * day, support_close_at=now - 7 * day,
+        review_close_at=now - 6 * day, voting_open_at=now - 5 * day, voting_close_at=close,
+        ballot_type=ballot_type, counting_rule=counting_rule, tie_break=tie_break, **config,
+    )
+    session.add(round_)
+    session.flush()
+    costs = costs_cents or [40_000_00, 30_000_00, 25_000_00, 20_000_00, 10_000_00]
+    for i, cost in enumerate(costs):
+        title = titles[i] if titles else f"Project {chr(65 + i)}"
+        session.add(Proposal(round_id=round_.id, title=title, status=ProposalStatus.FEASIBLE,
+                             estimated_cost_cents=cost, cost_cents=cost))
+    session.flush()
+    return round_
+
+
+def make_results_ballot(session: Session, round_: "BudgetRound", choices: dict[int, int | None], *,
+                        channel: str = "online") -> "Ballot":
+    """A stored ballot: proposal id -> None (approval), points (cumulative) or rank (ranked)."""
+    from pb.models.ballot import Ballot, BallotItem, random_ballot_id
+    from pb.services.voting import new_receipt_code
+
+    ballot = Ballot(id=random_ballot_id(), round_id=round_.id, channel=channel, receipt_code=new_receipt_code())
+    for pid, value in choices.items():
+        item = BallotItem(proposal_id=pid)
+        if round_.ballot_type == "cumulative":
+            item.points = value
+        elif round_.ballot_type == "ranked":
+            item.rank = value
+        ballot.items.append(item)
+    session.add(ballot)
+    session.flush()
+    return ballot

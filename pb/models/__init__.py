@@ -5,6 +5,7 @@ from pb.models.audit import AuditEntry
 from pb.models.ballot import Ballot, BallotItem, BallotSealKey, Channel, PaperEntry, Participation, RoundSeal
 from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support, proposal_coinitiators
 from pb.models.register import LetterCode, RegisterEntry, VerificationFailure
+from pb.models.result import RoundImport, RoundResult
 from pb.models.residency import Residency, VerificationMethod
 from pb.models.round import BallotType, BudgetRound, CountingRule, Phase, RoundNeighbourhood, RoundTheme, TieBreak
 from pb.models.user import Role, User
@@ -31,6 +32,8 @@ __all__ = [
     "RegisterEntry",
     "Residency",
     "Role",
+    "RoundImport",
+    "RoundResult",
     "RoundNeighbourhood",
     "RoundTheme",
     "Support",

@@ -9,7 +9,7 @@ from pb.db import utcnow
 from pb.models.area import Area
 from pb.models.residency import Residency, VerificationMethod
 from pb.models.user import Role, User
-from pb.services import accounts, areas, register, voting
+from pb.services import accounts, areas, register, tallying, voting
 
 DEMO_PASSWORD = "buurtbudget-demo"
 
@@ -57,4 +57,5 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
     session.flush()
     voting.load_demo_voting(session)
     register.load_demo_register(session)
+    tallying.load_demo_results(session)
     return logins

@@ -52,8 +52,10 @@ def test_keyboard_user_reaches_main_content_via_skip_link(live_server, page):
 
 
 def test_english_switch(live_server, page):
+    from playwright.sync_api import expect
+
     page.goto(live_server + "/login")
     page.get_by_role("button", name="English").click()
-    assert page.evaluate("document.documentElement.lang") == "en"
+    expect(page.locator("html")).to_have_attribute("lang", "en")  # waits for the new page
     page.get_by_role("button", name="Nederlands").click()
-    assert page.evaluate("document.documentElement.lang") == "nl"
+    expect(page.locator("html")).to_have_attribute("lang", "nl")

@@ -226,6 +226,307 @@ def _mes_run(prep: _Prepared, share: Fraction, *, exact: bool = False,
     return run
 
 
+# --------------------------------------------------------------------------------------------
+# Per-ballot run (default): exact money as "share minus the payment caps paid so far".
+# --------------------------------------------------------------------------------------------
+
+_EPS = 2.0 ** -52
+
+
+class _Ledger:
+    """Exact money of distinct ballots during one run, without per-class bookkeeping.
+
+    A live ballot (money > 0) has paid, in each round r, either nothing (not a supporter) or the
+    round's payment cap t_r (it was "rich" in the water-fill); a ballot that paid less than t_r
+    paid all it had and is dead (money 0). So its exact money is ``share - sum of t_r over the
+    rounds it paid t_r``. ``paid`` (ballots x rounds, 0/1) records those rounds and every t_r is
+    kept exactly as ``t_num[r] / den`` (one common denominator, rescaled when a round adds a new
+    one: only R + 1 integers). The exact money of any set of live ballots is then
+    ``(share_num * W - sum_r t_num[r] * C_r) / den`` with W their weight and C_r = weight of those
+    that paid t_r: NumPy integer sums plus R big-integer products. Floats (``fm``) keep an
+    approximation of every ballot's money; its absolute error is at most ``err`` (each round adds
+    at most two roundings of size <= 2**-53 * share), which the run uses to decide when an exact
+    check is needed.
+    """
+
+    def __init__(self, prep: _Prepared, share_scaled: Fraction) -> None:
+        d_count = len(prep.weights)
+        self.w = prep.weights
+        self.den = share_scaled.denominator
+        self.share_num = share_scaled.numerator
+        self.share_f = float(share_scaled)
+        self.fm = np.full(d_count, self.share_f, dtype=np.float64)
+        self.alive = np.ones(d_count, dtype=bool)
+        # Rounds x ballots, 0/1. Stored as floats so that the weighted counts C_r are one BLAS
+        # matrix-vector product; exact because every partial sum is an integer below 2**24
+        # (float32) or 2**53 (float64).
+        self.ftype = np.float32 if int(prep.weights.sum()) < 2**24 else np.float64
+        self.wf = prep.weights.astype(self.ftype)
+        self.paid = np.zeros((max(len(prep.candidates), 1), d_count), dtype=self.ftype)
+        self.size = d_count
+        self.t_num: list[int] = []
+        self.rounds = 0
+        self.err = self.share_f * _EPS
+
+    def money(self, idx: np.ndarray) -> int:
+        """Exact total money of the live ballots ``idx``, times ``den``."""
+        total = self.share_num * int(self.w[idx].sum())
+        if self.rounds:
+            rows = self.paid[:self.rounds]
+            if 4 * idx.size < self.size:
+                counts = rows[:, idx] @ self.wf[idx]
+            else:
+                vec = np.zeros(self.size, dtype=self.ftype)
+                vec[idx] = self.wf[idx]
+                counts = rows @ vec
+            total -= sum(int(c) * t for c, t in zip(counts.tolist(), self.t_num) if c)
+        return total
+
+    def each(self, idx: np.ndarray) -> list[int]:
+        """Exact money of each ballot in ``idx``, times ``den``."""
+        if not self.rounds or len(idx) == 0:
+            return [self.share_num] * len(idx)
+        sub = self.paid[:self.rounds, idx].T.astype(np.int8)
+        rows, inverse = np.unique(sub, axis=0, return_inverse=True)
+        t = self.t_num
+        values = [self.share_num - sum(t[r] for r in np.flatnonzero(row).tolist())
+                  for row in rows]
+        return [values[i] for i in np.asarray(inverse).reshape(-1).tolist()]
+
+    def add_round(self, t: Fraction, rich: np.ndarray) -> None:
+        """Record a payment cap ``t`` (scaled money) paid by the live ballots ``rich``."""
+        new_den = self.den * t.denominator // gcd(self.den, t.denominator)
+        f = new_den // self.den
+        if f != 1:
+            self.t_num = [x * f for x in self.t_num]
+            self.share_num *= f
+        self.den = new_den
+        self.t_num.append(t.numerator * (new_den // t.denominator))
+        if self.rounds == self.paid.shape[0]:
+            self.paid = np.vstack([self.paid, np.zeros_like(self.paid)])
+        self.paid[self.rounds, rich] = 1
+        self.rounds += 1
+        self.fm[rich] -= float(t)
+        self.err += 2 * self.share_f * _EPS
+
+
+def _water(ledger: _Ledger, idx: np.ndarray, cost: int, split: bool = False
+           ) -> tuple[float, float, float, float, np.ndarray | None, np.ndarray | None]:
+    """Float water-fill over the live supporters ``idx``.
+
+    Returns (rho, error bound of rho, total money, error bound of the total, poor, rich); with
+    ``split`` the supporters are split into those below the float level (they pay all they
+    have) and the others, else both are None. The error bound of the total is rigorous (float
+    money is off by at most ``ledger.err`` per ballot, summation by n * eps relative); for rho
+    it is that bound propagated through the level, generously, plus a relative 1e-9 margin.
+    rho only means something when the supporters can afford the cost.
+
+    The level is found without sorting by the fixed point L <- (cost - money below L) /
+    (weight at or above L), started at cost / W: it increases and stops when the set below
+    the level no longer changes (a few passes); after 8 passes, or when the supporters can
+    hardly afford the cost, the classic sorted fill is used.
+    """
+    b = ledger.fm[idx]
+    w = ledger.w[idx].astype(np.float64)
+    total_w = float(w.sum())
+    wb = w * b
+    total = float(wb.sum())
+    tol_total = (total_w * ledger.err + 2 * idx.size * _EPS * (total + total_w * ledger.err)
+                 + 1e-300)
+    if total + tol_total < cost and not split:
+        return float("inf"), float("inf"), total, tol_total, None, None
+    poor_mask = None
+    paid, rich = 0.0, total_w
+    level = cost / total_w
+    if total > cost * (1 + 1e-6):
+        count = -1
+        for _ in range(8):
+            mask = b < level
+            n_poor = int(np.count_nonzero(mask))
+            if n_poor == count:
+                poor_mask = mask
+                break
+            count = n_poor
+            paid = float(wb[mask].sum()) if n_poor else 0.0
+            rich = total_w - (float(w[mask].sum()) if n_poor else 0.0)
+            if rich <= 0:
+                break
+            level = (cost - paid) / rich
+    if poor_mask is None:
+        sort = np.argsort(b, kind="stable")
+        sb, sw = b[sort], w[sort]
+        cum_w = np.cumsum(sw)
+        cum_wb = np.cumsum(sw * sb)
+        filled = cum_wb + sb * (total_w - cum_w)
+        k = int(np.searchsorted(filled, cost, side="left"))
+        k = min(k, idx.size - 1)
+        paid = float(cum_wb[k - 1]) if k > 0 else 0.0
+        rich = total_w - (float(cum_w[k - 1]) if k > 0 else 0.0)
+        if split:
+            poor_mask = np.zeros(idx.size, dtype=bool)
+            poor_mask[sort[:k]] = True
+    rho = (cost - paid) / rich / cost
+    # A perturbation of every ballot's money by <= err moves the level by at most
+    # (perturbation of the money below it) / (weight above it); be generous.
+    err = 4 * (tol_total + total_w * ledger.err) / (rich * cost) + 1e-9 * abs(rho)
+    if not split:
+        return rho, err, total, tol_total, None, None
+    return rho, err, total, tol_total, idx[poor_mask], idx[~poor_mask]
+
+
+def _exact_fill(ledger: _Ledger, idx: np.ndarray, cost: int, affordable: bool = False
+                ) -> tuple[Fraction, np.ndarray, np.ndarray] | None:
+    """Exact water-fill: (payment cap t, ballots that pay t and keep money, ballots left at 0).
+
+    None when the supporters cannot pay ``cost``. The float order proposes the breakpoint; only
+    ballots whose float money is within the error bound of the level are compared exactly, and
+    if the proposal is wrong the fill is redone exactly over the distinct money values.
+    ``affordable=True`` skips the exact affordability check (the caller proved it with floats).
+    """
+    den = ledger.den
+    need = cost * den
+    if not affordable and ledger.money(idx) < need:
+        return None
+    _, _, _, _, poor, rich = _water(ledger, idx, cost, split=True)
+    assert poor is not None and rich is not None
+    sidx = idx
+    k = poor.size
+    w_rich = int(ledger.w[rich].sum())
+    t = Fraction(need - (ledger.money(poor) if k else 0), w_rich * den)
+    tf = float(t)
+    margin = 4 * ledger.err + 4 * _EPS * ledger.share_f
+    near_poor = poor[ledger.fm[poor] >= tf - margin]
+    near_rich = rich[ledger.fm[rich] <= tf + margin]
+    t_num_den = t * den  # money values are integers over den; compare m <= t*den
+    ok = all(m <= t_num_den for m in ledger.each(near_poor)) and \
+        all(m >= t_num_den for m in ledger.each(near_rich))
+    if not ok:
+        # Exact fallback: group by exact money, then the textbook water-fill.
+        values = ledger.each(sidx)
+        weights = ledger.w[sidx].tolist()
+        groups: dict[int, int] = {}
+        for m, w in zip(values, weights):
+            groups[m] = groups.get(m, 0) + w
+        items = sorted(groups.items())
+        richw = sum(w for _, w in items)
+        paid = 0
+        for m, w in items:
+            x = need - paid
+            if x <= m * richw:
+                t = Fraction(x, richw * den)
+                break
+            paid += m * w
+            richw -= w
+        t_num_den = t * den
+        exact = np.asarray([m > t_num_den for m in values], dtype=bool)
+        return t, sidx[exact], sidx[~exact]
+    # Rich ballots exactly at the level pay everything too.
+    dead_rich = np.zeros(rich.size, dtype=bool)
+    if near_rich.size:
+        eq = {int(d) for d, m in zip(near_rich.tolist(), ledger.each(near_rich))
+              if m == t_num_den}
+        if eq:
+            dead_rich = np.isin(rich, np.fromiter(eq, dtype=np.int64))
+    return t, rich[~dead_rich], np.concatenate([poor, rich[dead_rich]])
+
+
+def _mes_run_ballots(prep: _Prepared, share: Fraction, *, trace: bool = False) -> _Run:
+    """One run of MES per distinct ballot (see :class:`_Ledger`); same result as _mes_run."""
+    m = len(prep.costs)
+    costs = prep.costs
+    ledger = _Ledger(prep, share * prep.scale)
+    cap_left = list(prep.cap_limits)
+    run = _Run(selected=list(prep.free))
+    for q in prep.free:
+        for k in prep.cap_of[q]:
+            cap_left[k] -= costs[q]
+    remaining = set(prep.candidates)
+    lower: dict[int, float] = {q: 0.0 for q in remaining}
+    round_no = 0
+    while True:
+        best_hi = float("inf")
+        evaluated: dict[int, tuple[float, float]] = {}
+        sure: set[int] = set()
+        known: dict[int, tuple[Fraction, np.ndarray, np.ndarray] | None] = {}
+        for q in sorted(remaining, key=lambda x: (lower[x], prep.rank[x])):
+            if not trace and lower[q] > best_hi:
+                break
+            if any(costs[q] > cap_left[k] for k in prep.cap_of[q]):
+                remaining.discard(q)
+                run.capped[q] = min(prep.cap_of[q], key=lambda k: cap_left[k])
+                continue
+            idx = prep.ballots_of[q]
+            idx = idx[ledger.alive[idx]]
+            if idx.size == 0:
+                remaining.discard(q)
+                continue
+            rho_f, err, total, tol_total, _, _ = _water(ledger, idx, costs[q])
+            if total + tol_total < costs[q]:
+                remaining.discard(q)
+                continue
+            if total - tol_total < costs[q]:
+                # Affordability too close to call in floats: decide it exactly.
+                solved = _exact_fill(ledger, idx, costs[q])
+                if solved is None:
+                    remaining.discard(q)
+                    continue
+                known[q] = solved
+                rho_f = float(solved[0] / costs[q])
+                err = 4 * _EPS * rho_f
+            else:
+                sure.add(q)
+            lo = rho_f - err
+            lower[q] = max(lower[q], lo)
+            evaluated[q] = (rho_f, err)
+            best_hi = min(best_hi, rho_f + err)
+        if not evaluated:
+            break
+        shown = set(sorted(evaluated, key=lambda x: evaluated[x][0])[:4]) if trace else set()
+        exact_rho: dict[int, tuple[Fraction, Any]] = {}
+        for q, (rho_f, err) in evaluated.items():
+            if rho_f - err <= best_hi or q in shown:
+                if q in known:
+                    solved = known[q]
+                else:
+                    idx = prep.ballots_of[q]
+                    solved = _exact_fill(ledger, idx[ledger.alive[idx]], costs[q], q in sure)
+                if solved is None:
+                    remaining.discard(q)
+                    continue
+                exact_rho[q] = (solved[0] / costs[q], solved)
+        if not exact_rho:
+            continue
+        winner = min(exact_rho, key=lambda q: (exact_rho[q][0], prep.rank[q]))
+        rho = exact_rho[winner][0]
+        t, rich, dead = exact_rho[winner][1]
+        round_no += 1
+        if trace:
+            runners = []
+            for q in sorted((q for q in exact_rho if q != winner),
+                            key=lambda q: (exact_rho[q][0], prep.rank[q]))[:3]:
+                q_rho = exact_rho[q][0]
+                runners.append({"project": q, "rho": q_rho, "effective_support": rho / q_rho})
+            paid = Fraction(ledger.money(dead), ledger.den) + t * int(ledger.w[rich].sum())
+            run.rounds.append({"round": round_no, "project": winner, "rho": rho,
+                               "max_payment": t / prep.scale, "paid": paid / prep.scale,
+                               "supporters": int(prep.support[winner]),
+                               "runners_up": runners})
+        run.selected.append(winner)
+        remaining.discard(winner)
+        for k in prep.cap_of[winner]:
+            cap_left[k] -= costs[winner]
+        ledger.alive[dead] = False
+        ledger.fm[dead] = 0.0
+        ledger.add_round(t, rich)
+    if trace:
+        for q in range(m):
+            if q not in run.selected:
+                idx = prep.ballots_of[q]
+                idx = idx[ledger.alive[idx]]
+                run.left[q] = Fraction(ledger.money(idx), ledger.den * prep.scale)
+    return run
+
+
 def _left_money(prep: _Prepared, class_of: np.ndarray, num: list[int], den: int,
                 live: np.ndarray, col: np.ndarray) -> Fraction:
     """Money (in currency units) that the supporters of a project have left."""
@@ -322,9 +623,14 @@ def mes_selection(election: Election, tie_break: TieBreak | None = None, *, add1
     tie_break = tie_break or TieBreak()
     prep = _prepare(election, tie_break, use_caps)
     limit = int(election.budget * prep.scale)
+    if exact:
+        def one_run(p: _Prepared, s: Fraction, trace: bool = False) -> _Run:
+            return _mes_run(p, s, exact=True, trace=trace)
+    else:
+        one_run = _mes_run_ballots
     start = Fraction(election.budget) / prep.n
     share = start
-    run = _mes_run(prep, share, exact=exact)
+    run = one_run(prep, share)
     summary: dict[str, Any] = {"iterations": 0, "share_start": start, "share_final": share,
                                "stop": "no-completion"}
     if add1:
@@ -346,9 +652,9 @@ def mes_selection(election: Election, tie_break: TieBreak | None = None, *, add1
             previous = run
             share += 1
             summary["iterations"] += 1
-            run = _mes_run(prep, share, exact=exact)
+            run = one_run(prep, share)
     if trace:
-        run = _mes_run(prep, summary["share_final"], exact=exact, trace=True)
+        run = one_run(prep, summary["share_final"], trace=True)
     return run, summary, prep
 
 

@@ -1,9 +1,20 @@
 """Utilitarian optimum: the set of projects with the largest total score within the budget.
 
 Score as for greedy (approval/choose-1: votes, cumulative: points, ordinal: Borda). Exact 0/1
-knapsack by depth-first branch and bound (Horowitz-Sahni order by score per unit of cost, with the
-Dantzig fractional bound), all in integers. Group caps are respected (checked on inclusion; the
-bound ignores them, which keeps it valid). Projects without votes are never funded.
+knapsack by depth-first branch and bound (Horowitz-Sahni order by score per unit of cost), all in
+integers. Group caps are respected (checked on inclusion) and, where possible, also in the bound.
+Projects without votes are never funded.
+
+Bound with group caps: the LP relaxation of "maximise sum v_j x_j subject to the remaining budget,
+the remaining caps of a family of *disjoint* groups and 0 <= x_j <= 1", written in money
+y_j = c_j x_j, maximises a linear function with non-negative weights v_j / c_j over a polymatroid
+(the constraints form a laminar family: single projects, disjoint groups, everything). On a
+polymatroid the greedy algorithm is optimal, so filling by score per unit of cost, giving each
+project ``min(its cost, budget left, its group's cap left)``, is the exact LP optimum and thus an
+upper bound of every integer completion. Caps that are not used in the bound (overlapping groups)
+only make it larger, so it stays valid. Each fractional part is rounded up to an integer, which
+keeps the bound valid and the arithmetic integral. Without caps this is Dantzig's bound. A subtree
+is pruned when its bound is not larger than the best value found (values are integers).
 
 Deterministic tie-break among optimal sets: each project's value is ``score * 2**k`` plus a bonus
 ``2**(k - 1 - position)`` where position is its place in the tie-break order (k projects), so
@@ -37,6 +48,72 @@ def _lcm_den(values: list[Fraction]) -> int:
     for v in values:
         den = den * v.denominator // gcd(den, v.denominator)
     return den
+
+
+def _solve(order: list[int], value: dict[int, int], cost: dict[int, int],
+           cap_of: dict[int, tuple[int, ...]], cap_left: list[int], bound_caps: list[int],
+           room: int) -> tuple[int, list[int], int]:
+    """Branch and bound over ``order`` (sorted by value per cost): (best value, set, nodes)."""
+    vals = [value[q] for q in order]
+    wts = [cost[q] for q in order]
+    n = len(order)
+    best_value = 0
+    best_set: list[int] = []
+    current: list[int] = []
+    nodes = 0
+
+    group_of = [next((c for c in bound_caps if c in cap_of[q]), -1) for q in order]
+
+    def bound(i: int, room: int, val: int) -> int:
+        """Greedy LP bound of the subtree (see module docstring), fractions rounded up."""
+        ub, r = val, room
+        left = {c: cap_left[c] for c in bound_caps}
+        for j in range(i, n):
+            if r <= 0:
+                break
+            w = wts[j]
+            g = group_of[j]
+            take = w if w <= r else r
+            if g >= 0:
+                if left[g] < take:
+                    take = left[g]
+                if take <= 0:
+                    continue
+                left[g] -= take
+            if take == w:
+                ub += vals[j]
+            else:
+                ub += -(-vals[j] * take // w)
+            r -= take
+        return ub
+
+    def search(i: int, room: int, val: int) -> None:
+        nonlocal best_value, best_set, nodes
+        nodes += 1
+        if val > best_value:
+            best_value, best_set = val, list(current)
+        if i == n:
+            return
+        if bound(i, room, val) <= best_value:
+            return
+        q = order[i]
+        if wts[i] <= room and all(wts[i] <= cap_left[c] for c in cap_of[q]):
+            current.append(q)
+            for c in cap_of[q]:
+                cap_left[c] -= wts[i]
+            search(i + 1, room - wts[i], val + vals[i])
+            for c in cap_of[q]:
+                cap_left[c] += wts[i]
+            current.pop()
+        search(i + 1, room, val)
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 4 * n + 100))
+    try:
+        search(0, room, 0)
+    finally:
+        sys.setrecursionlimit(limit)
+    return best_value, best_set, nodes
 
 
 def max_welfare(election: Election, tie_break: TieBreak | None = None) -> Outcome:
@@ -74,49 +151,37 @@ def max_welfare(election: Election, tie_break: TieBreak | None = None) -> Outcom
         base += value[q]
     order = sorted((q for q in items if cost[q] > 0),
                    key=lambda q: (Fraction(-value[q], cost[q]), rank[q]))
-    vals = [value[q] for q in order]
-    wts = [cost[q] for q in order]
-    n = len(order)
-    best_value = base
+    # Disjoint caps used in the bound: each project in at most one of them.
+    bound_caps: list[int] = []
+    members: set[int] = set()
+    for c in sorted(range(len(caps)), key=lambda c: caps[c].kind != "neighbourhood"):
+        group = {q for q in order if c in cap_of[q]}
+        if not group & members:
+            bound_caps.append(c)
+            members |= group
+    room0 = int(Fraction(election.budget) * cost_den)
+    groups: dict[int, list[int]] = {}
+    for q in order:
+        g = next((c for c in bound_caps if c in cap_of[q]), -1)
+        groups.setdefault(g, []).append(q)
+    # Decomposition: when every cap is disjoint from the others and the budget cannot bind
+    # (what the groups can spend within their caps, plus every project outside a group, fits),
+    # the optimum is the union of each group's optimum within its cap. The values (score plus
+    # tie-break bonus) add up, so the preferred optimum is also the union of the preferred ones.
+    reach = sum(min(cap_left[g], sum(cost[q] for q in qs)) if g >= 0
+                else sum(cost[q] for q in qs) for g, qs in groups.items())
+    if len(bound_caps) == len(caps) and caps and reach <= room0:
+        parts = [(qs, min(room0, cap_left[g]) if g >= 0 else room0) for g, qs in groups.items()]
+    else:
+        parts = [(order, room0)]
     best_set: list[int] = []
-    current: list[int] = []
+    best_value = base
     nodes = 0
-
-    def search(i: int, room: int, val: int) -> None:
-        nonlocal best_value, best_set, nodes
-        nodes += 1
-        if val > best_value:
-            best_value, best_set = val, list(current)
-        if i == n:
-            return
-        # Dantzig bound: fill greedily by ratio, then a fraction of the first that doesn't fit.
-        ub, r, j = val, room, i
-        while j < n and wts[j] <= r:
-            ub += vals[j]
-            r -= wts[j]
-            j += 1
-        if j < n:
-            if ub * wts[j] + vals[j] * r <= best_value * wts[j]:
-                return
-        elif ub <= best_value:
-            return
-        q = order[i]
-        if wts[i] <= room and all(wts[i] <= cap_left[c] for c in cap_of[q]):
-            current.append(q)
-            for c in cap_of[q]:
-                cap_left[c] -= wts[i]
-            search(i + 1, room - wts[i], val + vals[i])
-            for c in cap_of[q]:
-                cap_left[c] += wts[i]
-            current.pop()
-        search(i + 1, room, val)
-
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 4 * n + 100))
-    try:
-        search(0, int(Fraction(election.budget) * cost_den), base)
-    finally:
-        sys.setrecursionlimit(limit)
+    for part, room in parts:
+        v, chosen_part, visited = _solve(part, value, cost, cap_of, cap_left, bound_caps, room)
+        best_set += chosen_part
+        best_value += v
+        nodes += visited
     selected = sorted(chosen + best_set)
     welfare = sum((scores[q] for q in selected), Fraction(0))
     welfare_out = welfare.numerator if welfare.denominator == 1 else welfare

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pb.tally import RULES, Ballot, Election, Project, tally
+from pb.tally.model import Cap
 from pb.tally.rules.equalshares import mes_selection
 
 
@@ -105,3 +106,64 @@ def test_max_welfare_is_optimal_and_beats_greedy(e: Election) -> None:
     welfare = sum(scores[q] for q in out.selected)
     assert welfare == best
     assert welfare >= sum(scores[q] for q in tally(e, "greedy").selected)
+
+
+@st.composite
+def capped_elections(draw: st.DrawFn) -> Election:
+    """Elections with neighbourhood caps (disjoint) and sometimes an overlapping category cap."""
+    m = draw(st.integers(1, 8))
+    costs = draw(st.lists(st.integers(0, 40), min_size=m, max_size=m))
+    hoods = draw(st.lists(st.sampled_from(["", "N", "S"]), min_size=m, max_size=m))
+    cats = draw(st.lists(st.sampled_from(["", "green", "green,youth"]), min_size=m, max_size=m))
+    budget = draw(st.integers(0, 120))
+    caps = [Cap("neighbourhood", h, draw(st.integers(0, 80))) for h in ("N", "S")
+            if draw(st.booleans())]
+    if draw(st.booleans()):
+        caps.append(Cap("category", "green", draw(st.integers(0, 80))))
+    ballots = draw(st.lists(st.sets(st.integers(0, m - 1)), max_size=9))
+    projects = tuple(Project(f"p{i}", c, neighbourhood=h, category=g)
+                     for i, (c, h, g) in enumerate(zip(costs, hoods, cats)))
+    return Election(budget=budget, projects=projects, caps=tuple(caps),
+                    ballots=tuple(Ballot(str(k), tuple(sorted(b))) for k, b in enumerate(ballots)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(capped_elections())
+def test_max_welfare_with_caps_is_the_preferred_optimum(e: Election) -> None:
+    """Brute force over all feasible sets: highest score, then the tie-break preference."""
+    scores = e.profile.scores
+    m = len(e.projects)
+    best: tuple[int, tuple[bool, ...]] | None = None
+    for k in range(m + 1):
+        for combo in combinations(range(m), k):
+            if any(scores[q] <= 0 for q in combo) or e.cost(combo) > e.budget:
+                continue
+            if any(e.cost([q for q in combo if c in e.caps_for(q)]) > cap.limit
+                   for c, cap in enumerate(e.caps)):
+                continue
+            key = (sum(scores[q] for q in combo), tuple(q in combo for q in range(m)))
+            if best is None or key > best:
+                best = key
+    assert best is not None
+    out = tally(e, "max-welfare")
+    assert sorted(out.selected) == [q for q in range(m) if best[1][q]]
+
+
+def _run_summary(run: object) -> tuple[object, ...]:
+    rounds = [(r["project"], r["rho"], r["paid"], r["max_payment"]) for r in run.rounds]
+    return (run.selected, rounds, run.left, run.capped)
+
+
+@settings(max_examples=300, deadline=None)
+@given(capped_elections(), st.integers(0, 30))
+def test_equal_shares_ballot_run_matches_class_run(e: Election, extra: int) -> None:
+    """The per-ballot run (default) equals the exact per-class run, trace included."""
+    from pb.tally.rules.equalshares import _mes_run, _mes_run_ballots, _prepare
+    from pb.tally.tiebreak import TieBreak
+
+    prep = _prepare(e, TieBreak(), True)
+    share = Fraction(e.budget, prep.n) + extra
+    fast = _mes_run_ballots(prep, share, trace=True)
+    slow = _mes_run(prep, share, exact=True, trace=True)
+    assert _run_summary(fast) == _run_summary(slow)
+    assert _mes_run_ballots(prep, share).selected == slow.selected

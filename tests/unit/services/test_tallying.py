@@ -1,0 +1,67 @@
+"""Unit checks of the tallying bridge: the one module that knows both the models and the engine."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import re
+from pathlib import Path
+
+from pb.models.round import BudgetRound, TieBreak
+from pb.services import tallying
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_only_the_tallying_service_imports_the_engine():
+    offenders = []
+    for path in (ROOT / "pb").rglob("*.py"):
+        if "tally" in path.relative_to(ROOT / "pb").parts[:1] or path.name == "tallying.py":
+            continue
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("pb.tally"):
+                offenders.append(str(path))
+            if isinstance(node, ast.Import) and any(a.name.startswith("pb.tally") for a in node.names):
+                offenders.append(str(path))
+    assert offenders == []
+
+
+def test_csv_safe_prefixes_every_formula_start():
+    for start in ("=", "+", "-", "@", "\t", "\r"):
+        assert tallying.csv_safe(f"{start}1+1") == f"'{start}1+1"
+    assert tallying.csv_safe("Speeltuin") == "Speeltuin" and tallying.csv_safe(None) == ""
+    assert tallying.csv_safe(-5) == "'-5"
+
+
+def test_chain_head_follows_the_documented_recipe_and_detects_one_flipped_byte():
+    text = "META\nkey;value\nbudget;10\nPROJECTS\nproject_id;cost\n1;5\n2;5\nVOTES\nvoter_id;vote\na1;1\nb2;1,2\n"
+    expected = "0" * 64
+    for row in ("a1;1", "b2;1,2"):
+        expected = hashlib.sha256(f"{expected}\n{row}".encode()).hexdigest()
+    assert tallying.chain_head(text) == expected
+    assert tallying.chain_head(text.replace("b2;1,2", "b2;1,1")) != expected
+
+
+def test_receipt_codes_are_random_unique_and_in_the_voting_format():
+    codes = tallying.receipt_codes(1000)
+    batch = [next(codes) for _ in range(10_000)]
+    assert len(set(batch)) == len(batch)
+    assert all(re.fullmatch(r"[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}", c) for c in batch)
+
+
+def test_tie_break_mapping_and_seeded_lottery():
+    round_ = BudgetRound(tie_break=TieBreak.LOTTERY, tie_break_seed="12345")
+    assert tallying.engine_tie_break(round_).to_dict() == {"kind": "lottery", "seed": 12345}
+    round_.tie_break_seed = "voorjaar 2027"
+    first = tallying.engine_tie_break(round_)
+    assert first.kind == "lottery" and first == tallying.engine_tie_break(round_)
+    round_.tie_break = TieBreak.ORDER
+    assert tallying.engine_tie_break(round_).kind == "file-order"
+    round_.tie_break = TieBreak.LOWER_COST
+    assert tallying.engine_tie_break(round_).kind == "lower-cost"
+
+
+def test_money_is_exact_euros():
+    assert tallying.euros(1234550) == 12345.5 and tallying.cents(tallying.euros(1234550)) == 1234550
+    assert tallying.money_cents("2469/2") == 123450
