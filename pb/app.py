@@ -88,9 +88,9 @@ def _unauthorized() -> Any:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from pb.views import admin, auth, manage, public
+    from pb.views import admin, auth, manage, manage_rounds, public, rounds
 
-    for module in (public, auth, manage, admin):
+    for module in (public, auth, manage, admin, rounds, manage_rounds):
         app.register_blueprint(module.bp)
 
 
