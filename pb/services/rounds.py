@@ -9,7 +9,7 @@ the refused attempt; the view commits that entry and shows the 409 page.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask_babel import gettext as _
@@ -267,6 +267,9 @@ def update_round(session: Session, rnd: BudgetRound, *, actor: User, data: Round
         data = _with_dates_of(data, rnd)
     else:
         current = {name: getattr(rnd, name) for name in BOUNDARIES}
+        # Forms show minutes: a date within a minute of the stored one is the same date.
+        data = replace(data, **{n: current[n] for n in BOUNDARIES
+                                if abs(getattr(data, n) - current[n]) < dt.timedelta(minutes=1)})
         if any(getattr(data, n) != current[n] for n in BOUNDARIES):
             now = utcnow()
             for name in BOUNDARIES:
@@ -304,8 +307,6 @@ def _data_snapshot(data: RoundData) -> dict[str, Any]:
 
 
 def _with_dates_of(data: RoundData, rnd: BudgetRound) -> RoundData:
-    from dataclasses import replace
-
     return replace(data, **{name: getattr(rnd, name) for name in BOUNDARIES})
 
 
