@@ -48,8 +48,10 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def select_locale() -> str:
     """The language chosen with the language switch, else Dutch."""
-    from flask import current_app
+    from flask import current_app, has_request_context
 
+    if not has_request_context():  # CLI jobs and background threads write Dutch
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     lang = session.get("lang")
     return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 

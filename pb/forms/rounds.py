@@ -125,7 +125,7 @@ class PhaseMoveForm(FlaskForm):
 class CostLineForm(Form):
     """One cost line (a sub-form without its own CSRF token)."""
 
-    description = StringField(_l("Omschrijving"), validators=[Length(max=200)])
+    item = StringField(_l("Omschrijving"), validators=[Length(max=200)])
     amount = StringField(_l("Bedrag in euro"), validators=[Length(max=30)])
 
 

@@ -31,7 +31,7 @@ from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import User
 from pb.services import audit, authz, mail
-from pb.services.rounds import lock_round, refuse_if_frozen
+from pb.services.rounds import MAX_ID, lock_round, refuse_if_frozen
 
 STATUS_LABELS = {
     ProposalStatus.DRAFT: _l("Concept"),
@@ -114,7 +114,7 @@ def get_proposal(session: Session, proposal_id: int) -> Proposal:
     Raises:
         NotFound: no such proposal.
     """
-    proposal = session.get(Proposal, proposal_id)
+    proposal = session.get(Proposal, proposal_id) if 0 < proposal_id <= MAX_ID else None
     if proposal is None:
         raise NotFound(_("Dit plan bestaat niet."))
     return proposal
@@ -558,7 +558,7 @@ def search_proposals(session: Session, rnd: BudgetRound, *, theme_id: int | None
     """Public proposals of ``rnd`` filtered by theme, status and text; ``sort`` from :data:`SORT_LABELS`
     (anything else falls back to newest first)."""
     query = select(Proposal).where(Proposal.round_id == rnd.id, Proposal.status.in_(PUBLIC_STATUSES))
-    if theme_id is not None:
+    if theme_id is not None and 0 < theme_id <= MAX_ID:
         query = query.where(Proposal.theme_id == theme_id)
     if status is not None:
         query = query.where(Proposal.status == status)

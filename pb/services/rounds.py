@@ -50,6 +50,7 @@ FROZEN_FIELDS: tuple[str, ...] = (
     "max_age",
     "allow_revote",
 )
+MAX_ID = 2**31 - 1  # larger ids in a URL would overflow the database integer
 _OPEN_PHASES = (Phase.UPCOMING, Phase.PROPOSALS, Phase.SUPPORT, Phase.REVIEW, Phase.WAITING, Phase.VOTING)
 
 
@@ -352,7 +353,7 @@ def get_round(session: Session, round_id: int) -> BudgetRound:
     Raises:
         NotFound: no such round.
     """
-    rnd = session.get(BudgetRound, round_id)
+    rnd = session.get(BudgetRound, round_id) if 0 < round_id <= MAX_ID else None
     if rnd is None:
         raise NotFound(_("Deze ronde bestaat niet."))
     return rnd

@@ -254,7 +254,7 @@ def _proposal_form(rnd: BudgetRound, p: Proposal | None) -> ProposalForm:
 
             if i >= len(form.cost_lines.entries):
                 form.cost_lines.append_entry()
-            form.cost_lines.entries[i].description.data = line.description
+            form.cost_lines.entries[i].item.data = line.description
             form.cost_lines.entries[i].amount.data = euro(line.amount_cents).replace("€", "").strip()
     else:
         form = ProposalForm()
@@ -270,7 +270,7 @@ def _optional_id(value: str | None) -> int | None:
 def _proposal_data(form: ProposalForm) -> proposal_service.ProposalData:
     lines = []
     for entry in form.cost_lines.entries:
-        description = (entry.description.data or "").strip()
+        description = (entry.item.data or "").strip()
         amount = (entry.amount.data or "").strip()
         if not description and not amount:
             continue
