@@ -1,0 +1,58 @@
+"""`pb advance-phases` settles finished support phases idempotently; `pb demo` creates rounds in every
+phase, including a knapsack vote in Ulft and a closed vote in Varsseveld."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from pb.db import utcnow
+from pb.models.area import Area
+from pb.models.audit import AuditEntry
+from pb.models.proposal import Proposal, ProposalStatus
+from pb.models.round import BallotType, BudgetRound, Phase
+from pb.services import rounds as round_service
+from tests.factories import make_area, make_proposal, make_resident, make_round
+
+
+def test_advance_phases_settles_once(runner, session, outbox):
+    area = make_area(session)
+    rnd = make_round(session, area, phase="review", support_threshold=1)
+    author, fan = make_resident(session, area), make_resident(session, area)
+    liked = make_proposal(session, rnd, author, supporters=[fan])
+    ignored = make_proposal(session, rnd, author)
+    running = make_proposal(session, make_round(session, area, phase="support"), author)
+    result = runner.invoke(args=["pb", "advance-phases"])
+    assert result.exit_code == 0, result.output
+    assert "2 proposals moved on" in result.output
+    assert (liked.status, ignored.status, running.status) == (
+        ProposalStatus.IN_REVIEW, ProposalStatus.NOT_ENOUGH_SUPPORT, ProposalStatus.SUBMITTED)
+    assert len(outbox.messages()) == 2
+    result = runner.invoke(args=["pb", "advance-phases"])
+    assert result.exit_code == 0 and "Done: 0 proposals" in result.output
+    assert session.scalar(select(func.count()).select_from(AuditEntry)
+                          .where(AuditEntry.action == "proposal.support_closed")) == 2
+
+
+def test_demo_rounds(runner, session, client):
+    for _ in range(2):
+        result = runner.invoke(args=["pb", "demo"])
+        assert result.exit_code == 0, result.output
+    now = utcnow()
+    rounds = {r.title: r for r in session.scalars(select(BudgetRound))}
+    assert len(rounds) == 5  # idempotent
+    phases = {r.phase_at(now) for r in rounds.values()}
+    assert {Phase.PROPOSALS, Phase.SUPPORT, Phase.REVIEW, Phase.VOTING, Phase.CLOSED} <= phases
+    ulft = session.scalar(select(Area).where(Area.slug == "ulft"))
+    voting = [r for r in rounds.values() if r.area_id == ulft.id and r.phase_at(now) == Phase.VOTING]
+    assert len(voting) == 1 and voting[0].ballot_type == BallotType.KNAPSACK
+    assert len(round_service.ballot_proposals(session, voting[0])) >= 5
+    varsseveld = session.scalar(select(Area).where(Area.slug == "varsseveld"))
+    closed = [r for r in rounds.values() if r.area_id == varsseveld.id and r.phase_at(now) == Phase.CLOSED]
+    assert len(closed) == 1 and len(round_service.ballot_proposals(session, closed[0])) >= 3
+    for rnd in rounds.values():
+        assert client.get(f"/rounds/{rnd.id}").status_code == 200
+        assert client.get(f"/rounds/{rnd.id}/proposals").status_code == 200
+    for pid in session.scalars(select(Proposal.id)):
+        assert client.get(f"/proposals/{pid}").status_code == 200
+    page = client.get(f"/rounds/{voting[0].id}").get_data(as_text=True)
+    assert "Kosten aangepast" in page and "Speeltuin Bloemenbuurt opknappen" in page
