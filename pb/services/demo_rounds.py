@@ -107,7 +107,7 @@ def _proposals(session: Session, rnd: BudgetRound, items: list[DemoProposal]) ->
             settled = ProposalStatus.NOT_ENOUGH_SUPPORT if item.status == ProposalStatus.NOT_ENOUGH_SUPPORT \
                 else ProposalStatus.IN_REVIEW
             steps.append((None, "proposal.support_closed", settled,
-                          f"{len(item.supporters)} steunbetuigingen, drempel {rnd.support_threshold}."))
+                          f"Steun: {len(item.supporters)}. Nodig: {rnd.support_threshold}."))
         if item.status == ProposalStatus.WITHDRAWN:
             steps.append((author, "proposal.withdraw", ProposalStatus.WITHDRAWN, ""))
         status = ProposalStatus.DRAFT

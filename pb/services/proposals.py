@@ -423,7 +423,7 @@ def settle_support_phase(session: Session, rnd: BudgetRound, now: dt.datetime) -
         count = counts.get(proposal.id, 0)
         status = ProposalStatus.IN_REVIEW if count >= rnd.support_threshold else ProposalStatus.NOT_ENOUGH_SUPPORT
         _set_status(session, proposal, status, actor=None, action="proposal.support_closed",
-                    reason=_("%(n)d steunbetuigingen, drempel %(t)d.", n=count, t=rnd.support_threshold),
+                    reason=_("Steun: %(n)d. Nodig: %(t)d.", n=count, t=rnd.support_threshold),
                     extra_after={"supports": count})
     return len(pending)
 

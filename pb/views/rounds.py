@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
@@ -64,8 +65,9 @@ def plain_rules(rnd: BudgetRound) -> list[str]:
 
     rules = [_("Er is %(budget)s te verdelen.", budget=euro(rnd.budget_cents, whole=True))]
     if rnd.support_threshold:
-        rules.append(_("Een plan heeft %(n)d steunbetuigingen nodig. Dan bekijkt de gemeente of het kan.",
-                       n=rnd.support_threshold))
+        rules.append(ngettext("Een plan heeft %(num)d steunbetuiging nodig. Dan bekijkt de gemeente of het kan.",
+                              "Een plan heeft %(num)d steunbetuigingen nodig. Dan bekijkt de gemeente of het kan.",
+                              rnd.support_threshold))
     else:
         rules.append(_("De gemeente bekijkt elk ingediend plan."))
     rules.append(_("Alleen plannen die de gemeente haalbaar vindt, komen op het stembiljet."))
