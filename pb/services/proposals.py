@@ -575,6 +575,12 @@ def search_proposals(session: Session, rnd: BudgetRound, *, theme_id: int | None
     return rows
 
 
+def hidden_ids(session: Session, rnd: BudgetRound) -> set[int]:
+    """Ids of the round's hidden (moderated) proposals."""
+    return set(session.scalars(select(Proposal.id).where(Proposal.round_id == rnd.id,
+                                                         Proposal.status == ProposalStatus.HIDDEN)))
+
+
 def drafts_of(session: Session, rnd: BudgetRound, user: User | None) -> list[Proposal]:
     """``user``'s own drafts in ``rnd``."""
     if user is None or not getattr(user, "is_authenticated", False):

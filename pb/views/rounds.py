@@ -124,12 +124,18 @@ def _value(key: str, value: object) -> str:
     return str(value)
 
 
-def history_rows(entries: list[Any]) -> list[dict[str, Any]]:
-    """Public audit entries as readable lines: when, what, before -> after, why."""
+def history_rows(entries: list[Any], hidden_ids: set[int] | frozenset[int] = frozenset()) -> list[dict[str, Any]]:
+    """Public audit entries as readable lines: when, what, before -> after, why.
+
+    Titles of hidden (moderated) proposals are not repeated in the history.
+    """
     rows = []
     for entry in entries:
         before, after = entry.before, entry.after
         title = after.get("title") or before.get("title")
+        hidden = entry.object_type == "proposal" and entry.object_id.isdigit() and int(entry.object_id) in hidden_ids
+        if hidden:
+            title = _("een verborgen plan")
         changes = []
         for key in sorted(set(before) | set(after)):
             if key in ("title",) or before.get(key) == after.get(key):
@@ -142,7 +148,8 @@ def history_rows(entries: list[Any]) -> list[dict[str, Any]]:
         if entry.action == "round.create":
             changes = []
         rows.append({"at": entry.at, "action": entry.action, "title": title, "changes": changes,
-                     "reason": entry.reason, "object_type": entry.object_type, "object_id": entry.object_id})
+                     "reason": entry.reason, "object_type": entry.object_type, "object_id": entry.object_id,
+                     "link": entry.object_type == "proposal" and not hidden})
     return rows
 
 
@@ -174,7 +181,8 @@ def round_page(round_id: int) -> str:
     now = utcnow()
     return render_template(
         "rounds/round.html", rnd=rnd, phase=rnd.phase_at(now), timeline=round_service.timeline(rnd, now),
-        rules=plain_rules(rnd), history=history_rows(round_service.public_history(session, rnd)),
+        rules=plain_rules(rnd),
+        history=history_rows(round_service.public_history(session, rnd), proposal_service.hidden_ids(session, rnd)),
         ballot=round_service.ballot_proposals(session, rnd),
         drafts=proposal_service.drafts_of(session, rnd, optional_actor()),
         can_propose=rnd.phase_at(now) == Phase.PROPOSALS,

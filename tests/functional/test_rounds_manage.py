@@ -194,6 +194,8 @@ def test_review_queue_actions(client, session, area, manager, outbox):
     assert spam.status == ProposalStatus.HIDDEN
 
     public = client.get(f"/rounds/{rnd.id}").get_data(as_text=True)
+    assert "Plan verborgen" in public and "een verborgen plan" in public and "Reclame</a>" not in public
+    assert f"/proposals/{spam.id}" not in public
     assert "Kosten aangepast" in public and "1.000,00" in public and "1.250,50" in public and "Hek nodig" in public
     assert "Past in het onderhoudsplan" in public
     assert any("Hek nodig" in str(m.get_content()) for m in outbox.messages())
