@@ -229,3 +229,20 @@ def test_ballot_proposals_for_voting(session, area):
     make_proposal(session, rnd, author, status="withdrawn")
     assert round_service.ballot_proposals(session, rnd) == [on]
     assert session.scalar(select(func.count()).select_from(Proposal)) == 3
+
+
+def test_frozen_edit_page_explains(client, session, area, manager):
+    rnd = make_round(session, area, phase="voting")
+    page = client.get(f"/manage/rounds/{rnd.id}/edit").get_data(as_text=True)
+    assert "Het stemmen is begonnen" in page and 'value="10.000,00"' in page
+
+
+def test_get_pages_write_nothing(client, session, area, manager):
+    rnd = make_round(session, area, phase="review")
+    p = make_proposal(session, rnd, make_resident(session, area))
+    count = session.scalar(select(func.count()).select_from(AuditEntry))
+    for url in (f"/manage/rounds/{rnd.id}/review", f"/manage/rounds/{rnd.id}/edit", f"/manage/rounds/{rnd.id}/phase",
+                f"/rounds/{rnd.id}", f"/proposals/{p.id}", f"/manage/areas/{area.slug}/rounds"):
+        assert client.get(url).status_code == 200
+    assert p.status == ProposalStatus.SUBMITTED
+    assert session.scalar(select(func.count()).select_from(AuditEntry)) == count

@@ -334,3 +334,36 @@ def test_xss_escaped_everywhere(app, client, session, area, auth, outbox, payloa
         assert "<script>alert" not in body and "onerror=alert" not in body.replace("onerror=alert(1)&gt;", "")
     for msg in outbox.messages():
         assert msg.get_content_type() == "text/plain" and not msg.is_multipart()
+
+
+def test_edit_form_prefilled_and_photo_removed(app, client, session, proposing):
+    client.post(f"/rounds/{proposing.id}/proposals/new", content_type="multipart/form-data",
+                data=_proposal_post(photo=(io.BytesIO(_image("PNG")), "plan.png")))
+    p = session.scalar(select(Proposal))
+    page = client.get(f"/proposals/{p.id}/edit").get_data(as_text=True)
+    assert 'value="Schommels"' in page and "1.234,50" in page and "Foto verwijderen" in page
+    client.post(f"/proposals/{p.id}/edit", data=_proposal_post(remove_photo="y"))
+    assert p.photo_filename is None and _files(app) == []
+    assert client.get(f"/proposals/{p.id}/photo").status_code == 404
+
+
+def test_other_resident_cannot_edit(client, session, area, resident, auth):
+    rnd = make_round(session, area, phase="proposals")
+    p = make_proposal(session, rnd, resident, status="submitted", title="Van Jan")
+    neighbour = make_resident(session, area)
+    auth.login(neighbour.email)
+    assert client.get(f"/proposals/{p.id}/edit").status_code == 403
+    assert client.post(f"/proposals/{p.id}/edit", data=_proposal_post(title="Gekaapt")).status_code == 403
+    client.post(f"/proposals/{p.id}/withdraw")
+    assert (p.title, p.status) == ("Van Jan", ProposalStatus.SUBMITTED)
+
+
+def test_hidden_proposal_photo_not_served(app, client, session, proposing, resident):
+    client.post(f"/rounds/{proposing.id}/proposals/new", content_type="multipart/form-data",
+                data=_proposal_post(photo=(io.BytesIO(_image("PNG")), "plan.png")))
+    p = session.scalar(select(Proposal))
+    p.status = ProposalStatus.HIDDEN
+    session.commit()
+    client.post("/logout")
+    assert client.get(f"/proposals/{p.id}/photo").status_code == 404
+    assert client.get(f"/proposals/{p.id}").status_code == 404
