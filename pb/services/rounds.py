@@ -20,7 +20,7 @@ from pb.db import utcnow
 from pb.errors import InvalidState, NotFound, ValidationFailed
 from pb.models.area import Area
 from pb.models.audit import AuditEntry
-from pb.models.proposal import Proposal, ProposalStatus
+from pb.models.proposal import Proposal, ProposalStatus, Support
 from pb.models.round import BallotType, BudgetRound, CountingRule, Phase, RoundNeighbourhood, RoundTheme, TieBreak
 from pb.models.user import User
 from pb.services import audit, authz
@@ -51,7 +51,6 @@ FROZEN_FIELDS: tuple[str, ...] = (
     "allow_revote",
 )
 MAX_ID = 2**31 - 1  # larger ids in a URL would overflow the database integer
-_OPEN_PHASES = (Phase.UPCOMING, Phase.PROPOSALS, Phase.SUPPORT, Phase.REVIEW, Phase.WAITING, Phase.VOTING)
 
 
 class RoundFrozen(InvalidState):
@@ -180,7 +179,7 @@ def snapshot(rnd: BudgetRound) -> dict[str, Any]:
     return values
 
 
-def _apply(session: Session, rnd: BudgetRound, data: RoundData) -> None:
+def _apply(rnd: BudgetRound, data: RoundData) -> None:
     rnd.title = data.title.strip()
     rnd.description = data.description.strip()
     rnd.budget_cents = data.budget_cents
@@ -213,7 +212,7 @@ def create_round(session: Session, area: Area, *, actor: User, data: RoundData) 
     authz.require_area_manager(actor, area)
     validate(data)
     rnd = BudgetRound(area=area, title="", budget_cents=0)
-    _apply(session, rnd, data)
+    _apply(rnd, data)
     session.add(rnd)
     session.flush()
     audit.record(session, actor=actor, action="round.create", obj_type="round", obj_id=rnd.id,
@@ -279,7 +278,7 @@ def update_round(session: Session, rnd: BudgetRound, *, actor: User, data: Round
                         _("Deze datum is al voorbij. Gebruik 'Fase verschuiven' met een reden."), field=name
                     )
     validate(data)
-    _apply(session, rnd, data)
+    _apply(rnd, data)
     session.flush()
     after = snapshot(rnd)
     changed_keys = [k for k in after if after[k] != before[k]]
@@ -429,11 +428,5 @@ def timeline(rnd: BudgetRound, now: dt.datetime | None = None) -> list[dict[str,
 
 def support_count(session: Session, proposal: Proposal) -> int:
     """How many residents support ``proposal``."""
-    from pb.models.proposal import Support
-
     return session.scalar(select(func.count()).select_from(Support).where(Support.proposal_id == proposal.id)) or 0
 
-
-def is_open(rnd: BudgetRound, now: dt.datetime | None = None) -> bool:
-    """Whether the round is still running (results not published)."""
-    return rnd.phase_at(now or utcnow()) in _OPEN_PHASES
