@@ -45,6 +45,7 @@ def test_propose_support_review_history(live_server, page, session, outbox):
     page.get_by_label("Kostenregel 1: bedrag in euro").fill("4.500,00")
     page.get_by_label("Kostenregel 2: omschrijving").fill("Twee schommels")
     page.get_by_label("Kostenregel 2: bedrag in euro").fill("1250.50")
+    assert page.locator("#cost-total").inner_text().replace("\xa0", " ") == "Totaal: € 5.750,50"
     screenshot(page, "rounds-1-propose")
     page.get_by_role("button", name="Bewaren").click()
     assert "5.750,50" in page.content()
