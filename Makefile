@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 FLASK := $(VENV)/bin/flask --app wsgi
 PYTEST_ARGS ?=
 
-.PHONY: run test install translations chromium lint-translations
+.PHONY: run test translations chromium i18n
 
 ## run: create .venv, install, compile translations, migrate, load the demo, serve on 127.0.0.1:5000
 run: $(VENV)/.runtime translations instance/secret_key
@@ -43,3 +43,8 @@ chromium:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+## i18n: extract the Dutch source strings and update the English catalogue (then translate the new entries)
+i18n: $(VENV)/.runtime
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o pb/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i pb/translations/messages.pot -d pb/translations -l en --no-fuzzy-matching

@@ -16,15 +16,9 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class RegisterForm(FlaskForm):
-    """Create an account."""
+class NewPasswordForm(FlaskForm):
+    """Choose a password, typed twice (also the base of the registration form)."""
 
-    name = StringField(_l("Uw naam"), validators=[DataRequired(_REQUIRED), Length(max=120)])
-    email = EmailField(
-        _l("E-mailadres"),
-        filters=[_strip],
-        validators=[DataRequired(_REQUIRED), Email(_l("Vul een geldig e-mailadres in.")), Length(max=254)],
-    )
     password = PasswordField(
         _l("Wachtwoord"),
         description=_l("Minstens %(n)d tekens. Een zin van een paar woorden is makkelijk te onthouden.", n=MIN_PASSWORD_LENGTH),
@@ -36,6 +30,17 @@ class RegisterForm(FlaskForm):
     password_confirm = PasswordField(
         _l("Herhaal het wachtwoord"),
         validators=[DataRequired(_REQUIRED), EqualTo("password", _l("De wachtwoorden zijn niet hetzelfde."))],
+    )
+
+
+class RegisterForm(NewPasswordForm):
+    """Create an account."""
+
+    name = StringField(_l("Uw naam"), validators=[DataRequired(_REQUIRED), Length(max=120)])
+    email = EmailField(
+        _l("E-mailadres"),
+        filters=[_strip],
+        validators=[DataRequired(_REQUIRED), Email(_l("Vul een geldig e-mailadres in.")), Length(max=254)],
     )
 
 
@@ -54,23 +59,6 @@ class EmailForm(FlaskForm):
         _l("E-mailadres"),
         filters=[_strip],
         validators=[DataRequired(_REQUIRED), Email(_l("Vul een geldig e-mailadres in.")), Length(max=254)],
-    )
-
-
-class NewPasswordForm(FlaskForm):
-    """Choose a new password."""
-
-    password = PasswordField(
-        _l("Nieuw wachtwoord"),
-        description=_l("Minstens %(n)d tekens.", n=MIN_PASSWORD_LENGTH),
-        validators=[
-            DataRequired(_REQUIRED),
-            Length(min=MIN_PASSWORD_LENGTH, max=200, message=_l("Kies een wachtwoord van minstens %(n)d tekens.", n=MIN_PASSWORD_LENGTH)),
-        ],
-    )
-    password_confirm = PasswordField(
-        _l("Herhaal het nieuwe wachtwoord"),
-        validators=[DataRequired(_REQUIRED), EqualTo("password", _l("De wachtwoorden zijn niet hetzelfde."))],
     )
 
 

@@ -1,0 +1,96 @@
+"""Benchmark pb.tally against pabutools 1.2.3 on the large and the Dutch pabulib files.
+
+Usage: python bench/tally_bench.py [--dir DIR] [--pabutools-mes STEM ...] [--quick]
+
+For each file: parse time (read + merged profile), then the time of every rule; the ratio column
+is rule time / parse time. pabutools: parse + multiprofile, and exact MES with Add1
+(``voter_budget_increment=1``, cost satisfaction) on the files given with --pabutools-mes
+(default Netherlands_Assen_2024 and Netherlands_Amsterdam_252; add Poland_Lodz_2022 for the
+full comparison, about ten minutes), with the speed-up of our equalshares/add1 (caps off, as
+pabutools has none).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pb.tally import RULES, TieBreak, read_pb, tally  # noqa: E402
+from pb.tally.rules.equalshares import equal_shares_add1  # noqa: E402
+
+LARGE = ["Poland_Lodz_2022", "Poland_Krakow_2024", "Poland_Warszawa_2026"]
+
+
+def timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """(result, seconds) of one call."""
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - start
+
+
+def main() -> None:
+    """Run the benchmark and print the tables."""
+    default = Path(__file__).resolve().parents[1] / ".." / "shared" / "pabulib"
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dir", default=os.environ.get("PB_PABULIB_DIR", str(default)))
+    parser.add_argument("--pabutools-mes", nargs="*",
+                        default=["Netherlands_Assen_2024", "Netherlands_Amsterdam_252"])
+    parser.add_argument("--quick", action="store_true", help="only the large files")
+    args = parser.parse_args()
+    folder = Path(args.dir)
+    stems = LARGE + ([] if args.quick else sorted(p.stem for p in folder.glob("Netherlands_*.pb")))
+    rules = list(RULES)
+    print(f"{'file':32} {'parse':>7} " + " ".join(f"{r[:14]:>14}" for r in rules))
+    worst: dict[str, tuple[float, str]] = {}
+    for stem in stems:
+        path = folder / f"{stem}.pb"
+        start = time.perf_counter()
+        election = read_pb(path)
+        _ = election.profile
+        parse = time.perf_counter() - start
+        cells = []
+        for rule in rules:
+            _, t = timed(tally, election, rule, TieBreak())
+            cells.append(f"{t:8.3f}({t / parse:4.1f})")
+            if t / parse > worst.get(rule, (0.0, ""))[0]:
+                worst[rule] = (t / parse, stem)
+        print(f"{stem[:32]:32} {parse:7.3f} " + " ".join(f"{c:>14}" for c in cells))
+    print("\nworst rule/parse ratio per rule:")
+    for rule, (ratio, stem) in worst.items():
+        print(f"  {rule:24} {ratio:6.2f}  {stem}")
+    try:
+        from pabutools.election import Cost_Sat, parse_pabulib
+        from pabutools.rules import method_of_equal_shares
+        from pabutools.tiebreaking import TieBreakingRule
+    except ImportError:
+        print("pabutools not installed: no comparison")
+        return
+    print(f"\n{'file':32} {'pabu parse+multi':>17} {'pabu MES+Add1':>14} {'ours parse':>11} "
+          f"{'ours MES+Add1':>14} {'speed-up':>9} {'same':>5}")
+    for stem in args.pabutools_mes:
+        path = folder / f"{stem}.pb"
+        start = time.perf_counter()
+        inst, prof = parse_pabulib(str(path))
+        multi = prof.as_multiprofile()
+        p_parse = time.perf_counter() - start
+        election, o_parse = timed(read_pb, path)
+        order = {p.id: i for i, p in enumerate(election.projects)}
+        tb = TieBreakingRule(lambda i, pr, p: order[p.name])
+        ref, p_mes = timed(method_of_equal_shares, inst, multi, sat_class=Cost_Sat,
+                           voter_budget_increment=1, tie_breaking=tb)
+        start = time.perf_counter()
+        _ = election.profile
+        ours = equal_shares_add1(election, use_caps=False)
+        o_mes = time.perf_counter() - start
+        same = {p.name for p in ref} == set(ours.selected_ids)
+        print(f"{stem[:32]:32} {p_parse:17.3f} {p_mes:14.3f} {o_parse:11.3f} {o_mes:14.3f} "
+              f"{(p_parse + p_mes) / (o_parse + o_mes):8.1f}x {str(same):>5}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,352 @@
+"""Read and write pabulib ``.pb`` files.
+
+API
+---
+``read_pb(source, *, name=None) -> Election``
+    ``source`` is a path (``str`` without a newline or ``os.PathLike``), the file's text (``str``
+    containing a newline), ``bytes``, or an open text/binary file object. Tolerates a UTF-8 BOM,
+    ``\\r\\n`` and lone ``\\r`` line ends, spaces around ``;``, CSV-quoted fields (``"a;b"``),
+    ``none`` for empty values and empty ballots. Malformed input raises
+    :class:`~pb.tally.errors.TallyError` naming the line and the problem.
+
+``write_pb(election, dest=None, *, selected=None, extra_meta=None, anonymise=False) -> str``
+    Writes ``election`` as pabulib text and returns it; ``dest`` may be ``None`` (only return
+    the text), a path or a text file object. ``selected`` (project ids) writes a ``selected``
+    column with 1/0; ``extra_meta`` adds or replaces META entries; ``anonymise`` renumbers the
+    voters 1..n in a canonical order and drops every voter column except the ballot itself, which
+    is what the web app publishes. The output is deterministic (``\\n`` line ends, fields quoted
+    only when needed) and reading it back gives an equal :class:`~pb.tally.model.Election`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from pb.tally.errors import TallyError
+from pb.tally.model import Ballot, Cap, Election, Project, VoteType
+from pb.tally.numbers import Number, format_number, parse_number
+
+SECTIONS = ("META", "PROJECTS", "VOTES")
+_PROJECT_CORE = {"project_id": "id", "cost": "cost", "name": "name", "category": "category",
+                 "neighborhood": "neighbourhood"}
+_CAP_KEYS = (("neighborhoods", "budget_per_neighborhood", "neighbourhood"),
+             ("categories", "budget_per_category", "category"))
+
+
+def _clean(value: str) -> str:
+    value = value.strip()
+    return "" if value.lower() == "none" else value
+
+
+def _read_text(source: Any) -> tuple[str, str | None]:
+    if isinstance(source, bytes):
+        return source.decode("utf-8-sig"), None
+    if isinstance(source, str) and ("\n" in source or "\r" in source):
+        return source, None
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        try:
+            return path.read_bytes().decode("utf-8-sig"), path.name
+        except OSError as exc:
+            raise TallyError(f"cannot read file: {exc.strerror or exc}", source=str(source)) from exc
+        except UnicodeDecodeError as exc:
+            raise TallyError(f"not UTF-8 text: {exc.reason}", source=path.name) from exc
+    if hasattr(source, "read"):
+        data = source.read()
+        if isinstance(data, bytes):
+            data = data.decode("utf-8-sig")
+        return data, getattr(source, "name", None)
+    raise TypeError(f"cannot read a pabulib election from {type(source).__name__}")
+
+
+def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    reader = csv.reader(io.StringIO(text), delimiter=";", skipinitialspace=True)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise TallyError(f"bad CSV quoting: {exc}", line=reader.line_num) from exc
+        row = [f.strip() for f in row]
+        if not any(row):
+            continue
+        yield reader.line_num, row
+
+
+def _number(text: str, what: str, line: int) -> Number:
+    try:
+        return parse_number(text)
+    except ValueError:
+        raise TallyError(f"{what} is not a number: {text!r}", line=line) from None
+
+
+def _opt_number(meta: dict[str, str], key: str, line: int) -> Number | None:
+    raw = _clean(meta.get(key, ""))
+    return _number(raw, f"META {key}", line) if raw else None
+
+
+def read_pb(source: str | os.PathLike[str] | bytes | IO[Any], *, name: str | None = None) -> Election:
+    """Read a pabulib election from a path, text, bytes or file object (see module docstring)."""
+    text, src = _read_text(source)
+    src = name or src
+    try:
+        return _parse(text)
+    except TallyError as exc:
+        if exc.source is None and src:
+            raise TallyError(exc.problem, line=exc.line, source=src) from None
+        raise
+
+
+def _parse(text: str) -> Election:
+    section: str | None = None
+    header: list[str] | None = None
+    seen: list[str] = []
+    meta: dict[str, str] = {}
+    meta_lines: dict[str, int] = {}
+    projects: list[Project] = []
+    project_columns: tuple[str, ...] = ()
+    index: dict[str, int] = {}
+    ballots: list[Ballot] = []
+    vote_columns: tuple[str, ...] = ()
+    vote_type = VoteType.APPROVAL
+    last_line = 0
+    for line, row in _rows(text):
+        last_line = line
+        if len(row) == 1 or (len(row) > 1 and not any(row[1:])):
+            word = row[0].upper()
+            if word in SECTIONS:
+                expected = SECTIONS[len(seen)] if len(seen) < 3 else None
+                if word != expected:
+                    raise TallyError(
+                        f"section {word} out of order: expected {expected or 'no more sections'}",
+                        line=line)
+                seen.append(word)
+                section, header = word, None
+                if word == "PROJECTS":
+                    vote_type = _meta_vote_type(meta, meta_lines)
+                continue
+        if section is None:
+            raise TallyError("data before the META section", line=line)
+        if header is None:
+            header = [h.strip().lower() for h in row]
+            _check_header(section, header, line)
+            if section == "PROJECTS":
+                project_columns = tuple(header)
+            elif section == "VOTES":
+                vote_columns = tuple(h for h in header if h not in ("voter_id", "vote", "points"))
+            continue
+        if len(row) > len(header):
+            raise TallyError(f"{len(row)} fields but the {section} header has {len(header)}",
+                             line=line)
+        values = dict(zip(header, row + [""] * (len(header) - len(row))))
+        if section == "META":
+            key = values["key"].strip()
+            meta[key] = values["value"]
+            meta_lines[key] = line
+        elif section == "PROJECTS":
+            project = _project(values, header, line)
+            if project.id in index:
+                raise TallyError(f"duplicate project id {project.id!r}", line=line)
+            index[project.id] = len(projects)
+            projects.append(project)
+        else:
+            ballots.append(_ballot(values, vote_columns, vote_type, index, len(ballots), line))
+    if len(seen) < 3:
+        missing = SECTIONS[len(seen)]
+        raise TallyError(f"missing section {missing}", line=last_line + 1)
+    if header is None:
+        raise TallyError("the VOTES section has no header row", line=last_line + 1)
+    return _election(meta, meta_lines, vote_type, projects, ballots, project_columns, vote_columns)
+
+
+def _meta_vote_type(meta: dict[str, str], lines: dict[str, int]) -> VoteType:
+    raw = _clean(meta.get("vote_type", "")).lower() or "approval"
+    try:
+        return VoteType(raw)
+    except ValueError:
+        raise TallyError(f"unknown vote_type {raw!r}", line=lines.get("vote_type")) from None
+
+
+def _check_header(section: str, header: list[str], line: int) -> None:
+    required = {"META": ("key", "value"), "PROJECTS": ("project_id", "cost"), "VOTES": ("vote",)}
+    for column in required[section]:
+        if column not in header:
+            raise TallyError(f"{section} header lacks the column {column!r}", line=line)
+    if len(set(header)) != len(header):
+        raise TallyError(f"{section} header repeats a column", line=line)
+
+
+def _project(values: dict[str, str], header: list[str], line: int) -> Project:
+    pid = values["project_id"].strip()
+    if not _clean(pid):
+        raise TallyError("project without an id", line=line)
+    raw_cost = _clean(values["cost"])
+    if not raw_cost:
+        raise TallyError(f"project {pid}: missing cost", line=line)
+    cost = _number(raw_cost, f"cost of project {pid}", line)
+    if cost < 0:
+        raise TallyError(f"project {pid}: negative cost {raw_cost}", line=line)
+    core = {attr: _clean(values[col]) for col, attr in _PROJECT_CORE.items()
+            if col in values and attr not in ("id", "cost")}
+    extra = tuple((h, values[h]) for h in header if h not in _PROJECT_CORE)
+    return Project(id=pid, cost=cost, extra=extra, **core)
+
+
+def _ballot(values: dict[str, str], columns: tuple[str, ...], vote_type: VoteType,
+            index: dict[str, int], position: int, line: int) -> Ballot:
+    voter_id = values.get("voter_id", "").strip() or str(position + 1)
+    raw = _clean(values["vote"])
+    names = [v.strip() for v in raw.split(",")] if raw else []
+    chosen: list[int] = []
+    for pid in names:
+        if pid not in index:
+            raise TallyError(f"voter {voter_id} votes for unknown project {pid!r}", line=line)
+        chosen.append(index[pid])
+    points: tuple[Number, ...] | None = None
+    if vote_type is VoteType.CUMULATIVE:
+        raw_points = _clean(values.get("points", ""))
+        parts = [p.strip() for p in raw_points.split(",")] if raw_points else []
+        if len(parts) != len(chosen):
+            raise TallyError(f"voter {voter_id}: {len(chosen)} projects but {len(parts)} points",
+                             line=line)
+        pts = []
+        for p in parts:
+            try:
+                x = parse_number(p)
+            except ValueError:
+                raise TallyError(f"voter {voter_id}: points {p!r} do not parse", line=line) from None
+            if x < 0:
+                raise TallyError(f"voter {voter_id}: negative points {p}", line=line)
+            pts.append(x)
+        points = tuple(pts)
+    return Ballot(voter_id=voter_id, projects=tuple(chosen), points=points,
+                  extra=tuple(values.get(c, "") for c in columns))
+
+
+def _election(meta: dict[str, str], lines: dict[str, int], vote_type: VoteType,
+              projects: list[Project], ballots: list[Ballot],
+              project_columns: tuple[str, ...], vote_columns: tuple[str, ...]) -> Election:
+    raw_budget = _clean(meta.get("budget", ""))
+    if not raw_budget:
+        raise TallyError("META has no budget", line=lines.get("budget"))
+    budget = _number(raw_budget, "META budget", lines.get("budget", 0))
+    if budget < 0:
+        raise TallyError(f"negative budget {raw_budget}", line=lines.get("budget"))
+
+    def opt(key: str) -> Number | None:
+        return _opt_number(meta, key, lines.get(key, 0))
+
+    def opt_int(key: str) -> int | None:
+        value = opt(key)
+        if value is not None and not isinstance(value, int):
+            raise TallyError(f"META {key} is not a whole number", line=lines.get(key))
+        return value
+
+    caps: list[Cap] = []
+    for names_key, limits_key, kind in _CAP_KEYS:
+        if limits_key not in meta:
+            continue
+        names = [n.strip() for n in meta.get(names_key, "").split(",")]
+        limits = [x.strip() for x in meta[limits_key].split(",")]
+        if len(names) != len(limits):
+            raise TallyError(f"META {limits_key} has {len(limits)} values for {len(names)} "
+                             f"{names_key}", line=lines.get(limits_key))
+        for group, limit in zip(names, limits):
+            caps.append(Cap(kind, group, _number(limit, f"META {limits_key}", lines[limits_key])))
+    rule = _clean(meta.get("rule", "")) or None
+    return Election(
+        budget=budget, projects=tuple(projects), ballots=tuple(ballots), vote_type=vote_type,
+        rule=rule, meta=meta, min_length=opt_int("min_length"), max_length=opt_int("max_length"),
+        max_sum_cost=opt("max_sum_cost"), min_sum_points=opt("min_sum_points"),
+        max_sum_points=opt("max_sum_points"),
+        min_project_score_threshold=opt("min_project_score_threshold"), caps=tuple(caps),
+        project_columns=project_columns, vote_columns=vote_columns,
+    )
+
+
+def _meta_out(election: Election, extra_meta: dict[str, str] | None) -> dict[str, str]:
+    meta = {"key": "value"}
+    meta.update(election.meta)
+    try:
+        same_budget = parse_number(meta.get("budget", "")) == election.budget
+    except ValueError:
+        same_budget = False
+    if not same_budget:  # keep the original spelling ("400000.0") when the value is unchanged
+        meta["budget"] = format_number(election.budget)
+    if _clean(meta.get("vote_type", "")).lower() != str(election.vote_type):
+        meta["vote_type"] = str(election.vote_type)
+    if election.rule and _clean(meta.get("rule", "")) != election.rule:
+        meta["rule"] = election.rule
+    for key, value in (extra_meta or {}).items():
+        meta[key] = value
+    return meta
+
+
+def write_pb(election: Election, dest: str | os.PathLike[str] | IO[str] | None = None, *,
+             selected: Iterable[str] | None = None, extra_meta: dict[str, str] | None = None,
+             anonymise: bool = False) -> str:
+    """Write ``election`` as pabulib text to ``dest`` (path or file) and return the text."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(["META"])
+    for key, value in _meta_out(election, extra_meta).items():
+        writer.writerow([key, value])
+
+    chosen = set(selected) if selected is not None else None
+    if chosen is not None:
+        unknown = chosen - set(election.index)
+        if unknown:
+            raise TallyError(f"selected names unknown projects: {sorted(unknown)}")
+    columns = list(election.project_columns or ("project_id", "cost", "name"))
+    for required in ("project_id", "cost"):
+        if required not in columns:
+            columns.insert(0 if required == "project_id" else 1, required)
+    for p in election.projects:
+        for key, _ in p.extra:
+            if key not in columns:
+                columns.append(key)
+        for col, attr in (("name", p.name), ("category", p.category),
+                          ("neighborhood", p.neighbourhood)):
+            if attr and col not in columns:
+                columns.append(col)
+    if chosen is not None and "selected" not in columns:
+        columns.append("selected")
+    writer.writerow(["PROJECTS"])
+    writer.writerow(columns)
+    for p in election.projects:
+        values = dict(p.extra)
+        values.update(project_id=p.id, cost=format_number(p.cost), name=p.name,
+                      category=p.category, neighborhood=p.neighbourhood)
+        if chosen is not None:
+            values["selected"] = "1" if p.id in chosen else "0"
+        writer.writerow([values.get(c, "") for c in columns])
+
+    cumulative = election.vote_type is VoteType.CUMULATIVE
+    extra_cols = () if anonymise else election.vote_columns
+    writer.writerow(["VOTES"])
+    writer.writerow(["voter_id", "vote"] + (["points"] if cumulative else []) + list(extra_cols))
+    ballots: list[Ballot] = list(election.ballots)
+    if anonymise:
+        ballots.sort(key=lambda b: (b.projects, b.points or ()))
+    ids = [p.id for p in election.projects]
+    for number, b in enumerate(ballots, start=1):
+        row = [str(number) if anonymise else b.voter_id, ",".join(ids[i] for i in b.projects)]
+        if cumulative:
+            row.append(",".join(format_number(x) for x in (b.points or ())))
+        if not anonymise:
+            row.extend(b.extra)
+        writer.writerow(row)
+    text = out.getvalue()
+    if dest is not None:
+        if hasattr(dest, "write"):
+            dest.write(text)  # type: ignore[union-attr]
+        else:
+            Path(dest).write_text(text, encoding="utf-8")  # type: ignore[arg-type]
+    return text

@@ -1,0 +1,465 @@
+"""Method of Equal Shares (MES) with cost utilities, the Add1 completion and an optional greedy fill.
+
+Definition (as pabulib and pabutools 1.2.3 count it):
+
+- every ballot counts in n, including empty ones; every voter starts with an equal share B/n;
+- a voter's utility for a project on their ballot is its cost ("cost utilities"); so a
+  project q with cost c can be bought at price-per-utility rho when its supporters together
+  pay c with each paying ``min(own money, rho * c)``; q is *affordable* while its supporters
+  together still have at least c;
+- in each round the affordable project with the smallest rho is funded (equal rho: tie-break
+  order) and each supporter pays ``min(own money, rho * c)``; stop when nothing is affordable;
+- projects without supporters are never funded; a project costing 0 with supporters is funded
+  up front; a project that would exceed a group cap (neighbourhood, category) is dropped;
+- Add1 (``equalshares/add1``): raise every voter's share by 1 currency unit and rerun,
+  repeatedly (B/n, B/n + 1, B/n + 2, ...); stop at the first run whose outcome costs more than
+  B (return the previous outcome) or is exhaustive, i.e. no unselected project with a supporter
+  fits in what is left of B (return it). This is pabutools' ``voter_budget_increment=1``;
+- ``equalshares/add1+greedy`` then funds, by score, every remaining project that still fits.
+
+Non-approval ballots: a project named on a ballot (any rank, positive points) counts as
+approved; the utility is still its cost.
+
+Speed and exactness: voters are grouped into *budget classes* (voters who paid for the same
+projects have the same money left); per class and project a count matrix (NumPy, int64) says
+how many supporters sit in the class. All money is kept exactly as integers over a common
+denominator. Each round, floating point is used only to find the *candidates* (projects whose
+float rho is within a relative 1e-9 of the smallest; float errors are below 1e-12 relative);
+the winner among the candidates, every affordability call near the boundary and every payment
+are computed exactly with integers. With ``exact=True`` every evaluated project is computed
+exactly (used by the tests to cross-check the filter).
+
+Trace: ``{"rounds": [{"round", "project", "rho", "max_payment", "paid", "supporters",
+"runners_up": [{"project", "rho", "effective_support"}, ...]}],
+"add1": {"iterations", "share_start", "share_final", "stop"}, "fill": [...]}``. rho is exact
+(a fraction); ``effective_support`` of a runner-up is its rho relative to the winner's (1 = tie,
+0.5 = would need twice the price).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from math import gcd
+from typing import Any
+
+import numpy as np
+
+from pb.tally.model import Election
+from pb.tally.numbers import normalise
+from pb.tally.outcome import Decision, Outcome, decide
+from pb.tally.rules.greedy import greedy_order
+from pb.tally.tiebreak import TieBreak
+
+_TOL = 1e-9
+
+
+@dataclass
+class _Prepared:
+    """Election data in integer units, shared by every run of the Add1 loop."""
+
+    scale: int
+    costs: list[int]
+    weights: np.ndarray
+    incidence: np.ndarray
+    ballots_of: list[np.ndarray]
+    support: np.ndarray
+    candidates: list[int]
+    free: list[int]
+    n: int
+    rank: list[int]
+    cap_limits: list[int]
+    cap_of: list[tuple[int, ...]]
+
+
+@dataclass
+class _Run:
+    """Result of one MES run."""
+
+    selected: list[int]
+    rounds: list[dict[str, Any]] = field(default_factory=list)
+    left: dict[int, Fraction] = field(default_factory=dict)
+    capped: dict[int, int] = field(default_factory=dict)
+
+
+def _prepare(election: Election, tie_break: TieBreak, use_caps: bool) -> _Prepared:
+    profile = election.profile
+    m = len(election.projects)
+    n = max(profile.n_voters, 1)
+    dens = [Fraction(election.budget).denominator] + [
+        Fraction(p.cost).denominator for p in election.projects]
+    caps = election.caps if use_caps else ()
+    dens += [Fraction(c.limit).denominator for c in caps]
+    scale = n
+    for d in dens:
+        scale = scale * d // gcd(scale, d)
+    costs = [int(p.cost * scale) for p in election.projects]
+    d_count = len(profile.ballots)
+    incidence = np.zeros((d_count, m), dtype=np.int64)
+    weights = np.asarray(profile.weights, dtype=np.int64)
+    rows: list[int] = []
+    cols: list[int] = []
+    for d, ballot in enumerate(profile.ballots):
+        if profile.points is not None:
+            ballot = tuple(i for i, x in zip(ballot, profile.points[d]) if x > 0)
+        rows.extend([d] * len(ballot))
+        cols.extend(ballot)
+    if rows:
+        incidence[np.asarray(rows), np.asarray(cols)] = 1
+    incidence *= weights[:, None]
+    support = incidence.sum(axis=0) if d_count else np.zeros(m, dtype=np.int64)
+    ballots_of = [np.flatnonzero(incidence[:, q]) for q in range(m)]
+    candidates = [q for q in range(m) if support[q] > 0 and costs[q] > 0]
+    free = [q for q in range(m) if support[q] > 0 and costs[q] == 0]
+    return _Prepared(scale, costs, weights, incidence, ballots_of, support, candidates, free,
+                     n, tie_break.rank(election), [int(c.limit * scale) for c in caps],
+                     [election.caps_for(q) if use_caps else () for q in range(m)])
+
+
+def _mes_run(prep: _Prepared, share: Fraction, *, exact: bool = False,
+             trace: bool = False) -> _Run:
+    """One run of MES with every voter starting with ``share`` (in currency units)."""
+    m = len(prep.costs)
+    costs = prep.costs
+    # Money of a class = num[c] / den; den is common to all classes.
+    share_scaled = share * prep.scale
+    den = share_scaled.denominator
+    num: list[int] = [share_scaled.numerator]
+    fbud = np.zeros(16, dtype=np.float64)
+    fbud[0] = num[0] / den
+    k_classes = 1
+    cnt = np.zeros((16, m), dtype=np.int64)
+    cnt[0] = prep.support
+    class_of = np.zeros(len(prep.weights), dtype=np.int64)
+    cap_left = list(prep.cap_limits)
+    run = _Run(selected=list(prep.free))
+    for q in prep.free:
+        for k in prep.cap_of[q]:
+            cap_left[k] -= costs[q]
+    remaining = set(prep.candidates)
+    lower: dict[int, float] = {q: 0.0 for q in remaining}
+    round_no = 0
+    while True:
+        best_f = float("inf")
+        evaluated: dict[int, float] = {}
+        for q in sorted(remaining, key=lambda x: (lower[x], prep.rank[x])):
+            if not trace and lower[q] * (1 - 2 * _TOL) > best_f * (1 + 2 * _TOL):
+                break
+            if any(costs[q] > cap_left[k] for k in prep.cap_of[q]):
+                remaining.discard(q)
+                run.capped[q] = min(prep.cap_of[q], key=lambda k: cap_left[k])
+                continue
+            rho_f, total = _float_rho(cnt[:k_classes, q], fbud[:k_classes], costs[q])
+            if rho_f is None:
+                clearly_short = total < costs[q] * (1 - _TOL)
+                if (exact or not clearly_short) and _money(cnt[:k_classes, q], num) >= costs[q] * den:
+                    rho_f, _ = _float_rho(cnt[:k_classes, q], fbud[:k_classes], costs[q], force=True)
+                else:
+                    remaining.discard(q)
+                    continue
+            lower[q] = rho_f
+            evaluated[q] = rho_f
+            best_f = min(best_f, rho_f)
+        if not evaluated:
+            break
+        limit = best_f * (1 + 4 * _TOL)
+        shown = set(sorted(evaluated, key=evaluated.__getitem__)[:4]) if trace else set()
+        exact_rho: dict[int, tuple[Fraction, int]] = {}
+        for q, rho_f in evaluated.items():
+            if exact or rho_f <= limit or q in shown:
+                solved = _exact_payment(cnt[:k_classes, q], num, den, costs[q])
+                if solved is None:
+                    remaining.discard(q)
+                    continue
+                x_num, w_rich = solved
+                exact_rho[q] = (Fraction(x_num, w_rich * den * costs[q]), w_rich)
+        if not exact_rho:
+            continue
+        winner = min(exact_rho, key=lambda q: (exact_rho[q][0], prep.rank[q]))
+        rho = exact_rho[winner][0]
+        round_no += 1
+        if trace:
+            run.rounds.append(_round_info(prep, round_no, winner, rho, evaluated, exact_rho,
+                                          cnt[:k_classes, winner], num, den))
+        run.selected.append(winner)
+        remaining.discard(winner)
+        for k in prep.cap_of[winner]:
+            cap_left[k] -= costs[winner]
+        # Payment cap per supporter t = rho * cost = pay_num / pay_den (exact).
+        t = rho * costs[winner]
+        new_den = den * t.denominator // gcd(den, t.denominator)
+        f_old, f_t = new_den // den, new_den // t.denominator
+        num = [x * f_old for x in num]
+        t_num = t.numerator * f_t
+        den = new_den
+        ds = prep.ballots_of[winner]
+        old = class_of[ds]
+        alive = old >= 0
+        ds, old = ds[alive], old[alive]
+        touched = np.unique(old)
+        mapping = np.full(k_classes, -1, dtype=np.int64)
+        for c in touched.tolist():
+            if num[c] > t_num:
+                if k_classes >= cnt.shape[0]:
+                    cnt = np.vstack([cnt, np.zeros_like(cnt)])
+                    fbud = np.concatenate([fbud, np.zeros_like(fbud)])
+                mapping[c] = k_classes
+                num.append(num[c] - t_num)
+                k_classes += 1
+        rows = prep.incidence[ds]
+        np.subtract.at(cnt, old, rows)
+        new = mapping[old]
+        keep = new >= 0
+        if keep.any():
+            np.add.at(cnt, new[keep], rows[keep])
+        class_of[ds] = new
+        g = gcd(den, *num)
+        if g > 1:
+            den //= g
+            num = [x // g for x in num]
+        fbud[:k_classes] = [x / den for x in num]
+    if trace:
+        live = class_of >= 0
+        for q in range(m):
+            if q not in run.selected:
+                run.left[q] = _left_money(prep, class_of, num, den, live, prep.incidence[:, q])
+    return run
+
+
+def _left_money(prep: _Prepared, class_of: np.ndarray, num: list[int], den: int,
+                live: np.ndarray, col: np.ndarray) -> Fraction:
+    """Money (in currency units) that the supporters of a project have left."""
+    mask = live & (col > 0)
+    total = 0
+    for c, w in zip(class_of[mask].tolist(), col[mask].tolist()):
+        total += w * num[c]
+    return Fraction(total, den * prep.scale)
+
+
+def _money(col: np.ndarray, num: list[int]) -> int:
+    """Exact money of a project's supporters (times the common denominator)."""
+    idx = np.flatnonzero(col)
+    return sum(int(col[c]) * num[c] for c in idx.tolist())
+
+
+def _float_rho(col: np.ndarray, fbud: np.ndarray, cost: int,
+               force: bool = False) -> tuple[float | None, float]:
+    """(float rho, float money of supporters); rho None when they cannot pay or it is close."""
+    idx = np.flatnonzero(col)
+    if idx.size == 0:
+        return None, 0.0
+    b = fbud[idx]
+    w = col[idx].astype(np.float64)
+    order = np.argsort(b, kind="stable")
+    b, w = b[order], w[order]
+    cum_w = np.cumsum(w)
+    cum_wb = np.cumsum(w * b)
+    total_w = cum_w[-1]
+    total = cum_wb[-1]
+    if not force and total < cost * (1 + _TOL):
+        return None, float(total)
+    filled = cum_wb + b * (total_w - cum_w)
+    k = int(np.searchsorted(filled, cost, side="left"))
+    if k >= b.size:
+        k = b.size - 1
+    paid = cum_wb[k - 1] if k > 0 else 0.0
+    rich = total_w - (cum_w[k - 1] if k > 0 else 0.0)
+    return float((cost - paid) / rich / cost), float(total)
+
+
+def _exact_payment(col: np.ndarray, num: list[int], den: int, cost: int) -> tuple[int, int] | None:
+    """Exact water-fill: (X, W) with payment cap t = X / (W * den), or None if unaffordable."""
+    idx = np.flatnonzero(col).tolist()
+    items = sorted(((num[c], int(col[c])) for c in idx), key=lambda x: x[0])
+    need = cost * den
+    if sum(b * w for b, w in items) < need:
+        return None
+    rich = sum(w for _, w in items)
+    paid = 0
+    for b, w in items:
+        x = need - paid
+        if x <= b * rich:
+            return x, rich
+        paid += b * w
+        rich -= w
+    raise AssertionError("affordable project without a payment level")
+
+
+def _round_info(prep: _Prepared, round_no: int, winner: int, rho: Fraction,
+                evaluated: dict[int, float], exact_rho: dict[int, tuple[Fraction, int]],
+                col: np.ndarray, num: list[int], den: int) -> dict[str, Any]:
+    cost = prep.costs[winner]
+    t = rho * cost
+    idx = np.flatnonzero(col).tolist()
+    paid = sum(min(Fraction(num[c], den), t) * int(col[c]) for c in idx)
+    runners = []
+    for q in sorted((q for q in exact_rho if q != winner),
+                    key=lambda q: (exact_rho[q][0], prep.rank[q]))[:3]:
+        q_rho = exact_rho[q][0]
+        runners.append({"project": q, "rho": q_rho, "effective_support": rho / q_rho})
+    return {"round": round_no, "project": winner, "rho": rho,
+            "max_payment": t / prep.scale, "paid": paid / prep.scale,
+            "supporters": int(prep.support[winner]), "runners_up": runners}
+
+
+def _exhaustive(prep: _Prepared, selected: list[int], limit: int) -> bool:
+    """True when no unselected supported project fits in the budget (and its caps)."""
+    chosen = set(selected)
+    spent = sum(prep.costs[q] for q in chosen)
+    cap_used = [0] * len(prep.cap_limits)
+    for q in chosen:
+        for k in prep.cap_of[q]:
+            cap_used[k] += prep.costs[q]
+    return all(q in chosen or spent + prep.costs[q] > limit
+               or any(cap_used[k] + prep.costs[q] > prep.cap_limits[k] for k in prep.cap_of[q])
+               for q in prep.candidates)
+
+
+def mes_selection(election: Election, tie_break: TieBreak | None = None, *, add1: bool = True,
+                  exact: bool = False, trace: bool = False,
+                  use_caps: bool = True) -> tuple[_Run, dict[str, Any], _Prepared]:
+    """Run MES (with Add1 when asked); return the final run, the Add1 summary and the data."""
+    tie_break = tie_break or TieBreak()
+    prep = _prepare(election, tie_break, use_caps)
+    limit = int(election.budget * prep.scale)
+    start = Fraction(election.budget) / prep.n
+    share = start
+    run = _mes_run(prep, share, exact=exact)
+    summary: dict[str, Any] = {"iterations": 0, "share_start": start, "share_final": share,
+                               "stop": "no-completion"}
+    if add1:
+        # Past this share a single supporter can pay any project: nothing new can happen.
+        bound = start + max(prep.costs, default=0) // prep.scale + 1
+        previous = run
+        while True:
+            spent = sum(prep.costs[q] for q in run.selected)
+            if spent > limit:
+                summary.update(stop="over-budget", share_final=share - 1)
+                run = previous
+                break
+            if _exhaustive(prep, run.selected, limit):
+                summary.update(stop="exhaustive", share_final=share)
+                break
+            if share > bound:
+                summary.update(stop="bound", share_final=share)
+                break
+            previous = run
+            share += 1
+            summary["iterations"] += 1
+            run = _mes_run(prep, share, exact=exact)
+    if trace:
+        run = _mes_run(prep, summary["share_final"], exact=exact, trace=True)
+    return run, summary, prep
+
+
+def _outcome(election: Election, tie_break: TieBreak, rule: str, *, add1: bool, fill: bool,
+             exact: bool, use_caps: bool) -> Outcome:
+    run, summary, prep = mes_selection(election, tie_break, add1=add1, exact=exact, trace=True,
+                                       use_caps=use_caps)
+    ids = [p.id for p in election.projects]
+    decisions: dict[int, Decision] = {}
+    by_project = {r["project"]: r for r in run.rounds}
+    for q in run.selected:
+        r = by_project.get(q)
+        if r is None:  # free project (cost 0)
+            decisions[q] = decide(election, q, True, "mes-funded", round=0,
+                                  supporters=int(prep.support[q]), paid=0, max_payment=0)
+        else:
+            decisions[q] = decide(election, q, True, "mes-funded", round=r["round"],
+                                  supporters=r["supporters"], paid=normalise(r["paid"]),
+                                  max_payment=r["max_payment"], rho=r["rho"])
+    selected = list(run.selected)
+    fill_steps: list[dict[str, Any]] = []
+    if fill:
+        remaining = election.budget - election.cost(selected)
+        cap_left = [c.limit - election.cost([q for q in selected if k in election.caps_for(q)])
+                    for k, c in enumerate(election.caps)] if use_caps else []
+        for q in greedy_order(election, tie_break):
+            cost = election.projects[q].cost
+            if q in decisions or election.profile.scores[q] <= 0:
+                continue
+            fits = cost <= remaining and all(
+                cost <= cap_left[k] for k in (election.caps_for(q) if use_caps else ()))
+            if fits:
+                decisions[q] = decide(election, q, True, "funded-fill", remaining=remaining)
+                fill_steps.append({"project": ids[q], "cost": cost, "remaining_before": remaining})
+                remaining -= cost
+                for k in election.caps_for(q) if use_caps else ():
+                    cap_left[k] -= cost
+                selected.append(q)
+    for q in range(len(election.projects)):
+        if q in decisions:
+            continue
+        if prep.support[q] == 0:
+            decisions[q] = decide(election, q, False, "no-votes", score=0)
+        elif q in run.capped:
+            cap = election.caps[run.capped[q]]
+            used = election.cost([i for i in run.selected if run.capped[q] in election.caps_for(i)])
+            decisions[q] = decide(election, q, False, "cap", group=cap.group, limit=cap.limit,
+                                  cap_left=cap.limit - used)
+        else:
+            decisions[q] = decide(election, q, False, "supporters-short",
+                                  left=normalise(run.left.get(q, Fraction(0))))
+    rounds = []
+    for r in run.rounds:
+        rounds.append({**r, "project": ids[r["project"]],
+                       "runners_up": [{**x, "project": ids[x["project"]]}
+                                      for x in r["runners_up"]]})
+    trace: dict[str, Any] = {"rounds": rounds}
+    if add1:
+        trace["add1"] = summary
+    if fill:
+        trace["fill"] = fill_steps
+    return Outcome(election, rule, tuple(selected), tie_break,
+                   tuple(decisions[q] for q in range(len(election.projects))), trace)
+
+
+def equal_shares(election: Election, tie_break: TieBreak | None = None, *,
+                 use_caps: bool = True, exact: bool = False) -> Outcome:
+    """Method of Equal Shares with cost utilities, without completion (``equalshares``).
+
+    Args:
+        election: the election to count.
+        tie_break: order among projects with exactly the same price; default file order.
+        use_caps: respect the election's group caps (drop projects that would exceed one).
+        exact: compute every evaluated project exactly instead of filtering with floats.
+
+    Returns:
+        The outcome with a trace of every round (see module docstring).
+    """
+    return _outcome(election, tie_break or TieBreak(), "equalshares", add1=False, fill=False,
+                    exact=exact, use_caps=use_caps)
+
+
+def equal_shares_add1(election: Election, tie_break: TieBreak | None = None, *,
+                      use_caps: bool = True, exact: bool = False) -> Outcome:
+    """Method of Equal Shares with the Add1 completion (``equalshares/add1``), as pabulib counts.
+
+    Args:
+        election: the election to count.
+        tie_break: order among projects with exactly the same price; default file order.
+        use_caps: respect the election's group caps (drop projects that would exceed one).
+        exact: compute every evaluated project exactly instead of filtering with floats.
+
+    Returns:
+        The outcome; the trace holds the rounds of the final run and an Add1 summary.
+    """
+    return _outcome(election, tie_break or TieBreak(), "equalshares/add1", add1=True,
+                    fill=False, exact=exact, use_caps=use_caps)
+
+
+def equal_shares_add1_greedy(election: Election, tie_break: TieBreak | None = None, *,
+                             use_caps: bool = True, exact: bool = False) -> Outcome:
+    """Equal Shares with Add1, then a utilitarian greedy fill (``equalshares/add1+greedy``).
+
+    Args:
+        election: the election to count.
+        tie_break: order among equal prices and equal scores; default file order.
+        use_caps: respect the election's group caps.
+        exact: compute every evaluated project exactly instead of filtering with floats.
+
+    Returns:
+        The outcome; projects funded by the fill get the code ``funded-fill``.
+    """
+    return _outcome(election, tie_break or TieBreak(), "equalshares/add1+greedy", add1=True,
+                    fill=True, exact=exact, use_caps=use_caps)

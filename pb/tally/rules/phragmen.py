@@ -1,0 +1,126 @@
+"""Sequential Phragmén for approval ballots (pabulib/pabutools ``phragmen``).
+
+Every voter carries a load, starting at 0. A project q with cost c and s supporters can be bought
+at time ``(c + total load of its supporters) / s``; in each round the project with the earliest
+time is bought (equal times: tie-break order) and each of its supporters' load becomes that time.
+The rule stops as soon as the earliest project does not fit in the remaining budget (as
+pabutools does); with ``skip=True`` it drops that project and goes on instead. Projects without
+supporters are never bought. Non-approval ballots count as approval of the projects they name.
+Projects that would exceed a group cap are dropped.
+
+Exactness and speed: voters whose last bought project is the same have the same load, so loads
+are kept per such class (at most rounds + 1 classes) as integers over a common denominator.
+
+Trace: ``{"rounds": [{"round", "project", "time", "supporters"}], "stop": {"project", "time"}}``.
+Complexity: O(rounds * (m * classes + size of the merged ballots of the bought project)).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from math import gcd
+from typing import Any
+
+from pb.tally.model import Election
+from pb.tally.numbers import Number
+from pb.tally.outcome import Decision, Outcome, decide
+from pb.tally.tiebreak import TieBreak
+
+
+def phragmen(election: Election, tie_break: TieBreak | None = None, *,
+             skip: bool = False) -> Outcome:
+    """Sequential Phragmén for approval ballots.
+
+    Args:
+        election: the election to count.
+        tie_break: order among projects with exactly the same time; default file order.
+        skip: drop a project that does not fit and continue, instead of stopping.
+
+    Returns:
+        The outcome with one trace entry per round.
+    """
+    tie_break = tie_break or TieBreak()
+    rank = tie_break.rank(election)
+    profile = election.profile
+    m = len(election.projects)
+    costs = [p.cost for p in election.projects]
+    den = 1
+    for c in costs:
+        den = den * Fraction(c).denominator // gcd(den, Fraction(c).denominator)
+    icost = [int(c * den) for c in costs]
+    ballots = profile.ballots
+    if profile.points is not None:
+        ballots = tuple(tuple(i for i, x in zip(b, pts) if x > 0)
+                        for b, pts in zip(ballots, profile.points))
+    weights = profile.weights
+    ballots_of: list[list[int]] = [[] for _ in range(m)]
+    counts: list[dict[int, int]] = [{} for _ in range(m)]
+    for d, ballot in enumerate(ballots):
+        for q in ballot:
+            ballots_of[q].append(d)
+            counts[q][-1] = counts[q].get(-1, 0) + weights[d]
+    support = [sum(c.values()) for c in counts]
+    class_of = [-1] * len(ballots)
+    load: dict[int, int] = {-1: 0}  # class -> load numerator over ``lden`` (money units * den)
+    lden = 1
+    remaining = {q for q in range(m) if support[q] > 0}
+    left: Number = election.budget
+    cap_left = [c.limit for c in election.caps]
+    selected: list[int] = []
+    decisions: dict[int, Decision] = {}
+    rounds: list[dict[str, Any]] = []
+    trace: dict[str, Any] = {"rounds": rounds}
+    while remaining:
+        times = {q: Fraction(sum(w * load[c] for c, w in counts[q].items()) + icost[q] * lden,
+                             support[q] * lden * den) for q in remaining}
+        q = min(times, key=lambda x: (times[x], rank[x]))
+        cost = costs[q]
+        blocking = [k for k in election.caps_for(q) if cost > cap_left[k]]
+        if cost > left or blocking:
+            remaining.discard(q)
+            if blocking:
+                cap = election.caps[blocking[0]]
+                decisions[q] = decide(election, q, False, "cap", group=cap.group,
+                                      limit=cap.limit, cap_left=cap_left[blocking[0]])
+            else:
+                decisions[q] = decide(election, q, False, "phragmen-no-fit", remaining=left)
+            if not skip and not blocking:
+                trace["stop"] = {"project": election.projects[q].id, "time": times[q]}
+                break
+            continue
+        time = times[q]
+        remaining.discard(q)
+        selected.append(q)
+        left -= cost
+        for k in election.caps_for(q):
+            cap_left[k] -= cost
+        rounds.append({"round": len(rounds) + 1, "project": election.projects[q].id,
+                       "time": time, "supporters": support[q]})
+        decisions[q] = decide(election, q, True, "phragmen-funded", round=len(rounds),
+                              supporters=support[q])
+        # New common denominator for loads: lcm(lden, denominator of time * den).
+        t = time * den
+        new_lden = lden * t.denominator // gcd(lden, t.denominator)
+        factor = new_lden // lden
+        load = {c: x * factor for c, x in load.items()}
+        load[q] = t.numerator * (new_lden // t.denominator)
+        lden = new_lden
+        for d in ballots_of[q]:
+            old, w = class_of[d], weights[d]
+            class_of[d] = q
+            for r in ballots[d]:
+                bucket = counts[r]
+                rest = bucket[old] - w
+                if rest:
+                    bucket[old] = rest
+                else:
+                    del bucket[old]
+                bucket[q] = bucket.get(q, 0) + w
+    for q in range(m):
+        if q not in decisions:
+            if support[q] == 0:
+                decisions[q] = decide(election, q, False, "no-votes", score=0)
+            else:
+                decisions[q] = decide(election, q, False, "not-reached", score=support[q])
+    return Outcome(election, "phragmen", tuple(selected), tie_break,
+                   tuple(decisions[q] for q in range(m)), trace)

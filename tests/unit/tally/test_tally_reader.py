@@ -1,0 +1,147 @@
+"""Reader robustness, TallyError cases naming the line, writer and round trips on small files."""
+
+from __future__ import annotations
+
+import io
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from pb.tally import Election, TallyError, VoteType, read_pb, write_pb
+
+BASIC = """META
+key;value
+budget;1000
+vote_type;approval
+rule;greedy
+PROJECTS
+project_id;cost;votes;name;selected
+a;600;2;Park;1
+b;500.0;1;"Bench; with a semicolon";0
+VOTES
+voter_id;vote
+1;a,b
+2;a
+3;
+"""
+
+
+def test_reads_basic_file() -> None:
+    e = read_pb(BASIC)
+    assert e.budget == 1000 and e.vote_type is VoteType.APPROVAL and e.rule == "greedy"
+    assert [p.id for p in e.projects] == ["a", "b"]
+    assert e.projects[1].cost == 500 and isinstance(e.projects[1].cost, int)
+    assert e.projects[1].name == "Bench; with a semicolon"
+    assert [b.projects for b in e.ballots] == [(0, 1), (0,), ()]
+    assert e.profile.n_voters == 3 and e.profile.scores == (2, 1)
+    assert e.projects[0].official_selected == 1
+
+
+def test_tolerates_cr_bom_spaces_none_and_quotes() -> None:
+    messy = "\ufeff" + BASIC.replace("\n", "\r\n").replace("a;600;2", "a ; 600 ;  2")
+    messy = messy.replace("rule;greedy", "rule ; greedy\r\nmin_length;none")
+    e = read_pb(messy)
+    assert [p.id for p in e.projects] == ["a", "b"] and e.projects[0].cost == 600
+    assert e.rule == "greedy" and e.min_length is None
+    assert e.projects[1].name == "Bench; with a semicolon"
+    lone_cr = read_pb(BASIC.replace("\n", "\r"))
+    assert [b.projects for b in lone_cr.ballots] == [(0, 1), (0,), ()]
+
+
+def test_reads_path_bytes_and_file_objects(tmp_path: Path) -> None:
+    path = tmp_path / "x.pb"
+    path.write_text(BASIC, encoding="utf-8")
+    expected = read_pb(BASIC)
+    assert read_pb(path) == expected
+    assert read_pb(str(path)) == expected
+    assert read_pb(BASIC.encode("utf-8-sig")) == expected
+    assert read_pb(io.StringIO(BASIC)) == expected
+    assert read_pb(io.BytesIO(BASIC.encode())) == expected
+
+
+def test_fractional_budget_and_costs_stay_exact() -> None:
+    e = read_pb(BASIC.replace("budget;1000", "budget;1000.25").replace("a;600;", "a;600.5;"))
+    assert e.budget == Fraction(4001, 4) and e.projects[0].cost == Fraction(1201, 2)
+    again = read_pb(write_pb(e))
+    assert again.budget == e.budget and again.projects[0].cost == e.projects[0].cost
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        (BASIC.replace("1;a,b", "1;a,zz"), 12, "unknown project 'zz'"),
+        (BASIC.replace("a;600;", "a;-600;"), 8, "negative cost"),
+        (BASIC.replace("budget;1000\n", ""), None, "no budget"),
+        (BASIC.replace("a;600;", "a;six;"), 8, "not a number"),
+        (BASIC.replace("budget;1000", "budget;lots"), 3, "not a number"),
+        (BASIC.replace("PROJECTS", "VOTES", 1), 6, "section VOTES out of order"),
+        (BASIC.split("VOTES")[0], 10, "missing section VOTES"),
+        (BASIC.replace("a;600;2;Park;1", "a;600;2;Park;1;x;y"), 8, "7 fields"),
+        (BASIC.replace("b;500.0", "a;500.0"), 9, "duplicate project id"),
+        (BASIC.replace("project_id;cost", "project_id;price"), 7, "lacks the column 'cost'"),
+        (BASIC.replace("vote_type;approval", "vote_type;ranked"), 4, "unknown vote_type"),
+        ("hello\n" + BASIC, 1, "before the META"),
+    ],
+)
+def test_malformed_input_names_line_and_problem(text: str, line: int | None, words: str) -> None:
+    with pytest.raises(TallyError) as info:
+        read_pb(text)
+    assert words in str(info.value)
+    assert info.value.line == line
+    if line is not None:
+        assert f"line {line}:" in str(info.value)
+
+
+def test_cumulative_points_errors_and_parse() -> None:
+    text = BASIC.replace("approval", "cumulative").replace("voter_id;vote", "voter_id;vote;points")
+    text = text.replace("1;a,b\n", "1;a,b;3,2\n").replace("2;a\n", "2;a;5\n").replace("3;\n", "3;;\n")
+    e = read_pb(text)
+    assert e.vote_type is VoteType.CUMULATIVE and e.profile.scores == (8, 2)
+    with pytest.raises(TallyError, match=r"line 12: voter 1: points 'x' do not parse"):
+        read_pb(text.replace("3,2", "3,x"))
+    with pytest.raises(TallyError, match=r"line 12: voter 1: 2 projects but 1 points"):
+        read_pb(text.replace("3,2", "3"))
+
+
+def test_error_from_path_names_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.pb"
+    bad.write_text(BASIC.replace("1;a,b", "1;a,q"), encoding="utf-8")
+    with pytest.raises(TallyError, match=r"^bad.pb: line 12: voter 1 votes for unknown"):
+        read_pb(bad)
+
+
+def test_round_trip_is_identity_and_writer_is_deterministic() -> None:
+    e = read_pb(BASIC)
+    text = write_pb(e)
+    assert read_pb(text) == e
+    assert write_pb(read_pb(text)) == text
+    assert '"Bench; with a semicolon"' in text
+
+
+def test_writer_publishes_anonymised_ballots_with_selection(tmp_path: Path) -> None:
+    e = read_pb(BASIC.replace("voter_id;vote", "voter_id;vote;age").replace("1;a,b", "1;a,b;40")
+                .replace("2;a\n", "2;a;33\n").replace("3;\n", "3;;20\n"))
+    out = tmp_path / "pub.pb"
+    text = write_pb(e, out, selected=["a"], extra_meta={"description": "Buurt"},
+                    anonymise=True)
+    assert out.read_text(encoding="utf-8") == text
+    back = read_pb(text)
+    assert back.meta["description"] == "Buurt"
+    assert [p.official_selected for p in back.projects] == [1, 0]
+    assert back.vote_columns == () and "40" not in text.split("VOTES")[1]
+    assert sorted(b.projects for b in back.ballots) == sorted(b.projects for b in e.ballots)
+    assert [b.voter_id for b in back.ballots] == ["1", "2", "3"]
+    with pytest.raises(TallyError, match="unknown projects"):
+        write_pb(e, selected=["nope"])
+
+
+def test_programmatic_election_round_trips() -> None:
+    from pb.tally import Ballot, Project
+
+    e = Election(budget=Fraction(5, 2), projects=(Project("x", 1), Project("y", Fraction(3, 2))),
+                 ballots=(Ballot("1", (0, 1)), Ballot("2", (1,))), vote_type="ordinal")
+    back = read_pb(write_pb(e))
+    assert back.budget == e.budget and back.projects[1].cost == Fraction(3, 2)
+    assert [b.projects for b in back.ballots] == [(0, 1), (1,)]
+    assert back.profile.scores == (2, 2)  # Borda: (x, y) gives 2 and 1; (y) gives 1
