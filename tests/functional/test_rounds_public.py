@@ -387,3 +387,14 @@ def test_hidden_proposal_photo_not_served(app, client, session, proposing, resid
     client.post("/logout")
     assert client.get(f"/proposals/{p.id}/photo").status_code == 404
     assert client.get(f"/proposals/{p.id}").status_code == 404
+
+
+def test_title_cannot_inject_mail_headers(client, session, area, resident, auth, outbox):
+    rnd = make_round(session, area, phase="proposals")
+    auth.login(resident.email)
+    client.post(f"/rounds/{rnd.id}/proposals/new", data=_proposal_post(title="Plan\r\nBcc: evil@example.test"))
+    p = session.scalar(select(Proposal))
+    assert p.title == "Plan Bcc: evil@example.test"
+    client.post(f"/proposals/{p.id}/submit")
+    msg = outbox.messages()[-1]
+    assert msg["Bcc"] is None and msg["To"] == resident.email
