@@ -138,7 +138,7 @@ def history_rows(entries: list[Any], hidden_ids: set[int] | frozenset[int] = fro
             title = _("een verborgen plan")
         changes = []
         for key in sorted(set(before) | set(after)):
-            if key in ("title",) or before.get(key) == after.get(key):
+            if before.get(key) == after.get(key):
                 continue
             label = str(BOUNDARY_LABELS.get(key, FIELD_LABELS.get(key, key)))
             if key in before:
@@ -154,7 +154,14 @@ def history_rows(entries: list[Any], hidden_ids: set[int] | frozenset[int] = fro
 
 
 FIELD_LABELS = {
+    "title": _l("Titel"),
     "status": _l("Status"),
+    "min_budget_share_pct": _l("Minimaal deel van het budget (procent)"),
+    "points_total": _l("Aantal punten"),
+    "points_max_per_project": _l("Maximum punten per project"),
+    "min_age": _l("Minimumleeftijd"),
+    "max_age": _l("Maximumleeftijd"),
+    "allow_revote": _l("Stem wijzigen mogelijk"),
     "cost_cents": _l("Kosten"),
     "budget_cents": _l("Budget"),
     "ballot_type": _l("Manier van stemmen"),

@@ -246,3 +246,11 @@ def test_get_pages_write_nothing(client, session, area, manager):
         assert client.get(url).status_code == 200
     assert p.status == ProposalStatus.SUBMITTED
     assert session.scalar(select(func.count()).select_from(AuditEntry)) == count
+
+
+def test_round_change_shown_in_public_history(client, session, area, manager):
+    rnd = make_round(session, area, phase="proposals", title="Oude titel")
+    client.post(f"/manage/rounds/{rnd.id}/edit", data=form_of(rnd, title="Nieuwe titel", budget="20.000"))
+    history = client.get(f"/rounds/{rnd.id}").get_data(as_text=True)
+    assert "Instellingen gewijzigd" in history and "Titel: Oude titel → Nieuwe titel" in history
+    assert "Budget: € 10.000,00 → € 20.000,00" in history.replace("\xa0", " ")
