@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_from_directory
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from pb.db import db_session, utcnow
 from pb.errors import DomainError, ValidationFailed
+from pb.extensions import limiter
 from pb.forms.rounds import BALLOT_TYPE_LABELS, BOUNDARY_LABELS, COUNTING_RULE_LABELS, TIE_BREAK_LABELS, ActionForm, ProposalForm
 from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.round import BallotType, BudgetRound, Phase
@@ -24,6 +25,12 @@ from pb.services.rounds import RoundFrozen
 from pb.views.common import actor, error_onto_form, optional_actor
 
 bp = Blueprint("rounds", __name__)
+# Writing proposals (with uploads) and supporting: generous for people, a wall for floods.
+DEFAULT_WRITE_LIMIT = "200 per hour"
+
+
+def _write_limit() -> str:
+    return str(current_app.config.get("RATELIMIT_PROPOSALS", DEFAULT_WRITE_LIMIT))
 
 PHASE_LABELS = {
     Phase.UPCOMING: _l("Binnenkort"),
@@ -315,6 +322,7 @@ def _uploaded_photo(form: ProposalForm) -> str | None:
 
 @bp.route("/rounds/<int:round_id>/proposals/new", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_write_limit, methods=["POST"])
 def new_proposal(round_id: int) -> str | Response:
     """A verified resident starts a proposal (saved as a draft)."""
     session = db_session()
@@ -340,6 +348,7 @@ def new_proposal(round_id: int) -> str | Response:
 
 @bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_write_limit, methods=["POST"])
 def edit_proposal(proposal_id: int) -> str | Response:
     """The author edits their proposal while the proposal phase is open."""
     session = db_session()
@@ -386,6 +395,7 @@ def _action(proposal_id: int, call: Any, done: str) -> Response:
 
 @bp.post("/proposals/<int:proposal_id>/submit")
 @login_required
+@limiter.limit(_write_limit, methods=["POST"])
 def submit(proposal_id: int) -> Response:
     """The author submits their draft."""
     return _action(proposal_id, lambda s, p: proposal_service.submit_proposal(s, p, actor=actor()),
@@ -394,6 +404,7 @@ def submit(proposal_id: int) -> Response:
 
 @bp.post("/proposals/<int:proposal_id>/withdraw")
 @login_required
+@limiter.limit(_write_limit, methods=["POST"])
 def withdraw(proposal_id: int) -> Response:
     """The author withdraws their proposal."""
     return _action(proposal_id, lambda s, p: proposal_service.withdraw_proposal(s, p, actor=actor()),
@@ -402,6 +413,7 @@ def withdraw(proposal_id: int) -> Response:
 
 @bp.post("/proposals/<int:proposal_id>/support")
 @login_required
+@limiter.limit(_write_limit, methods=["POST"])
 def support(proposal_id: int) -> Response:
     """A verified resident supports a proposal."""
     return _action(proposal_id, lambda s, p: proposal_service.support_proposal(s, p, actor=actor()),
@@ -410,6 +422,7 @@ def support(proposal_id: int) -> Response:
 
 @bp.post("/proposals/<int:proposal_id>/unsupport")
 @login_required
+@limiter.limit(_write_limit, methods=["POST"])
 def unsupport(proposal_id: int) -> Response:
     """A resident takes back their support."""
     return _action(proposal_id, lambda s, p: proposal_service.withdraw_support(s, p, actor=actor()),

@@ -398,3 +398,40 @@ def test_title_cannot_inject_mail_headers(client, session, area, resident, auth,
     client.post(f"/proposals/{p.id}/submit")
     msg = outbox.messages()[-1]
     assert msg["Bcc"] is None and msg["To"] == resident.email
+
+
+@pytest.fixture
+def limited_app(migrated_url, tmp_path, app_config):
+    from pb import create_app
+    from tests.conftest import CSRFClient, _fresh_url, _wipe_postgres, is_postgres
+
+    app = create_app({**app_config, "DATABASE_URL": _fresh_url(migrated_url, tmp_path), "RATELIMIT_ENABLED": True,
+                      "RATELIMIT_PROPOSALS": "2 per minute"})
+    app.test_client_class = CSRFClient
+    yield app
+    if is_postgres():
+        _wipe_postgres(app)
+    app.extensions["pb_db"].kw["bind"].dispose()
+
+
+def test_proposal_flood_is_429_per_ip(limited_app):
+    from pb.db import db_session as current_session
+
+    with limited_app.app_context():
+        s = current_session()
+        area = make_area(s)
+        rnd = make_round(s, area, phase="proposals")
+        user = make_resident(s, area)
+        rnd_id, email = rnd.id, user.email
+        s.commit()
+    client = limited_app.test_client()
+    client.post("/login", data={"login": email, "password": "correct horse battery"})
+    codes = [client.post(f"/rounds/{rnd_id}/proposals/new", data=_proposal_post()).status_code for _ in range(3)]
+    assert codes == [302, 302, 429]
+    other_ip = limited_app.test_client()
+    other_ip.post("/login", data={"login": email, "password": "correct horse battery"},
+                  environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    resp = other_ip.post(f"/rounds/{rnd_id}/proposals/new", data=_proposal_post(), environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    assert resp.status_code == 302
+    with limited_app.app_context():
+        assert current_session().scalar(select(func.count()).select_from(Proposal)) == 3
