@@ -47,12 +47,10 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def select_locale() -> str:
-    """The language chosen with the language switch, else Dutch."""
+    """The language chosen with the language switch, else Dutch (also outside requests: CLI)."""
     from flask import current_app, has_request_context
 
-    if not has_request_context():  # CLI jobs and background threads write Dutch
-        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
-    lang = session.get("lang")
+    lang = session.get("lang") if has_request_context() else None
     return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
@@ -90,9 +88,9 @@ def _unauthorized() -> Any:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from pb.views import admin, auth, manage, manage_rounds, public, rounds
+    from pb.views import admin, auth, manage, manage_rounds, public, rounds, voting
 
-    for module in (public, auth, manage, admin, rounds, manage_rounds):
+    for module in (public, auth, manage, admin, voting, rounds, manage_rounds):
         app.register_blueprint(module.bp)
 
 

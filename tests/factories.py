@@ -61,6 +61,55 @@ def make_resident(session: Session, area: Area, *, user: User | None = None,
     return user
 
 
+def make_round(session: Session, area: Area, **overrides: object) -> "BudgetRound":
+    """A budget round of ``area`` in its voting phase now (knapsack ballot, € 50.000 budget).
+
+    Pass any ``BudgetRound`` column to override, e.g. ``ballot_type=BallotType.RANKED``.
+    """
+    import datetime as dt
+
+    from pb.models.round import BallotType, BudgetRound
+
+    now = utcnow()
+    day = dt.timedelta(days=1)
+    values: dict[str, object] = {
+        "title": f"Buurtbudget {next(_seq)}",
+        "description": "",
+        "budget_cents": 5_000_000,
+        "proposals_open_at": now - 40 * day,
+        "proposals_close_at": now - 30 * day,
+        "support_close_at": now - 20 * day,
+        "review_close_at": now - 10 * day,
+        "voting_open_at": now - day,
+        "voting_close_at": now + 7 * day,
+        "ballot_type": BallotType.KNAPSACK,
+        "allow_revote": False,
+    }
+    values.update(overrides)
+    round_ = BudgetRound(area_id=area.id, **values)
+    session.add(round_)
+    session.flush()
+    return round_
+
+
+def make_proposal(session: Session, round_: "BudgetRound", **overrides: object) -> "Proposal":
+    """A feasible proposal (on the ballot) in ``round_`` costing € 10.000 unless overridden."""
+    from pb.models.proposal import Proposal, ProposalStatus
+
+    n = next(_seq)
+    values: dict[str, object] = {
+        "title": f"Project {n}",
+        "summary": f"Samenvatting van project {n}.",
+        "status": ProposalStatus.FEASIBLE,
+        "estimated_cost_cents": 1_000_000,
+    }
+    values.update(overrides)
+    proposal = Proposal(round_id=round_.id, **values)
+    session.add(proposal)
+    session.flush()
+    return proposal
+
+
 # --- budget rounds and proposals (issue 5) ---
 
 _PHASE_ORDER = ["upcoming", "proposals", "support", "review", "waiting", "voting", "closed"]
@@ -78,7 +127,7 @@ def round_dates(phase: str, *, now=None, step_days: int = 2) -> dict:
             for k, name in enumerate(names)}
 
 
-def make_round(session: Session, area: Area, *, phase: str = "proposals", **fields):
+def make_phase_round(session: Session, area: Area, *, phase: str = "proposals", **fields):
     """A budget round of ``area`` currently in ``phase`` (knapsack, € 10.000 unless overridden)."""
     from pb.models.round import BallotType, BudgetRound, RoundTheme
 
@@ -92,7 +141,7 @@ def make_round(session: Session, area: Area, *, phase: str = "proposals", **fiel
     return rnd
 
 
-def make_proposal(session: Session, rnd, author: User, *, status: str = "submitted", title: str | None = None,
+def make_resident_proposal(session: Session, rnd, author: User, *, status: str = "submitted", title: str | None = None,
                   cost_cents: int = 100_000, supporters: list[User] | None = None):
     """A proposal in ``rnd`` with one cost line, in ``status``, supported by ``supporters``."""
     from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support

@@ -2,12 +2,20 @@
 
 from pb.models.area import Area, AreaPostcode, area_managers
 from pb.models.audit import AuditEntry
+from pb.models.ballot import Ballot, BallotItem, BallotSealKey, Channel, PaperEntry, Participation, RoundSeal
 from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support, proposal_coinitiators
 from pb.models.residency import Residency, VerificationMethod
 from pb.models.round import BallotType, BudgetRound, CountingRule, Phase, RoundNeighbourhood, RoundTheme, TieBreak
 from pb.models.user import Role, User
 
 __all__ = [
+    "RoundSeal",
+    "Participation",
+    "PaperEntry",
+    "Channel",
+    "BallotSealKey",
+    "BallotItem",
+    "Ballot",
     "Area",
     "AreaPostcode",
     "AuditEntry",

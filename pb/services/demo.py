@@ -9,7 +9,7 @@ from pb.db import utcnow
 from pb.models.area import Area
 from pb.models.residency import Residency, VerificationMethod
 from pb.models.user import Role, User
-from pb.services import accounts, areas, demo_rounds
+from pb.services import accounts, areas, demo_rounds, voting
 
 DEMO_PASSWORD = "buurtbudget-demo"
 
@@ -55,5 +55,6 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
                                   verified_at=utcnow()))
         logins.append((label, email, DEMO_PASSWORD))
     session.flush()
+    voting.load_demo_voting(session)
     demo_rounds.load_demo_rounds(session, DEMO_PASSWORD)
     return logins

@@ -1,0 +1,313 @@
+"""Voting pages: the ballot, review, receipt; paper ballots at the information point; turnout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import select
+
+from pb.db import db_session, utcnow
+from pb.errors import DomainError, NotFound
+from pb.forms.voting import BallotForm, FindVoterForm, RejectForm, parse_choices, rank_slots
+from pb.models.area import Area
+from pb.models.ballot import Channel
+from pb.models.proposal import Proposal
+from pb.models.residency import Residency
+from pb.models.round import BudgetRound, Phase
+from pb.models.user import Role, User
+from pb.services import authz, voting
+from pb.views.common import actor, require_roles
+
+bp = Blueprint("voting", __name__)
+
+_RECEIPTS = "vote_receipts"  # flask-session key: {round id: receipt code}, only in the voter's cookie
+
+
+def _round(round_id: int) -> BudgetRound:
+    return voting.get_round(db_session(), round_id)
+
+
+def _ballot_context(round_: BudgetRound, proposals: list[Proposal], choices: dict[int, int]) -> dict[str, Any]:
+    """What the ballot fields partial needs."""
+    chosen_cost = sum(p.ballot_cost_cents for p in proposals if p.id in choices)
+    return {
+        "round": round_,
+        "proposals": proposals,
+        "choices": choices,
+        "rank_of": {rank: pid for pid, rank in choices.items()},
+        "rank_slots": rank_slots(round_.ballot_type, round_.max_projects, len(proposals)),
+        "chosen_cost": chosen_cost,
+        "points_used": sum(choices.values()) if round_.ballot_type == "cumulative" else 0,
+    }
+
+
+def _render_ballot(round_: BudgetRound, choices: dict[int, int], form: BallotForm, status: int = 200) -> Any:
+    me = actor()
+    proposals = voting.ballot_order(round_, voting.ballot_proposals(db_session(), round_), me.id)
+    participation = voting.participation_of(db_session(), round_, me)
+    return render_template(
+        "voting/ballot.html", form=form, participation=participation,
+        can_change=voting.can_change_vote(round_, participation),
+        **_ballot_context(round_, proposals, choices),
+    ), status
+
+
+def _choices_from_form(round_: BudgetRound) -> dict[int, int]:
+    ids = [p.id for p in voting.ballot_proposals(db_session(), round_)]
+    return parse_choices(round_.ballot_type, request.form, ids, max_projects=round_.max_projects)
+
+
+@bp.get("/vote")
+@login_required
+def index() -> str:
+    """Rounds the logged-in resident can vote in now."""
+    me = actor()
+    now = utcnow()
+    area_ids = select(Residency.area_id).where(Residency.user_id == me.id)
+    rounds = db_session().scalars(
+        select(BudgetRound).where(BudgetRound.area_id.in_(area_ids), BudgetRound.voting_open_at <= now,
+                                  BudgetRound.voting_close_at > now, BudgetRound.results_published_at.is_(None))
+        .order_by(BudgetRound.voting_close_at)
+    ).all()
+    voted = {r.id for r in rounds if voting.participation_of(db_session(), r, me) is not None}
+    return render_template("voting/index.html", rounds=rounds, voted=voted)
+
+
+@bp.get("/rounds/<int:round_id>/vote")
+@login_required
+def ballot(round_id: int) -> Any:
+    """The ballot of a round (or why the resident cannot vote now)."""
+    round_ = _round(round_id)
+    me = actor()
+    now = utcnow()
+    voting.require_voting_open(round_, now)
+    voting.require_eligible(db_session(), round_, me, now)
+    participation = voting.participation_of(db_session(), round_, me)
+    if participation is not None and not voting.can_change_vote(round_, participation):
+        return render_template("voting/already_voted.html", round=round_, participation=participation,
+                               receipt=session.get(_RECEIPTS, {}).get(str(round_.id)))
+    return _render_ballot(round_, {}, BallotForm())
+
+
+@bp.post("/rounds/<int:round_id>/vote")
+@login_required
+def review(round_id: int) -> Any:
+    """Check the filled-in ballot and show it for review ("controleer uw keuze")."""
+    round_ = _round(round_id)
+    participation = voting.participation_of(db_session(), round_, actor())
+    if participation is not None and not voting.can_change_vote(round_, participation):
+        return render_template("voting/already_voted.html", round=round_, participation=participation,
+                               receipt=session.get(_RECEIPTS, {}).get(str(round_.id))), 409
+    form = BallotForm()
+    choices: dict[int, int] = {}
+    try:
+        if not form.validate_on_submit():
+            return _render_ballot(round_, {}, form, 400)
+        choices = _choices_from_form(round_)
+        voting.check_ballot(db_session(), round_, voter=actor(), choices=choices)
+    except DomainError as exc:
+        form.form_errors.append(exc.message)
+        return _render_ballot(round_, choices, form, exc.status_code)
+    proposals = [p for p in voting.ballot_proposals(db_session(), round_) if p.id in choices]
+    if round_.ballot_type == "ranked":
+        proposals.sort(key=lambda p: choices[p.id])
+    return render_template("voting/review.html", form=form, **_ballot_context(round_, proposals, choices))
+
+
+@bp.post("/rounds/<int:round_id>/vote/cast")
+@login_required
+def cast(round_id: int) -> Any:
+    """Cast the reviewed ballot, or go back to change it."""
+    round_ = _round(round_id)
+    form = BallotForm()
+    choices: dict[int, int] = {}
+    try:
+        if not form.validate_on_submit():
+            return _render_ballot(round_, {}, form, 400)
+        choices = _choices_from_form(round_)
+        if request.form.get("action") == "edit":
+            return _render_ballot(round_, choices, BallotForm())
+        result = voting.cast_ballot(db_session(), round_, voter=actor(), choices=choices, channel=Channel.ONLINE)
+    except DomainError as exc:
+        db_session().rollback()
+        if round_.phase_at(utcnow()) in (Phase.CLOSED, Phase.RESULTS):
+            # A late voter is the first to notice the close: destroy the re-vote pointers now.
+            voting.seal_round(db_session(), round_)
+            db_session().commit()
+        if exc.message == voting.already_voted_message():
+            return render_template("voting/already_voted.html", round=round_, participation=None,
+                                   receipt=session.get(_RECEIPTS, {}).get(str(round_.id))), 409
+        form.form_errors.append(exc.message)
+        return _render_ballot(round_, choices, form, exc.status_code)
+    db_session().commit()
+    receipts = dict(session.get(_RECEIPTS, {}))
+    receipts[str(round_.id)] = result.receipt_code
+    session[_RECEIPTS] = receipts
+    flash(_("Uw nieuwe stem is opgeslagen. Uw eerdere stem telt niet meer.") if result.replaced
+          else _("Uw stem is opgeslagen. Dank u wel!"), "success")
+    return redirect(url_for("voting.receipt", round_id=round_.id))
+
+
+def _receipt_code(round_: BudgetRound) -> str:
+    code = session.get(_RECEIPTS, {}).get(str(round_.id))
+    if not code:
+        raise NotFound(_("Er is in deze sessie geen stembewijs voor deze ronde. U krijgt het stembewijs "
+                         "direct na het stemmen."))
+    return str(code)
+
+
+@bp.get("/rounds/<int:round_id>/vote/receipt")
+@login_required
+def receipt(round_id: int) -> str:
+    """The receipt (tracking code) of the ballot just cast."""
+    round_ = _round(round_id)
+    return render_template("voting/receipt.html", round=round_, code=_receipt_code(round_))
+
+
+@bp.get("/rounds/<int:round_id>/vote/receipt.txt")
+@login_required
+def receipt_download(round_id: int) -> Response:
+    """The receipt as a text file to keep."""
+    round_ = _round(round_id)
+    code = _receipt_code(round_)
+    body = render_template("voting/receipt.txt", round=round_, code=code)
+    return Response(body, mimetype="text/plain; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="stembewijs-ronde-{round_.id}.txt"'})
+
+
+# --- Information point: paper ballots --------------------------------------------------------
+
+def _paper_round(round_id: int) -> tuple[BudgetRound, Area]:
+    round_ = _round(round_id)
+    area = db_session().get(Area, round_.area_id)
+    assert area is not None
+    voting.require_info_point(actor(), area)
+    return round_, area
+
+
+@bp.get("/infopunt")
+@login_required
+def infopunt() -> str:
+    """Rounds in voting where this staff member can enter paper ballots."""
+    require_roles(Role.STAFF, Role.MANAGER)
+    now = utcnow()
+    me = actor()
+    rounds = [r for r in db_session().scalars(
+        select(BudgetRound).where(BudgetRound.voting_open_at <= now, BudgetRound.voting_close_at > now)
+        .order_by(BudgetRound.voting_close_at))
+        if r.phase_at(now) == Phase.VOTING and voting.can_enter_paper(me, r.area)]
+    managed = {r.id for r in rounds if authz.can_manage_area(me, r.area)}
+    return render_template("voting/infopunt.html", rounds=rounds, managed=managed)
+
+
+@bp.route("/infopunt/rounds/<int:round_id>/paper", methods=["GET", "POST"])
+@login_required
+def paper(round_id: int) -> Any:
+    """Find a resident and type in their paper ballot (a second staff member confirms)."""
+    round_, area = _paper_round(round_id)
+    voting.require_voting_open(round_, utcnow())
+    search = FindVoterForm(request.args)
+    form = BallotForm()
+    voter: User | None = None
+    choices: dict[int, int] = {}
+    status = 200
+    if request.method == "POST":
+        voter = db_session().get(User, request.form.get("voter_id", type=int) or 0)
+        if voter is None or authz.residency_in(db_session(), voter, area) is None:
+            abort(400)
+        try:
+            if not form.validate_on_submit():
+                abort(400)
+            choices = _choices_from_form(round_)
+            voting.enter_paper_ballot(db_session(), round_, staff=actor(), voter=voter, choices=choices)
+        except DomainError as exc:
+            db_session().rollback()
+            form.form_errors.append(exc.message)
+            status = exc.status_code
+        else:
+            db_session().commit()
+            flash(_("De papieren stem van %(name)s is ingevoerd. Een tweede medewerker moet hem nu "
+                    "bevestigen.", name=voter.name), "success")
+            return redirect(url_for("voting.paper_pending", round_id=round_.id))
+    elif request.args.get("login") and search.validate():
+        try:
+            voter = voting.find_voter(db_session(), round_, search.login.data or "")
+            if voting.participation_of(db_session(), round_, voter) is not None:
+                search.login.errors = [_("Deze bewoner heeft al gestemd in deze ronde.")]
+                voter = None
+        except DomainError as exc:
+            search.login.errors = [exc.message]
+    proposals = voting.ballot_proposals(db_session(), round_)
+    return render_template("voting/paper.html", search=search, form=form, voter=voter,
+                           **_ballot_context(round_, proposals, choices)), status
+
+
+@bp.get("/infopunt/rounds/<int:round_id>/paper/pending")
+@login_required
+def paper_pending(round_id: int) -> str:
+    """Paper entries waiting for a second staff member."""
+    round_, _area = _paper_round(round_id)
+    entries = voting.pending_paper_entries(db_session(), round_)
+    proposals = {p.id: p for p in voting.ballot_proposals(db_session(), round_)}
+    return render_template("voting/paper_pending.html", round=round_, entries=entries, proposals=proposals,
+                           choices_of=voting.entry_choices, form=BallotForm(), reject_form=RejectForm(),
+                           me=actor())
+
+
+@bp.post("/infopunt/rounds/<int:round_id>/paper/<int:entry_id>/confirm")
+@login_required
+def paper_confirm(round_id: int, entry_id: int) -> Any:
+    """Second staff member: the entry matches the paper ballot; count it."""
+    round_, _area = _paper_round(round_id)
+    form = BallotForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        entry = voting.get_paper_entry(db_session(), round_, entry_id)
+        voting.confirm_paper_ballot(db_session(), round_, entry, staff=actor())
+    except DomainError as exc:
+        db_session().rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("voting.paper_pending", round_id=round_.id))
+    db_session().commit()
+    flash(_("De papieren stem is bevestigd en telt mee."), "success")
+    return redirect(url_for("voting.paper_pending", round_id=round_.id))
+
+
+@bp.post("/infopunt/rounds/<int:round_id>/paper/<int:entry_id>/reject")
+@login_required
+def paper_reject(round_id: int, entry_id: int) -> Any:
+    """The entry does not match the paper ballot: throw it away (it can be entered again)."""
+    round_, _area = _paper_round(round_id)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        flash(_("Geef een reden op waarom de invoer niet klopt."), "error")
+        return redirect(url_for("voting.paper_pending", round_id=round_.id))
+    try:
+        entry = voting.get_paper_entry(db_session(), round_, entry_id)
+        voting.reject_paper_ballot(db_session(), round_, entry, staff=actor(), reason=form.reason.data or "")
+    except DomainError as exc:
+        db_session().rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("voting.paper_pending", round_id=round_.id))
+    db_session().commit()
+    flash(_("De invoer is verwijderd. Voer de papieren stem opnieuw in."), "success")
+    return redirect(url_for("voting.paper_pending", round_id=round_.id))
+
+
+# --- Managers: turnout -------------------------------------------------------------------------
+
+@bp.get("/manage/rounds/<int:round_id>/turnout")
+@login_required
+def turnout(round_id: int) -> str:
+    """Turnout of a round (never what was chosen) for the area's managers."""
+    round_ = _round(round_id)
+    area = db_session().get(Area, round_.area_id)
+    assert area is not None
+    authz.require_area_manager(actor(), area)
+    report = voting.turnout(db_session(), round_)
+    return render_template("voting/turnout.html", round=round_, area=area, report=report,
+                           min_group=voting.TURNOUT_MIN_GROUP)
