@@ -248,7 +248,7 @@ def load_demo_rounds(session: Session, password: str = "buurtbudget-demo") -> No
         ])
 
     # Varsseveld: voting closed three days ago, results not yet published.
-    rnd = _round(session, areas["varsseveld"], "Buurtbudget Varsseveld 2026",
+    rnd = _round(session, areas["varsseveld"], "Buurtbudget Varsseveld voorjaar 2026",
                  "Het stemmen is gesloten. De uitslag volgt snel.", 20_000, now - 73 * DAY,
                  ballot_type=BallotType.APPROVAL, counting_rule=CountingRule.EQUAL_SHARES,
                  tie_break=TieBreak.LOWER_COST, support_threshold=1)

@@ -42,7 +42,7 @@ def test_demo_rounds(runner, session, client):
     now = utcnow()
     rounds = {r.title: r for r in session.scalars(select(BudgetRound))}
     ours = [rounds[t] for t in ("Buurtbudget Ulft 2026", "Jongerenbudget Ulft 2027", "Dorpsbudget Gendringen 2026",
-                                "Wijkbudget Silvolde-Terborg 2026", "Buurtbudget Varsseveld 2026")]
+                                "Wijkbudget Silvolde-Terborg 2026", "Buurtbudget Varsseveld voorjaar 2026")]
     assert [r.phase_at(now) for r in ours] == [Phase.VOTING, Phase.PROPOSALS, Phase.SUPPORT, Phase.REVIEW, Phase.CLOSED]
     voting, closed = ours[0], ours[-1]
     assert voting.area.slug == "ulft" and voting.ballot_type == BallotType.KNAPSACK
