@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from pb.db import db_session, utcnow
@@ -226,7 +227,7 @@ def settle(round_id: int) -> Response:
     rnd = _managed_round(round_id)
     changed = proposal_service.settle_support_phase(db_session(), rnd, utcnow())
     db_session().commit()
-    flash(_("%(n)d plannen zijn verwerkt.", n=changed), "success")
+    flash(ngettext("%(num)d plan is verwerkt.", "%(num)d plannen zijn verwerkt.", changed), "success")
     return redirect(url_for("manage_rounds.review", round_id=rnd.id))
 
 

@@ -4,6 +4,7 @@ a cost change, and the public round page shows the change history."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from pb.models.proposal import Proposal, ProposalStatus
@@ -19,10 +20,12 @@ def _login(page, base: str, email: str) -> None:
     page.get_by_label("E-mailadres of gebruikersnaam").fill(email)
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
+    expect(page.get_by_role("button", name="Uitloggen")).to_be_visible()
 
 
 def _logout(page) -> None:
     page.get_by_role("button", name="Uitloggen").click()
+    expect(page.get_by_role("link", name="Inloggen")).to_be_visible()
 
 
 def test_propose_support_review_history(live_server, page, session, outbox):
@@ -48,9 +51,9 @@ def test_propose_support_review_history(live_server, page, session, outbox):
     assert page.locator("#cost-total").inner_text().replace("\xa0", " ") == "Totaal: € 5.750,50"
     screenshot(page, "rounds-1-propose")
     page.get_by_role("button", name="Bewaren").click()
-    assert "5.750,50" in page.content()
+    expect(page.locator("table.table tfoot")).to_contain_text("5.750,50")
     page.get_by_role("button", name="Plan indienen").click()
-    assert "Uw plan is ingediend" in page.content()
+    expect(page.locator(".flashes")).to_contain_text("Uw plan is ingediend")
     proposal_url = page.url
     _logout(page)
 
@@ -58,7 +61,7 @@ def test_propose_support_review_history(live_server, page, session, outbox):
     _login(page, live_server, "mien@example.test")
     page.goto(proposal_url)
     page.get_by_role("button", name="Steun dit plan").click()
-    assert "1 bewoner steunt dit plan" in page.content()
+    expect(page.locator("main")).to_contain_text("1 bewoner steunt dit plan")
     screenshot(page, "rounds-2-supported")
     _logout(page)
 
@@ -73,14 +76,17 @@ def test_propose_support_review_history(live_server, page, session, outbox):
     _login(page, live_server, "regisseur@example.test")
     page.goto(f"{live_server}/manage/rounds/{round_id}/review")
     page.get_by_role("button", name="Steunfase verwerken").click()
+    expect(page.locator(".flashes")).to_contain_text("1 plan is verwerkt")
     item = page.locator("section.review-item", has_text="Speeltuin Bloemenbuurt")
     item.get_by_label("Haalbaar", exact=True).check()
     item.locator("textarea[name$='-reason']").first.fill("Past in het speelruimteplan.")
     item.get_by_role("button", name="Oordeel opslaan").click()
+    expect(page.locator(".flashes")).to_contain_text("Opgeslagen")
     item = page.locator("section.review-item", has_text="Speeltuin Bloemenbuurt")
     item.get_by_label("Nieuwe kosten in euro").fill("6.000")
     item.get_by_label("Uitleg (openbaar)").fill("De valondergrond moet groter.")
     item.get_by_role("button", name="Kosten aanpassen").click()
+    expect(page.locator("section.review-item", has_text="Speeltuin Bloemenbuurt")).to_contain_text("6.000,00")
     screenshot(page, "rounds-3-reviewed")
     _logout(page)
 
