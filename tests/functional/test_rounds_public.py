@@ -435,3 +435,10 @@ def test_proposal_flood_is_429_per_ip(limited_app):
     assert resp.status_code == 302
     with limited_app.app_context():
         assert current_session().scalar(select(func.count()).select_from(Proposal)) == 3
+
+
+def test_round_page_links_to_the_ballot_while_voting(client, session, area):
+    voting = make_phase_round(session, area, phase="voting")
+    review = make_phase_round(session, area, phase="review")
+    assert f"/rounds/{voting.id}/vote" in client.get(f"/rounds/{voting.id}").get_data(as_text=True)
+    assert f"/rounds/{review.id}/vote" not in client.get(f"/rounds/{review.id}").get_data(as_text=True)
