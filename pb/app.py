@@ -88,9 +88,12 @@ def _unauthorized() -> Any:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from pb.views import admin, auth, infopunt, manage, public, register, residency, results, voting
+    from pb.views import (
+        admin, auth, infopunt, manage, manage_rounds, public, register, residency, results, rounds, voting,
+    )
 
-    for module in (public, auth, manage, admin, voting, residency, infopunt, register, results):
+    for module in (public, auth, manage, admin, rounds, manage_rounds, voting, residency, infopunt, register,
+                   results):
         app.register_blueprint(module.bp)
 
 

@@ -183,3 +183,50 @@ def make_results_ballot(session: Session, round_: "BudgetRound", choices: dict[i
     session.add(ballot)
     session.flush()
     return ballot
+
+
+# --- budget rounds and proposals (issue 5) ---
+
+_PHASE_ORDER = ["upcoming", "proposals", "support", "review", "waiting", "voting", "closed"]
+
+
+def round_dates(phase: str, *, now=None, step_days: int = 2) -> dict:
+    """Phase boundary dates such that ``now`` (default: the clock) lies in the middle of ``phase``."""
+    import datetime as dt
+
+    now = now or utcnow()
+    i = _PHASE_ORDER.index(str(phase))
+    names = ["proposals_open_at", "proposals_close_at", "support_close_at", "review_close_at",
+             "voting_open_at", "voting_close_at"]
+    return {name: now + dt.timedelta(days=step_days * k - step_days * i + step_days / 2)
+            for k, name in enumerate(names)}
+
+
+def make_phase_round(session: Session, area: Area, *, phase: str = "proposals", **fields):
+    """A budget round of ``area`` currently in ``phase`` (knapsack, € 10.000 unless overridden)."""
+    from pb.models.round import BallotType, BudgetRound, RoundTheme
+
+    values = {"title": f"Ronde {next(_seq)}", "description": "", "budget_cents": 1_000_000,
+              "ballot_type": BallotType.KNAPSACK, "support_threshold": 0, **round_dates(phase), **fields}
+    themes = values.pop("themes", ["Spelen", "Groen"])
+    rnd = BudgetRound(area=area, **values)
+    rnd.themes = [RoundTheme(name=t) for t in themes]
+    session.add(rnd)
+    session.flush()
+    return rnd
+
+
+def make_resident_proposal(session: Session, rnd, author: User, *, status: str = "submitted", title: str | None = None,
+                  cost_cents: int = 100_000, supporters: list[User] | None = None):
+    """A proposal in ``rnd`` with one cost line, in ``status``, supported by ``supporters``."""
+    from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support
+
+    p = Proposal(round=rnd, author_id=author.id, title=title or f"Plan {next(_seq)}", status=ProposalStatus(status),
+                 estimated_cost_cents=cost_cents, submitted_at=None if status == "draft" else utcnow())
+    p.cost_lines = [CostLine(position=0, description="Materiaal", amount_cents=cost_cents)]
+    session.add(p)
+    session.flush()
+    for user in supporters or []:
+        session.add(Support(proposal_id=p.id, user_id=user.id))
+    session.flush()
+    return p

@@ -9,7 +9,7 @@ from pb.db import utcnow
 from pb.models.area import Area
 from pb.models.residency import Residency, VerificationMethod
 from pb.models.user import Role, User
-from pb.services import accounts, areas, register, tallying, voting
+from pb.services import accounts, areas, demo_rounds, register, tallying, voting
 
 DEMO_PASSWORD = "buurtbudget-demo"
 
@@ -56,6 +56,7 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
         logins.append((label, email, DEMO_PASSWORD))
     session.flush()
     voting.load_demo_voting(session)
+    demo_rounds.load_demo_rounds(session, DEMO_PASSWORD)
     register.load_demo_register(session)
     tallying.load_demo_results(session)
     return logins

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, session
 from werkzeug.wrappers import Response
 
-from pb.db import db_session
+from pb.db import db_session, utcnow
 from pb.forms.admin import LanguageForm
 from pb.services import areas as area_service
+from pb.services import rounds as round_service
 from pb.views.common import safe_next
 
 bp = Blueprint("public", __name__)
@@ -16,13 +17,16 @@ bp = Blueprint("public", __name__)
 @bp.get("/")
 def home() -> str:
     """Home page: the municipality's areas."""
-    return render_template("public/home.html", areas=area_service.list_areas(db_session()))
+    return render_template("public/home.html", areas=area_service.list_areas(db_session()),
+                           rounds_by_area=round_service.current_rounds_by_area(db_session()), now=utcnow())
 
 
 @bp.get("/areas/<slug>")
 def area(slug: str) -> str:
     """An area's page."""
-    return render_template("public/area.html", area=area_service.get_by_slug(db_session(), slug))
+    area = area_service.get_by_slug(db_session(), slug)
+    return render_template("public/area.html", area=area, rounds=round_service.rounds_of_area(db_session(), area),
+                           now=utcnow())
 
 
 @bp.post("/language")

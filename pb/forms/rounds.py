@@ -1,0 +1,183 @@
+"""Forms for rounds, phase moves, proposals and reviews (shape checks only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from pb.models.round import BallotType, CountingRule, TieBreak
+
+_REQUIRED = _l("Vul dit veld in.")
+LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
+_DATE_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+BALLOT_TYPE_LABELS = {
+    BallotType.APPROVAL: _l("Vinkjes: kies zoveel projecten als u wilt"),
+    BallotType.K_APPROVAL: _l("Vinkjes met een maximum aantal projecten"),
+    BallotType.KNAPSACK: _l("Kies projecten binnen het budget"),
+    BallotType.CUMULATIVE: _l("Punten verdelen over projecten"),
+    BallotType.RANKED: _l("Zet uw favoriete projecten op volgorde"),
+    BallotType.CHOOSE_ONE: _l("Kies één project"),
+}
+COUNTING_RULE_LABELS = {
+    CountingRule.GREEDY: _l("Meeste stemmen eerst, sla te dure projecten over"),
+    CountingRule.GREEDY_NO_SKIP: _l("Meeste stemmen eerst, stop bij het eerste te dure project"),
+    CountingRule.EQUAL_SHARES: _l("Gelijke delen (method of equal shares)"),
+    CountingRule.PHRAGMEN: _l("Phragmén (eerlijke verdeling)"),
+    CountingRule.MAX_WELFARE: _l("Zoveel mogelijk tevreden stemmers binnen het budget"),
+}
+TIE_BREAK_LABELS = {
+    TieBreak.LOWER_COST: _l("Goedkoopste project eerst"),
+    TieBreak.HIGHER_COST: _l("Duurste project eerst"),
+    TieBreak.LOTTERY: _l("Loting (de sleutel wordt gepubliceerd)"),
+    TieBreak.ORDER: _l("Volgorde van indienen"),
+}
+BOUNDARY_LABELS = {
+    "proposals_open_at": _l("Plannen indienen opent"),
+    "proposals_close_at": _l("Plannen indienen sluit (steunfase begint)"),
+    "support_close_at": _l("Steunfase sluit (beoordeling begint)"),
+    "review_close_at": _l("Beoordeling klaar"),
+    "voting_open_at": _l("Stemmen opent"),
+    "voting_close_at": _l("Stemmen sluit"),
+}
+
+
+def to_utc(local: dt.datetime) -> dt.datetime:
+    """A naive Europe/Amsterdam wall-clock time from a form, as aware UTC."""
+    return local.replace(tzinfo=LOCAL_TZ).astimezone(dt.timezone.utc)
+
+
+def to_local(moment: dt.datetime) -> dt.datetime:
+    """An aware moment as naive Europe/Amsterdam wall-clock time for a form."""
+    return moment.astimezone(LOCAL_TZ).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def _optional_int(label: object, hint: object = "") -> IntegerField:
+    return IntegerField(label, description=hint, validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+
+
+def _date(label: object) -> DateTimeLocalField:
+    return DateTimeLocalField(label, format=_DATE_FORMAT, validators=[DataRequired(_l("Vul een datum en tijd in."))])
+
+
+class RoundForm(FlaskForm):
+    """Create or edit a budget round (everything the manager configures)."""
+
+    title = StringField(_l("Titel"), validators=[DataRequired(_REQUIRED), Length(max=200)])
+    description = TextAreaField(_l("Beschrijving"), validators=[Length(max=10000)])
+    budget = StringField(_l("Budget in euro"), description=_l("Bijvoorbeeld 25.000 of 25000,00"),
+                         validators=[DataRequired(_REQUIRED), Length(max=30)])
+    themes = TextAreaField(_l("Thema's"), description=_l("Eén thema per regel, bijvoorbeeld Spelen of Groen."),
+                           validators=[Length(max=4000)])
+    neighbourhoods = TextAreaField(
+        _l("Buurten met een deelbudget (niet verplicht)"),
+        description=_l("Eén buurt per regel: naam, dubbele punt, bedrag. Bijvoorbeeld: Ulft-Noord: 10.000. Zonder bedrag: alleen de naam."),
+        validators=[Length(max=4000)],
+    )
+    proposals_open_at = _date(BOUNDARY_LABELS["proposals_open_at"])
+    proposals_close_at = _date(BOUNDARY_LABELS["proposals_close_at"])
+    support_close_at = _date(BOUNDARY_LABELS["support_close_at"])
+    review_close_at = _date(BOUNDARY_LABELS["review_close_at"])
+    voting_open_at = _date(BOUNDARY_LABELS["voting_open_at"])
+    voting_close_at = _date(BOUNDARY_LABELS["voting_close_at"])
+    ballot_type = SelectField(_l("Manier van stemmen"), choices=[(k.value, v) for k, v in BALLOT_TYPE_LABELS.items()])
+    min_projects = _optional_int(_l("Minimum aantal projecten op een stembiljet"))
+    max_projects = _optional_int(_l("Maximum aantal projecten op een stembiljet"),
+                                 _l("Verplicht bij vinkjes met een maximum en bij volgorde."))
+    min_budget_share_pct = _optional_int(_l("Minimaal deel van het budget dat een stemmer besteedt (procent)"),
+                                         _l("Alleen bij kiezen binnen het budget."))
+    points_total = _optional_int(_l("Aantal punten per stemmer"), _l("Alleen bij punten verdelen."))
+    points_max_per_project = _optional_int(_l("Maximum aantal punten per project"), _l("Alleen bij punten verdelen."))
+    counting_rule = SelectField(_l("Telregel"), choices=[(k.value, v) for k, v in COUNTING_RULE_LABELS.items()])
+    tie_break = SelectField(_l("Bij gelijke stand"), choices=[(k.value, v) for k, v in TIE_BREAK_LABELS.items()])
+    support_threshold = IntegerField(_l("Steun nodig om beoordeeld te worden"), default=0,
+                                     validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+    min_age = _optional_int(_l("Minimumleeftijd om te stemmen"))
+    max_age = _optional_int(_l("Maximumleeftijd om te stemmen"))
+    allow_revote = BooleanField(_l("Bewoners mogen hun stem wijzigen tot het stemmen sluit"))
+
+
+class PhaseMoveForm(FlaskForm):
+    """Move one phase boundary, with a public reason."""
+
+    boundary = SelectField(_l("Welke fasegrens"), choices=list(BOUNDARY_LABELS.items()))
+    new_at = _date(_l("Nieuwe datum en tijd"))
+    reason = TextAreaField(_l("Reden (openbaar)"), validators=[DataRequired(_REQUIRED), Length(max=2000)])
+
+
+class CostLineForm(Form):
+    """One cost line (a sub-form without its own CSRF token)."""
+
+    item = StringField(_l("Omschrijving"), validators=[Length(max=200)])
+    amount = StringField(_l("Bedrag in euro"), validators=[Length(max=30)])
+
+
+class ProposalForm(FlaskForm):
+    """A resident's proposal."""
+
+    title = StringField(_l("Titel van uw plan"), validators=[DataRequired(_REQUIRED), Length(max=200)])
+    summary = TextAreaField(_l("Korte samenvatting"), description=_l("Eén of twee zinnen."),
+                            validators=[Length(max=500)])
+    description = TextAreaField(_l("Beschrijving"), description=_l("Wat wilt u doen, en waarom is het goed voor de buurt?"),
+                                validators=[Length(max=10000)])
+    location = StringField(_l("Waar? (straat of plek)"), validators=[Length(max=200)])
+    theme_id = SelectField(_l("Thema"), coerce=str, validate_choice=False)
+    neighbourhood_id = SelectField(_l("Buurt"), coerce=str, validate_choice=False)
+    cost_lines = FieldList(FormField(CostLineForm), min_entries=5, max_entries=20)
+    coinitiators = TextAreaField(
+        _l("Mede-indieners (niet verplicht)"),
+        description=_l("E-mailadressen van buren die meedoen, één per regel. Zij moeten geverifieerde bewoners zijn."),
+        validators=[Length(max=2000)],
+    )
+    photo = FileField(_l("Foto (niet verplicht)"), description=_l("JPEG of PNG, maximaal 5 MB."))
+    remove_photo = BooleanField(_l("Foto verwijderen"))
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs a CSRF token (submit, withdraw, support)."""
+
+
+class VerdictForm(FlaskForm):
+    """Review verdict with a public reason."""
+
+    verdict = RadioField(_l("Oordeel"), choices=[("feasible", _l("Haalbaar")), ("infeasible", _l("Niet haalbaar"))],
+                         validators=[DataRequired(_l("Kies een oordeel."))])
+    reason = TextAreaField(_l("Reden (openbaar)"), validators=[DataRequired(_REQUIRED), Length(max=4000)])
+
+
+class CostForm(FlaskForm):
+    """Adjust the cost with a public explanation."""
+
+    cost = StringField(_l("Nieuwe kosten in euro"), validators=[DataRequired(_REQUIRED), Length(max=30)])
+    reason = TextAreaField(_l("Uitleg (openbaar)"), validators=[DataRequired(_REQUIRED), Length(max=4000)])
+
+
+class MergeForm(FlaskForm):
+    """Merge a duplicate into another proposal."""
+
+    target_id = SelectField(_l("Samenvoegen met"), coerce=int, validate_choice=False)
+    reason = TextAreaField(_l("Reden (openbaar)"), validators=[DataRequired(_REQUIRED), Length(max=4000)])
+
+
+class HideForm(FlaskForm):
+    """Hide abusive content."""
+
+    reason = TextAreaField(_l("Reden (openbaar)"), validators=[DataRequired(_REQUIRED), Length(max=4000)])
+

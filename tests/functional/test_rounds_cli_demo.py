@@ -1,0 +1,57 @@
+"""`pb advance-phases` settles finished support phases idempotently; `pb demo` creates rounds in every
+phase, including a knapsack vote in Ulft and a closed vote in Varsseveld."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from pb.db import utcnow
+from pb.models.audit import AuditEntry
+from pb.models.proposal import Proposal, ProposalStatus
+from pb.models.round import BallotType, BudgetRound, Phase
+from pb.services import rounds as round_service
+from tests.factories import make_area, make_resident_proposal, make_resident, make_phase_round
+
+
+def test_advance_phases_settles_once(runner, session, outbox):
+    area = make_area(session)
+    rnd = make_phase_round(session, area, phase="review", support_threshold=1)
+    author, fan = make_resident(session, area), make_resident(session, area)
+    liked = make_resident_proposal(session, rnd, author, supporters=[fan])
+    ignored = make_resident_proposal(session, rnd, author)
+    running = make_resident_proposal(session, make_phase_round(session, area, phase="support"), author)
+    result = runner.invoke(args=["pb", "advance-phases"])
+    assert result.exit_code == 0, result.output
+    assert "2 proposals moved on" in result.output
+    assert (liked.status, ignored.status, running.status) == (
+        ProposalStatus.IN_REVIEW, ProposalStatus.NOT_ENOUGH_SUPPORT, ProposalStatus.SUBMITTED)
+    assert len(outbox.messages()) == 2
+    result = runner.invoke(args=["pb", "advance-phases"])
+    assert result.exit_code == 0 and "Done: 0 proposals" in result.output
+    assert session.scalar(select(func.count()).select_from(AuditEntry)
+                          .where(AuditEntry.action == "proposal.support_closed")) == 2
+
+
+def test_demo_rounds(runner, session, client):
+    counts = []
+    for _ in range(2):
+        result = runner.invoke(args=["pb", "demo"])
+        assert result.exit_code == 0, result.output
+        counts.append(session.scalar(select(func.count()).select_from(BudgetRound)))
+    assert counts[0] == counts[1]  # idempotent
+    now = utcnow()
+    rounds = {r.title: r for r in session.scalars(select(BudgetRound))}
+    ours = [rounds[t] for t in ("Buurtbudget Ulft 2026", "Jongerenbudget Ulft 2027", "Dorpsbudget Gendringen 2026",
+                                "Wijkbudget Silvolde-Terborg 2026", "Buurtbudget Varsseveld voorjaar 2026")]
+    assert [r.phase_at(now) for r in ours] == [Phase.VOTING, Phase.PROPOSALS, Phase.SUPPORT, Phase.REVIEW, Phase.CLOSED]
+    voting, closed = ours[0], ours[-1]
+    assert voting.area.slug == "ulft" and voting.ballot_type == BallotType.KNAPSACK
+    assert len(round_service.ballot_proposals(session, voting)) >= 5
+    assert closed.area.slug == "varsseveld" and len(round_service.ballot_proposals(session, closed)) >= 3
+    for rnd in ours:
+        assert client.get(f"/rounds/{rnd.id}").status_code == 200
+        assert client.get(f"/rounds/{rnd.id}/proposals").status_code == 200
+    for pid in session.scalars(select(Proposal.id).where(Proposal.round_id.in_([r.id for r in ours]))):
+        assert client.get(f"/proposals/{pid}").status_code == 200
+    page = client.get(f"/rounds/{voting.id}").get_data(as_text=True)
+    assert "Kosten aangepast" in page and "Speeltuin Bloemenbuurt opknappen" in page
