@@ -194,3 +194,13 @@ def naive_phragmen(e: Election) -> list[int]:
 def test_phragmen_matches_reference(e: Election) -> None:
     out = tally(e, "phragmen")
     assert [e.index[r["project"]] for r in out.trace["rounds"]] == naive_phragmen(e)
+
+
+@settings(max_examples=200, deadline=None)
+@given(capped_elections())
+def test_equal_shares_add1_fast_equals_exact(e: Election) -> None:
+    """The whole Add1 loop gives the same outcome with the per-ballot and the exact run."""
+    fast, fast_summary, _ = mes_selection(e, add1=True)
+    slow, slow_summary, _ = mes_selection(e, add1=True, exact=True)
+    assert fast.selected == slow.selected
+    assert fast_summary == slow_summary
