@@ -20,14 +20,26 @@ Definition (as pabulib and pabutools 1.2.3 count it):
 Non-approval ballots: a project named on a ballot (any rank, positive points) counts as
 approved; the utility is still its cost.
 
-Speed and exactness: voters are grouped into *budget classes* (voters who paid for the same
-projects have the same money left); per class and project a count matrix (NumPy, int64) says
-how many supporters sit in the class. All money is kept exactly as integers over a common
-denominator. Each round, floating point is used only to find the *candidates* (projects whose
-float rho is within a relative 1e-9 of the smallest; float errors are below 1e-12 relative);
-the winner among the candidates, every affordability call near the boundary and every payment
-are computed exactly with integers. With ``exact=True`` every evaluated project is computed
-exactly (used by the tests to cross-check the filter).
+Speed and exactness (default run, :func:`_mes_run_ballots`): one row per distinct ballot. A live
+ballot has paid, in every round so far, either nothing or exactly that round's payment cap t_r
+(a ballot that paid less paid everything and is dead, money 0), so its exact money is
+``share - sum of the t_r it paid``. The t_r are kept exactly as integers over one common
+denominator, and a 0/1 matrix (rounds x ballots) records who paid which; the exact money of any
+set of ballots is one matrix-vector product of integer weights (exact in floating point, all
+partial sums are integers below 2**24 resp. 2**53) and R big-integer products. Each ballot's
+money is also kept as a float with a rigorous absolute error bound (at most two roundings of
+size share * 2**-53 per round). Floats only *filter*: a project whose float total is further
+below its cost than the error bound is unaffordable, one whose float total is further above is
+affordable, anything in between is decided exactly; the water level (price) is found in floats
+by a fixed-point iteration (or sorting), every project whose float price minus its error bound
+is not above the smallest float price plus its error bound is a candidate, and the candidates'
+prices are computed exactly: the float split into "pays everything" / "pays the cap" proposes
+the breakpoint, the exact cap follows from the exact money of the first group, and every ballot
+whose float money is within the error bound of the cap is compared exactly (an exact water-fill
+over distinct money values is the fallback). The winner (smallest exact price, then tie-break
+order), the payments and who dies are therefore exact. The older per-class run
+(:func:`_mes_run`, budget classes and a class x project count matrix) is kept for ``exact=True``
+(every evaluated project computed exactly) and as the reference the tests compare against.
 
 Trace: ``{"rounds": [{"round", "project", "rho", "max_payment", "paid", "supporters",
 "runners_up": [{"project", "rho", "effective_support"}, ...]}],
@@ -394,7 +406,8 @@ def _exact_fill(ledger: _Ledger, idx: np.ndarray, cost: int, affordable: bool = 
     w_rich = int(ledger.w[rich].sum())
     t = Fraction(need - (ledger.money(poor) if k else 0), w_rich * den)
     tf = float(t)
-    margin = 4 * ledger.err + 4 * _EPS * ledger.share_f
+    # |float money - exact| <= err and |tf - t| <= eps * t: outside this margin floats decide.
+    margin = 4 * ledger.err + 4 * _EPS * max(ledger.share_f, abs(tf))
     near_poor = poor[ledger.fm[poor] >= tf - margin]
     near_rich = rich[ledger.fm[rich] <= tf + margin]
     t_num_den = t * den  # money values are integers over den; compare m <= t*den

@@ -167,3 +167,40 @@ def test_equal_shares_ballot_run_matches_class_run(e: Election, extra: int) -> N
     slow = _mes_run(prep, share, exact=True, trace=True)
     assert _run_summary(fast) == _run_summary(slow)
     assert _mes_run_ballots(prep, share).selected == slow.selected
+
+
+def naive_phragmen(e: Election) -> list[int]:
+    """Sequential Phragmén, one voter at a time with Fraction loads (reference)."""
+    load = [Fraction(0)] * len(e.ballots)
+    sup = [[v for v, b in enumerate(e.ballots) if q in b.projects] for q in range(len(e.projects))]
+    left = {q for q in range(len(e.projects)) if sup[q]}
+    spent, chosen = 0, []
+    while left:
+        times = {q: (e.projects[q].cost + sum(load[v] for v in sup[q])) / len(sup[q])
+                 for q in left}
+        q = min(sorted(left), key=lambda x: times[x])
+        if spent + e.projects[q].cost > e.budget:
+            return chosen
+        chosen.append(q)
+        spent += e.projects[q].cost
+        left.discard(q)
+        for v in sup[q]:
+            load[v] = times[q]
+    return chosen
+
+
+@settings(max_examples=200, deadline=None)
+@given(elections())
+def test_phragmen_matches_reference(e: Election) -> None:
+    out = tally(e, "phragmen")
+    assert [e.index[r["project"]] for r in out.trace["rounds"]] == naive_phragmen(e)
+
+
+@settings(max_examples=200, deadline=None)
+@given(capped_elections())
+def test_equal_shares_add1_fast_equals_exact(e: Election) -> None:
+    """The whole Add1 loop gives the same outcome with the per-ballot and the exact run."""
+    fast, fast_summary, _ = mes_selection(e, add1=True)
+    slow, slow_summary, _ = mes_selection(e, add1=True, exact=True)
+    assert fast.selected == slow.selected
+    assert fast_summary == slow_summary
