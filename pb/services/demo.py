@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,6 +34,13 @@ DEMO_USERS = [
 ]
 
 
+_DEMO_BIRTH_DATES = {
+    "bewoner@buurtbudget.test": dt.date(1951, 5, 3),
+    "buurvrouw@buurtbudget.test": dt.date(1987, 11, 20),
+    "varsseveld@buurtbudget.test": dt.date(1969, 8, 9),
+}
+
+
 def load_demo(session: Session) -> list[tuple[str, str, str]]:
     """Create the demo areas and accounts that are missing; return (role, e-mail, password)."""
     for name, slug, description, postcodes in DEMO_AREAS:
@@ -51,8 +60,9 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
             )
         if resident_of and not user.residencies:
             area = areas.get_by_slug(session, resident_of)
+            # Birth dates let the demo residents take part in rounds with an age limit.
             session.add(Residency(user=user, area=area, method=VerificationMethod.IN_PERSON,
-                                  verified_at=utcnow()))
+                                  verified_at=utcnow(), birth_date=_DEMO_BIRTH_DATES[email]))
         logins.append((label, email, DEMO_PASSWORD))
     session.flush()
     voting.load_demo_voting(session)
