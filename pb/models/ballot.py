@@ -13,10 +13,10 @@ import datetime as dt
 import enum
 import secrets
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pb.db import Base, utcnow
+from pb.db import Base, str_enum, utcnow
 
 
 class Channel(enum.StrEnum):
@@ -24,10 +24,6 @@ class Channel(enum.StrEnum):
 
     ONLINE = "online"
     PAPER = "paper"  # entered at an information point by staff, confirmed by a second staff member
-
-
-def _channel_enum() -> Enum:
-    return Enum(Channel, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
 
 
 def random_ballot_id() -> int:
@@ -45,7 +41,7 @@ class Participation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
     voter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    channel: Mapped[Channel] = mapped_column(_channel_enum())
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, 16))
     # Turnout per day needs a time; it is on the participation, never on the ballot.
     cast_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # Number of times the ballot was replaced (at most one re-vote); also the optimistic-lock
@@ -63,7 +59,7 @@ class Ballot(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False,
                                     default=random_ballot_id)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
-    channel: Mapped[Channel] = mapped_column(_channel_enum())
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, 16))
     # Random tracking code handed to the voter; listed with the published ballots.
     receipt_code: Mapped[str] = mapped_column(String(32), unique=True)
 

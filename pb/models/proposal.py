@@ -6,10 +6,10 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, Column, Enum, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pb.db import Base, utcnow
+from pb.db import Base, str_enum, utcnow
 
 if TYPE_CHECKING:
     from pb.models.round import BudgetRound, RoundNeighbourhood, RoundTheme
@@ -57,7 +57,7 @@ class Proposal(Base):
     )
     location: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[ProposalStatus] = mapped_column(
-        Enum(ProposalStatus, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e]),
+        str_enum(ProposalStatus),
         default=ProposalStatus.DRAFT,
         index=True,
     )

@@ -6,10 +6,10 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Enum, ForeignKey, UniqueConstraint
+from sqlalchemy import ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pb.db import Base, utcnow
+from pb.db import Base, str_enum, utcnow
 
 if TYPE_CHECKING:
     from pb.models.area import Area
@@ -34,12 +34,7 @@ class Residency(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"), index=True)
     method: Mapped[VerificationMethod] = mapped_column(
-        Enum(
-            VerificationMethod,
-            native_enum=False,
-            length=16,
-            values_callable=lambda e: [m.value for m in e],
-        )
+        str_enum(VerificationMethod, 16)
     )
     verified_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     verified_by_id: Mapped[int | None] = mapped_column(

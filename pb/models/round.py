@@ -6,19 +6,14 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pb.db import Base, utcnow
+from pb.db import Base, str_enum, utcnow
 
 if TYPE_CHECKING:
     from pb.models.area import Area
     from pb.models.proposal import Proposal
-
-
-def _enum(cls: type[enum.StrEnum], length: int = 24) -> Enum:
-    """Store a StrEnum as its text value."""
-    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class Phase(enum.StrEnum):
@@ -84,14 +79,14 @@ class BudgetRound(Base):
     voting_close_at: Mapped[dt.datetime]
     results_published_at: Mapped[dt.datetime | None]
 
-    ballot_type: Mapped[BallotType] = mapped_column(_enum(BallotType), default=BallotType.KNAPSACK)
+    ballot_type: Mapped[BallotType] = mapped_column(str_enum(BallotType), default=BallotType.KNAPSACK)
     min_projects: Mapped[int | None] = mapped_column(Integer)
     max_projects: Mapped[int | None] = mapped_column(Integer)  # k-approval maximum, ranked top-k
     min_budget_share_pct: Mapped[int | None] = mapped_column(Integer)  # knapsack: spend at least
     points_total: Mapped[int | None] = mapped_column(Integer)  # cumulative
     points_max_per_project: Mapped[int | None] = mapped_column(Integer)  # cumulative
-    counting_rule: Mapped[CountingRule] = mapped_column(_enum(CountingRule), default=CountingRule.GREEDY)
-    tie_break: Mapped[TieBreak] = mapped_column(_enum(TieBreak), default=TieBreak.LOWER_COST)
+    counting_rule: Mapped[CountingRule] = mapped_column(str_enum(CountingRule), default=CountingRule.GREEDY)
+    tie_break: Mapped[TieBreak] = mapped_column(str_enum(TieBreak), default=TieBreak.LOWER_COST)
     tie_break_seed: Mapped[str | None] = mapped_column(String(64))
     support_threshold: Mapped[int] = mapped_column(Integer, default=0)
     min_age: Mapped[int | None] = mapped_column(Integer)

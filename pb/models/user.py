@@ -7,10 +7,10 @@ import enum
 import secrets
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Enum, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pb.db import Base, utcnow
+from pb.db import Base, str_enum, utcnow
 
 if TYPE_CHECKING:
     from pb.models.area import Area
@@ -42,7 +42,7 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        str_enum(Role, 16),
         default=Role.RESIDENT,
     )
     email_confirmed_at: Mapped[dt.datetime | None]
