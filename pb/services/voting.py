@@ -51,6 +51,7 @@ from pb.models.ballot import (
     random_ballot_id,
 )
 from pb.models.proposal import Proposal, ProposalStatus
+from pb.models.register import RegisterEntry
 from pb.models.residency import Residency
 from pb.models.round import BallotType, BudgetRound, Phase
 from pb.models.user import Role, User
@@ -592,23 +593,22 @@ def postcode_groups(postcodes: Sequence[str | None], *, minimum: int = TURNOUT_M
     return [(pc, n if n >= minimum else None) for pc, n in sorted(counts.items())]
 
 
-def _voter_postcode(residency: Residency) -> str | None:
-    # Residency verification may link a register entry with a postcode; use it when present.
-    value = getattr(residency, "postcode", None)
-    return value if isinstance(value, str) and value else None
-
-
 def turnout(session: Session, round_: BudgetRound) -> Turnout:
-    """Turnout of a round for its managers: participations only, never ballot contents."""
+    """Turnout of a round for its managers: participations only, never ballot contents.
+
+    The postcode comes from the register entry that verified the voter's residency (none for
+    residents verified without one, or after the register was purged).
+    """
     rows = session.execute(
-        select(Participation.cast_at, Participation.channel, Residency)
+        select(Participation.cast_at, Participation.channel, RegisterEntry.postcode)
         .join(Residency, (Residency.user_id == Participation.voter_id) & (Residency.area_id == round_.area_id),
               isouter=True)
+        .join(RegisterEntry, RegisterEntry.id == Residency.register_entry_id, isouter=True)
         .where(Participation.round_id == round_.id)
     ).all()
-    per_day = Counter(cast_at.astimezone(LOCAL_TZ).date() for cast_at, _c, _r in rows)
-    per_channel = Counter(channel for _a, channel, _r in rows)
-    postcodes = [_voter_postcode(r) if r is not None else None for _a, _c, r in rows]
+    per_day = Counter(cast_at.astimezone(LOCAL_TZ).date() for cast_at, _c, _p in rows)
+    per_channel = Counter(channel for _a, channel, _p in rows)
+    postcodes = [postcode for _a, _c, postcode in rows]
     return Turnout(
         total=len(rows),
         per_day=sorted(per_day.items()),

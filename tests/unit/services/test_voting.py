@@ -428,3 +428,23 @@ def test_swapped_pointer_or_other_secret_key_cannot_redirect_a_revote(app, sessi
         voting.cast_ballot(session, round_, voter=alice, choices={p2.id: 1})
     session.rollback()
     assert _rows(session, Ballot) == 2
+
+
+def test_turnout_per_postcode_from_the_register_hides_small_groups(session):
+    from tests.factories import make_register_entry
+
+    area = make_area(session)
+    round_ = make_round(session, area, ballot_type=BallotType.APPROVAL)
+    proposal = make_proposal(session, round_)
+    for postcode, voters in (("7071AB", 11), ("7072CD", 3)):
+        entry = make_register_entry(session, area, postcode=postcode, eligible_count=voters)
+        for _ in range(voters):
+            voter = make_resident(session, area)
+            session.scalars(select(Residency).where(Residency.user_id == voter.id)).one().register_entry_id = entry.id
+            voting.cast_ballot(session, round_, voter=voter, choices={proposal.id: 1})
+    unlinked = make_resident(session, area)
+    voting.cast_ballot(session, round_, voter=unlinked, choices={proposal.id: 1})
+    session.commit()
+    report = voting.turnout(session, round_)
+    assert report.total == 15
+    assert report.per_postcode == [("7071", 11), ("7072", None)]  # under 10: no number shown
