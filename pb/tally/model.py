@@ -226,18 +226,24 @@ def build_profile(vote_type: VoteType, m: int, ballots: Sequence[Ballot]) -> Pro
         )
     ordinal = vote_type is VoteType.ORDINAL
     plain: Counter[tuple[int, ...]] = Counter()
-    for b in ballots:
+    # Count the raw project tuples first (C speed), then merge them into canonical keys; the
+    # canonical keys keep the order of their first ballot.
+    for key, w in Counter(b.projects for b in ballots).items():
         if ordinal:
-            plain[tuple(dict.fromkeys(b.projects))] += 1
+            plain[tuple(dict.fromkeys(key))] += w
         else:
-            plain[tuple(sorted(set(b.projects)))] += 1
+            plain[tuple(sorted(set(key)))] += w
     keys2 = list(plain)
     weights = tuple(plain[k] for k in keys2)
     for key2, w in zip(keys2, weights):
-        length = len(key2)
-        for rank, i in enumerate(key2):
-            scores[i] += w * (length - rank) if ordinal else w
+        for i in key2:
             supporters[i] += w
+        if ordinal:
+            length = len(key2)
+            for rank, i in enumerate(key2):
+                scores[i] += w * (length - rank)
+    if not ordinal:
+        scores = list(supporters)
     return Profile(
         ballots=tuple(keys2),
         points=None,
