@@ -102,7 +102,10 @@ def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
             pos += 1
             if not line or line.isspace():
                 continue
-            row = [f.strip() for f in line.split(";")]
+            row = line.split(";")
+            if " " in line or not line.isprintable():
+                # (every str.isspace() character but " " is unprintable, so else nothing to strip)
+                row = [f.strip() for f in row]
         if not any(row):
             continue
         yield pos, row

@@ -83,6 +83,8 @@ class _Prepared:
     cap_limits: list[int]
     cap_of: list[tuple[int, ...]]
     _incidence: np.ndarray | None = None
+    paid_buffer: np.ndarray | None = None  # rounds x ballots, shared by successive _Ledgers
+    paid_dirty: int = 0  # rows of paid_buffer written since it was last cleared
 
     @property
     def incidence(self) -> np.ndarray:
@@ -296,7 +298,17 @@ class _Ledger:
         # (float32) or 2**53 (float64).
         self.ftype = np.float32 if int(prep.weights.sum()) < 2**24 else np.float64
         self.wf = prep.weights.astype(self.ftype)
-        self.paid = np.zeros((max(len(prep.candidates), 1), d_count), dtype=self.ftype)
+        # One buffer per election, reused by the runs one after the other (the Add1 loop makes
+        # dozens): only the rows the previous run wrote are cleared.
+        buf = prep.paid_buffer
+        if buf is None or buf.dtype != self.ftype:
+            buf = np.zeros((max(len(prep.candidates), 1), d_count), dtype=self.ftype)
+            prep.paid_buffer = buf
+        else:
+            buf[:prep.paid_dirty] = 0
+        prep.paid_dirty = 0
+        self.prep = prep
+        self.paid = buf
         self.size = d_count
         self.t_num: list[int] = []
         self.rounds = 0
@@ -337,8 +349,10 @@ class _Ledger:
         self.den = new_den
         self.t_num.append(t.numerator * (new_den // t.denominator))
         if self.rounds == self.paid.shape[0]:
-            self.paid = np.vstack([self.paid, np.zeros_like(self.paid)])
+            self.paid = np.vstack([self.paid, np.zeros_like(self.paid)])  # a private copy
         self.paid[self.rounds, rich] = 1
+        if self.paid is self.prep.paid_buffer:
+            self.prep.paid_dirty = self.rounds + 1
         self.rounds += 1
         self.fm[rich] -= float(t)
         self.err += 2 * self.share_f * _EPS
