@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from pb.tally.errors import TallyError
-from pb.tally.model import Ballot, Cap, Election, Project, VoteType
+from pb.tally.model import Ballot, Cap, Election, Project, VoteType, gc_paused
 from pb.tally.numbers import Number, format_number, parse_number
 
 SECTIONS = ("META", "PROJECTS", "VOTES")
@@ -128,7 +128,8 @@ def read_pb(source: str | os.PathLike[str] | bytes | IO[Any], *, name: str | Non
     text, src = _read_text(source)
     src = name or src
     try:
-        return _parse(text)
+        with gc_paused():
+            return _parse(text)
     except TallyError as exc:
         if exc.source is None and src:
             raise TallyError(exc.problem, line=exc.line, source=src) from None
