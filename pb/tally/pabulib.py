@@ -23,12 +23,13 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
 from pb.tally.errors import TallyError
-from pb.tally.model import Ballot, Cap, Election, Project, VoteType
+from pb.tally.model import Ballot, Cap, Election, Project, VoteType, gc_paused
 from pb.tally.numbers import Number, format_number, parse_number
 
 SECTIONS = ("META", "PROJECTS", "VOTES")
@@ -65,19 +66,49 @@ def _read_text(source: Any) -> tuple[str, str | None]:
 
 
 def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Yield (line number, stripped fields) of every non-empty row.
+
+    A line without a quote character (and without NUL) is split with ``str.split``, which is what
+    the ``csv`` module would do with it; a line with a quote goes to one ``csv`` reader fed from
+    the same lines, so a quoted field may span lines. The line number is that of the row's last
+    physical line, as ``csv.reader.line_num`` counts.
+    """
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    reader = csv.reader(io.StringIO(text), delimiter=";", skipinitialspace=True)
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise TallyError(f"bad CSV quoting: {exc}", line=reader.line_num) from exc
-        row = [f.strip() for f in row]
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # io.StringIO yields no empty last line
+    count = len(lines)
+    pos = 0
+
+    def feed() -> Iterator[str]:
+        nonlocal pos
+        while pos < count:
+            line = lines[pos]
+            pos += 1
+            yield line + "\n" if pos < count or text.endswith("\n") else line
+
+    reader = csv.reader(feed(), delimiter=";", skipinitialspace=True)
+    while pos < count:
+        line = lines[pos]
+        if '"' in line or "\0" in line:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise TallyError(f"bad CSV quoting: {exc}", line=pos) from exc
+            row = [f.strip() for f in row]
+        else:
+            pos += 1
+            if not line or line.isspace():
+                continue
+            row = line.split(";")
+            if " " in line or not line.isprintable():
+                # (every str.isspace() character but " " is unprintable, so else nothing to strip)
+                row = [f.strip() for f in row]
         if not any(row):
             continue
-        yield reader.line_num, row
+        yield pos, row
 
 
 def _number(text: str, what: str, line: int) -> Number:
@@ -97,7 +128,8 @@ def read_pb(source: str | os.PathLike[str] | bytes | IO[Any], *, name: str | Non
     text, src = _read_text(source)
     src = name or src
     try:
-        return _parse(text)
+        with gc_paused():
+            return _parse(text)
     except TallyError as exc:
         if exc.source is None and src:
             raise TallyError(exc.problem, line=exc.line, source=src) from None
@@ -117,8 +149,17 @@ def _parse(text: str) -> Election:
     vote_columns: tuple[str, ...] = ()
     vote_type = VoteType.APPROVAL
     last_line = 0
+    votes: _VoteReader | None = None
     for line, row in _rows(text):
         last_line = line
+        if votes is not None:  # fast path for the (many) VOTES rows, same checks as below
+            if len(row) == 1 or (not row[1] and not any(row[2:])):
+                votes.section_word(row[0], line)
+            if len(row) > votes.width:
+                raise TallyError(f"{len(row)} fields but the VOTES header has {votes.width}",
+                                 line=line)
+            ballots.append(votes.ballot(row, len(ballots), line))
+            continue
         if len(row) == 1 or (len(row) > 1 and not any(row[1:])):
             word = row[0].upper()
             if word in SECTIONS:
@@ -141,6 +182,7 @@ def _parse(text: str) -> Election:
                 project_columns = tuple(header)
             elif section == "VOTES":
                 vote_columns = tuple(h for h in header if h not in ("voter_id", "vote", "points"))
+                votes = _VoteReader(header, vote_columns, vote_type, index)
             continue
         if len(row) > len(header):
             raise TallyError(f"{len(row)} fields but the {section} header has {len(header)}",
@@ -156,8 +198,8 @@ def _parse(text: str) -> Election:
                 raise TallyError(f"duplicate project id {project.id!r}", line=line)
             index[project.id] = len(projects)
             projects.append(project)
-        else:
-            ballots.append(_ballot(values, vote_columns, vote_type, index, len(ballots), line))
+        else:  # pragma: no cover - VOTES rows take the fast path above
+            raise AssertionError("VOTES row outside the fast path")
     if len(seen) < 3:
         missing = SECTIONS[len(seen)]
         raise TallyError(f"missing section {missing}", line=last_line + 1)
@@ -199,22 +241,69 @@ def _project(values: dict[str, str], header: list[str], line: int) -> Project:
     return Project(id=pid, cost=cost, extra=extra, **core)
 
 
-def _ballot(values: dict[str, str], columns: tuple[str, ...], vote_type: VoteType,
-            index: dict[str, int], position: int, line: int) -> Ballot:
-    voter_id = values.get("voter_id", "").strip() or str(position + 1)
-    raw = _clean(values["vote"])
-    names = [v.strip() for v in raw.split(",")] if raw else []
-    chosen: list[int] = []
-    for pid in names:
-        if pid not in index:
-            raise TallyError(f"voter {voter_id} votes for unknown project {pid!r}", line=line)
-        chosen.append(index[pid])
-    points: tuple[Number, ...] | None = None
-    if vote_type is VoteType.CUMULATIVE:
-        raw_points = _clean(values.get("points", ""))
+class _VoteReader:
+    """Turns VOTES rows (lists of stripped fields) into ballots, by column position.
+
+    Identical vote strings are resolved once (vote string -> tuple of project indices); the
+    errors are those of the per-row path, with the same words and line numbers.
+    """
+
+    def __init__(self, header: list[str], columns: tuple[str, ...], vote_type: VoteType,
+                 index: dict[str, int]) -> None:
+        self.width = len(header)
+        self.header = header
+        self.i_voter = header.index("voter_id") if "voter_id" in header else None
+        self.i_vote = header.index("vote")
+        self.i_points = header.index("points") if "points" in header else None
+        i_extra = [header.index(c) for c in columns]
+        self.extra: Callable[[list[str]], tuple[str, ...]] = (
+            (lambda row: ()) if not i_extra else
+            (lambda row, get=itemgetter(i_extra[0]): (get(row),)) if len(i_extra) == 1 else
+            itemgetter(*i_extra))
+        self.cumulative = vote_type is VoteType.CUMULATIVE
+        self.index = index
+        self.cache: dict[str, tuple[int, ...]] = {}
+
+    def section_word(self, word: str, line: int) -> None:
+        """Raise the out-of-order error when a lone ``word`` names a section."""
+        if word.upper() in SECTIONS:
+            raise TallyError(f"section {word.upper()} out of order: expected no more sections",
+                             line=line)
+
+    def ballot(self, row: list[str], position: int, line: int) -> Ballot:
+        """The ballot of ``row`` (at most ``width`` fields)."""
+        if len(row) < self.width:
+            row = row + [""] * (self.width - len(row))
+        voter_id = row[self.i_voter] if self.i_voter is not None else ""
+        if not voter_id:
+            voter_id = str(position + 1)
+        chosen = self.cache.get(row[self.i_vote])
+        if chosen is None:
+            chosen = self._projects(row[self.i_vote], voter_id, line)
+            self.cache[row[self.i_vote]] = chosen
+        points: tuple[Number, ...] | None = None
+        if self.cumulative:
+            raw = row[self.i_points] if self.i_points is not None else ""
+            points = self._points(_clean(raw), len(chosen), voter_id, line)
+        return Ballot(voter_id, chosen, points, self.extra(row))
+
+    def _projects(self, raw_vote: str, voter_id: str, line: int) -> tuple[int, ...]:
+        raw = _clean(raw_vote)
+        names = [v.strip() for v in raw.split(",")] if raw else []
+        index = self.index
+        chosen: list[int] = []
+        for pid in names:
+            if pid not in index:
+                raise TallyError(f"voter {voter_id} votes for unknown project {pid!r}", line=line)
+            chosen.append(index[pid])
+        return tuple(chosen)
+
+    @staticmethod
+    def _points(raw_points: str, n_chosen: int, voter_id: str, line: int
+                ) -> tuple[Number, ...]:
         parts = [p.strip() for p in raw_points.split(",")] if raw_points else []
-        if len(parts) != len(chosen):
-            raise TallyError(f"voter {voter_id}: {len(chosen)} projects but {len(parts)} points",
+        if len(parts) != n_chosen:
+            raise TallyError(f"voter {voter_id}: {n_chosen} projects but {len(parts)} points",
                              line=line)
         pts = []
         for p in parts:
@@ -225,9 +314,7 @@ def _ballot(values: dict[str, str], columns: tuple[str, ...], vote_type: VoteTyp
             if x < 0:
                 raise TallyError(f"voter {voter_id}: negative points {p}", line=line)
             pts.append(x)
-        points = tuple(pts)
-    return Ballot(voter_id=voter_id, projects=tuple(chosen), points=points,
-                  extra=tuple(values.get(c, "") for c in columns))
+        return tuple(pts)
 
 
 def _election(meta: dict[str, str], lines: dict[str, int], vote_type: VoteType,

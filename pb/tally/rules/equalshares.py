@@ -73,7 +73,7 @@ class _Prepared:
     scale: int
     costs: list[int]
     weights: np.ndarray
-    incidence: np.ndarray
+    pairs: tuple[np.ndarray, np.ndarray]
     ballots_of: list[np.ndarray]
     support: np.ndarray
     candidates: list[int]
@@ -82,6 +82,24 @@ class _Prepared:
     rank: list[int]
     cap_limits: list[int]
     cap_of: list[tuple[int, ...]]
+    _incidence: np.ndarray | None = None
+    paid_buffer: np.ndarray | None = None  # rounds x ballots, shared by successive _Ledgers
+    paid_dirty: int = 0  # rows of paid_buffer written since it was last cleared
+
+    @property
+    def incidence(self) -> np.ndarray:
+        """Distinct ballots x projects, the ballot's weight where it supports the project.
+
+        Only the per-class run (``exact=True``) needs it, so it is built on first use.
+        """
+        if self._incidence is None:
+            rows, cols = self.pairs
+            inc = np.zeros((len(self.weights), len(self.costs)), dtype=np.int64)
+            if rows.size:
+                inc[rows, cols] = 1
+            inc *= self.weights[:, None]
+            self._incidence = inc
+        return self._incidence
 
 
 @dataclass
@@ -106,24 +124,29 @@ def _prepare(election: Election, tie_break: TieBreak, use_caps: bool) -> _Prepar
     for d in dens:
         scale = scale * d // gcd(scale, d)
     costs = [int(p.cost * scale) for p in election.projects]
-    d_count = len(profile.ballots)
-    incidence = np.zeros((d_count, m), dtype=np.int64)
     weights = np.asarray(profile.weights, dtype=np.int64)
-    rows: list[int] = []
-    cols: list[int] = []
+    rows_l: list[int] = []
+    cols_l: list[int] = []
     for d, ballot in enumerate(profile.ballots):
         if profile.points is not None:
             ballot = tuple(i for i, x in zip(ballot, profile.points[d]) if x > 0)
-        rows.extend([d] * len(ballot))
-        cols.extend(ballot)
-    if rows:
-        incidence[np.asarray(rows), np.asarray(cols)] = 1
-    incidence *= weights[:, None]
-    support = incidence.sum(axis=0) if d_count else np.zeros(m, dtype=np.int64)
-    ballots_of = [np.flatnonzero(incidence[:, q]) for q in range(m)]
+        if len(set(ballot)) != len(ballot):  # not from build_profile; count a project once
+            ballot = tuple(dict.fromkeys(ballot))
+        rows_l.extend([d] * len(ballot))
+        cols_l.extend(ballot)
+    rows = np.asarray(rows_l, dtype=np.int64)
+    cols = np.asarray(cols_l, dtype=np.int64)
+    support = np.zeros(m, dtype=np.int64)
+    if rows.size:
+        np.add.at(support, cols, weights[rows])
+    # Supporters of each project in increasing ballot order (a stable sort keeps rows sorted).
+    order = np.argsort(cols, kind="stable")
+    bounds = np.searchsorted(cols[order], np.arange(m + 1))
+    by_col = rows[order]
+    ballots_of = [by_col[bounds[q]:bounds[q + 1]] for q in range(m)]
     candidates = [q for q in range(m) if support[q] > 0 and costs[q] > 0]
     free = [q for q in range(m) if support[q] > 0 and costs[q] == 0]
-    return _Prepared(scale, costs, weights, incidence, ballots_of, support, candidates, free,
+    return _Prepared(scale, costs, weights, (rows, cols), ballots_of, support, candidates, free,
                      n, tie_break.rank(election), [int(c.limit * scale) for c in caps],
                      [election.caps_for(q) if use_caps else () for q in range(m)])
 
@@ -151,6 +174,7 @@ def _mes_run(prep: _Prepared, share: Fraction, *, exact: bool = False,
     remaining = set(prep.candidates)
     lower: dict[int, float] = {q: 0.0 for q in remaining}
     round_no = 0
+    spent = sum(costs[q] for q in run.selected)
     while True:
         best_f = float("inf")
         evaluated: dict[int, float] = {}
@@ -274,7 +298,17 @@ class _Ledger:
         # (float32) or 2**53 (float64).
         self.ftype = np.float32 if int(prep.weights.sum()) < 2**24 else np.float64
         self.wf = prep.weights.astype(self.ftype)
-        self.paid = np.zeros((max(len(prep.candidates), 1), d_count), dtype=self.ftype)
+        # One buffer per election, reused by the runs one after the other (the Add1 loop makes
+        # dozens): only the rows the previous run wrote are cleared.
+        buf = prep.paid_buffer
+        if buf is None or buf.dtype != self.ftype:
+            buf = np.zeros((max(len(prep.candidates), 1), d_count), dtype=self.ftype)
+            prep.paid_buffer = buf
+        else:
+            buf[:prep.paid_dirty] = 0
+        prep.paid_dirty = 0
+        self.prep = prep
+        self.paid = buf
         self.size = d_count
         self.t_num: list[int] = []
         self.rounds = 0
@@ -315,8 +349,10 @@ class _Ledger:
         self.den = new_den
         self.t_num.append(t.numerator * (new_den // t.denominator))
         if self.rounds == self.paid.shape[0]:
-            self.paid = np.vstack([self.paid, np.zeros_like(self.paid)])
+            self.paid = np.vstack([self.paid, np.zeros_like(self.paid)])  # a private copy
         self.paid[self.rounds, rich] = 1
+        if self.paid is self.prep.paid_buffer:
+            self.prep.paid_dirty = self.rounds + 1
         self.rounds += 1
         self.fm[rich] -= float(t)
         self.err += 2 * self.share_f * _EPS
@@ -443,8 +479,14 @@ def _exact_fill(ledger: _Ledger, idx: np.ndarray, cost: int, affordable: bool = 
     return t, rich[~dead_rich], np.concatenate([poor, rich[dead_rich]])
 
 
-def _mes_run_ballots(prep: _Prepared, share: Fraction, *, trace: bool = False) -> _Run:
-    """One run of MES per distinct ballot (see :class:`_Ledger`); same result as _mes_run."""
+def _mes_run_ballots(prep: _Prepared, share: Fraction, *, trace: bool = False,
+                     limit: int | None = None) -> _Run:
+    """One run of MES per distinct ballot (see :class:`_Ledger`); same result as _mes_run.
+
+    With ``limit`` (scaled money) the run stops as soon as its selection costs more than
+    ``limit``: the Add1 loop discards such a run whatever it would buy next (costs only add up),
+    so the truncated selection leads to the same decision.
+    """
     m = len(prep.costs)
     costs = prep.costs
     ledger = _Ledger(prep, share * prep.scale)
@@ -456,6 +498,7 @@ def _mes_run_ballots(prep: _Prepared, share: Fraction, *, trace: bool = False) -
     remaining = set(prep.candidates)
     lower: dict[int, float] = {q: 0.0 for q in remaining}
     round_no = 0
+    spent = sum(costs[q] for q in run.selected)
     while True:
         best_hi = float("inf")
         evaluated: dict[int, tuple[float, float]] = {}
@@ -526,6 +569,10 @@ def _mes_run_ballots(prep: _Prepared, share: Fraction, *, trace: bool = False) -
                                "runners_up": runners})
         run.selected.append(winner)
         remaining.discard(winner)
+        if limit is not None:
+            spent += costs[winner]
+            if spent > limit:
+                break
         for k in prep.cap_of[winner]:
             cap_left[k] -= costs[winner]
         ledger.alive[dead] = False
@@ -637,7 +684,8 @@ def mes_selection(election: Election, tie_break: TieBreak | None = None, *, add1
     prep = _prepare(election, tie_break, use_caps)
     limit = int(election.budget * prep.scale)
     if exact:
-        def one_run(p: _Prepared, s: Fraction, trace: bool = False) -> _Run:
+        def one_run(p: _Prepared, s: Fraction, trace: bool = False,
+                    limit: int | None = None) -> _Run:
             return _mes_run(p, s, exact=True, trace=trace)
     else:
         one_run = _mes_run_ballots
@@ -665,7 +713,8 @@ def mes_selection(election: Election, tie_break: TieBreak | None = None, *, add1
             previous = run
             share += 1
             summary["iterations"] += 1
-            run = one_run(prep, share)
+            # A run that goes over the budget is discarded: it may stop as soon as it does.
+            run = one_run(prep, share, limit=limit)
     if trace:
         run = one_run(prep, summary["share_final"], trace=True)
     return run, summary, prep

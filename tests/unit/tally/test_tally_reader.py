@@ -145,3 +145,18 @@ def test_programmatic_election_round_trips() -> None:
     assert back.budget == e.budget and back.projects[1].cost == Fraction(3, 2)
     assert [b.projects for b in back.ballots] == [(0, 1), (1,)]
     assert back.profile.scores == (2, 2)  # Borda: (x, y) gives 2 and 1; (y) gives 1
+
+
+def test_votes_fast_path_matches_csv_rules() -> None:
+    """Unquoted VOTES lines are split without csv; quoted ones (even over lines) still parse."""
+    text = (BASIC.replace("voter_id;vote\n", "voter_id;vote;note\n")
+            .replace("3;\n", '3;\n4 ; b , a ;\xa0x\xa0\n5;"a,b";"two\nlines"\n6;none;\n7;a;\n'))
+    e = read_pb(text)
+    assert [b.projects for b in e.ballots] == [(0, 1), (0,), (), (1, 0), (0, 1), (), (0,)]
+    assert [b.extra for b in e.ballots] == [("",), ("",), ("",), ("x",), ("two\nlines",), ("",),
+                                            ("",)]
+    assert [b.voter_id for b in e.ballots][3:] == ["4", "5", "6", "7"]
+    with pytest.raises(TallyError, match=r"line 20: voter 8 votes for unknown project 'z'"):
+        read_pb(text + "8;z;\n")
+    with pytest.raises(TallyError, match=r"line 20: section META out of order"):
+        read_pb(text + "META\n")
