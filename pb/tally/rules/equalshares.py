@@ -111,6 +111,18 @@ class _Run:
     left: dict[int, Fraction] = field(default_factory=dict)
     capped: dict[int, int] = field(default_factory=dict)
 
+def _start(prep: _Prepared) -> tuple[_Run, list[int], set[int], dict[int, float], int]:
+    """The state every run starts from: free projects bought, caps reduced, candidates open."""
+    run = _Run(selected=list(prep.free))
+    cap_left = list(prep.cap_limits)
+    for q in prep.free:
+        for k in prep.cap_of[q]:
+            cap_left[k] -= prep.costs[q]
+    remaining = set(prep.candidates)
+    lower: dict[int, float] = {q: 0.0 for q in remaining}
+    return run, cap_left, remaining, lower, sum(prep.costs[q] for q in run.selected)
+
+
 
 def _prepare(election: Election, tie_break: TieBreak, use_caps: bool) -> _Prepared:
     profile = election.profile
@@ -166,15 +178,8 @@ def _mes_run(prep: _Prepared, share: Fraction, *, exact: bool = False,
     cnt = np.zeros((16, m), dtype=np.int64)
     cnt[0] = prep.support
     class_of = np.zeros(len(prep.weights), dtype=np.int64)
-    cap_left = list(prep.cap_limits)
-    run = _Run(selected=list(prep.free))
-    for q in prep.free:
-        for k in prep.cap_of[q]:
-            cap_left[k] -= costs[q]
-    remaining = set(prep.candidates)
-    lower: dict[int, float] = {q: 0.0 for q in remaining}
+    run, cap_left, remaining, lower, spent = _start(prep)
     round_no = 0
-    spent = sum(costs[q] for q in run.selected)
     while True:
         best_f = float("inf")
         evaluated: dict[int, float] = {}
@@ -490,15 +495,8 @@ def _mes_run_ballots(prep: _Prepared, share: Fraction, *, trace: bool = False,
     m = len(prep.costs)
     costs = prep.costs
     ledger = _Ledger(prep, share * prep.scale)
-    cap_left = list(prep.cap_limits)
-    run = _Run(selected=list(prep.free))
-    for q in prep.free:
-        for k in prep.cap_of[q]:
-            cap_left[k] -= costs[q]
-    remaining = set(prep.candidates)
-    lower: dict[int, float] = {q: 0.0 for q in remaining}
+    run, cap_left, remaining, lower, spent = _start(prep)
     round_no = 0
-    spent = sum(costs[q] for q in run.selected)
     while True:
         best_hi = float("inf")
         evaluated: dict[int, tuple[float, float]] = {}
