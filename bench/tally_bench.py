@@ -1,9 +1,11 @@
 """Benchmark pb.tally against pabutools 1.2.3 on the large and the Dutch pabulib files.
 
-Usage: python bench/tally_bench.py [--dir DIR] [--pabutools-mes STEM ...] [--quick]
+Usage: python bench/tally_bench.py [--dir DIR] [--pabutools-mes STEM ...] [--quick | --all]
 
-For each file: parse time (read + merged profile), then the time of every rule; the ratio column
-is rule time / parse time. pabutools: parse + multiprofile, and exact MES with Add1
+For each file (the three large ones and the Dutch ones; --quick only the large ones, --all every
+shared file): parse time (read + merged profile), then the time of every rule; the ratio column
+is rule time / parse time, and a summary counts per rule the files where the rule took longer
+than the parse. pabutools: parse + multiprofile, and exact MES with Add1
 (``voter_budget_increment=1``, cost satisfaction) on the files given with --pabutools-mes
 (default Netherlands_Assen_2024, Netherlands_Amsterdam_252 and Poland_Lodz_2022, the files of
 the 50x target; pabutools needs about 30 s and 50 s for the last two on a quiet machine), with
@@ -42,12 +44,18 @@ def main() -> None:
                         default=["Netherlands_Assen_2024", "Netherlands_Amsterdam_252",
                                  "Poland_Lodz_2022"])
     parser.add_argument("--quick", action="store_true", help="only the large files")
+    parser.add_argument("--all", action="store_true", help="every shared file")
     args = parser.parse_args()
     folder = Path(args.dir)
-    stems = LARGE + ([] if args.quick else sorted(p.stem for p in folder.glob("Netherlands_*.pb")))
+    if args.all:
+        stems = LARGE + sorted(p.stem for p in folder.glob("*.pb") if p.stem not in LARGE)
+    else:
+        stems = LARGE + ([] if args.quick else
+                         sorted(p.stem for p in folder.glob("Netherlands_*.pb")))
     rules = list(RULES)
     print(f"{'file':32} {'parse':>7} " + " ".join(f"{r[:14]:>14}" for r in rules))
     worst: dict[str, tuple[float, str]] = {}
+    slower: dict[str, int] = {rule: 0 for rule in rules}
     for stem in stems:
         path = folder / f"{stem}.pb"
         start = time.perf_counter()
@@ -58,12 +66,14 @@ def main() -> None:
         for rule in rules:
             _, t = timed(tally, election, rule, TieBreak())
             cells.append(f"{t:8.3f}({t / parse:4.1f})")
+            slower[rule] += t > parse
             if t / parse > worst.get(rule, (0.0, ""))[0]:
                 worst[rule] = (t / parse, stem)
         print(f"{stem[:32]:32} {parse:7.3f} " + " ".join(f"{c:>14}" for c in cells))
-    print("\nworst rule/parse ratio per rule:")
+    print(f"\nper rule: worst rule/parse ratio, and on how many of the {len(stems)} files the "
+          "rule took longer than the parse:")
     for rule, (ratio, stem) in worst.items():
-        print(f"  {rule:24} {ratio:6.2f}  {stem}")
+        print(f"  {rule:24} {ratio:8.2f}  {slower[rule]:4d}  {stem}")
     try:
         from pabutools.election import Cost_Sat, parse_pabulib
         from pabutools.rules import method_of_equal_shares

@@ -52,7 +52,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from math import gcd
+from math import gcd, inf, nextafter
 from typing import Any
 
 import numpy as np
@@ -82,6 +82,9 @@ class _Prepared:
     rank: list[int]
     cap_limits: list[int]
     cap_of: list[tuple[int, ...]]
+    rank_array: np.ndarray  # tie-break rank per project, for np.lexsort
+    wf_of: list[np.ndarray]  # weights of each project's supporters, as floats
+    wsum_of: list[float]
     _incidence: np.ndarray | None = None
     paid_buffer: np.ndarray | None = None  # rounds x ballots, shared by successive _Ledgers
     paid_dirty: int = 0  # rows of paid_buffer written since it was last cleared
@@ -110,8 +113,9 @@ class _Run:
     rounds: list[dict[str, Any]] = field(default_factory=list)
     left: dict[int, Fraction] = field(default_factory=dict)
     capped: dict[int, int] = field(default_factory=dict)
+    rhos: list[Fraction] = field(default_factory=list)  # price of each round's winner
 
-def _start(prep: _Prepared) -> tuple[_Run, list[int], set[int], dict[int, float], int]:
+def _start(prep: _Prepared) -> tuple[_Run, list[int], set[int], np.ndarray, int]:
     """The state every run starts from: free projects bought, caps reduced, candidates open."""
     run = _Run(selected=list(prep.free))
     cap_left = list(prep.cap_limits)
@@ -119,7 +123,7 @@ def _start(prep: _Prepared) -> tuple[_Run, list[int], set[int], dict[int, float]
         for k in prep.cap_of[q]:
             cap_left[k] -= prep.costs[q]
     remaining = set(prep.candidates)
-    lower: dict[int, float] = {q: 0.0 for q in remaining}
+    lower = np.zeros(len(prep.costs), dtype=np.float64)  # a lower bound of each price
     return run, cap_left, remaining, lower, sum(prep.costs[q] for q in run.selected)
 
 
@@ -158,9 +162,12 @@ def _prepare(election: Election, tie_break: TieBreak, use_caps: bool) -> _Prepar
     ballots_of = [by_col[bounds[q]:bounds[q + 1]] for q in range(m)]
     candidates = [q for q in range(m) if support[q] > 0 and costs[q] > 0]
     free = [q for q in range(m) if support[q] > 0 and costs[q] == 0]
+    rank = tie_break.rank(election)
+    wf_of = [weights[b].astype(np.float64) for b in ballots_of]
     return _Prepared(scale, costs, weights, (rows, cols), ballots_of, support, candidates, free,
-                     n, tie_break.rank(election), [int(c.limit * scale) for c in caps],
-                     [election.caps_for(q) if use_caps else () for q in range(m)])
+                     n, rank, [int(c.limit * scale) for c in caps],
+                     [election.caps_for(q) if use_caps else () for q in range(m)],
+                     np.asarray(rank, dtype=np.int64), wf_of, [float(x.sum()) for x in wf_of])
 
 
 def _mes_run(prep: _Prepared, share: Fraction, *, exact: bool = False,
@@ -369,39 +376,64 @@ def _water(ledger: _Ledger, idx: np.ndarray, cost: int, split: bool = False
 
     Returns (rho, error bound of rho, total money, error bound of the total, poor, rich); with
     ``split`` the supporters are split into those below the float level (they pay all they
-    have) and the others, else both are None. The error bound of the total is rigorous (float
-    money is off by at most ``ledger.err`` per ballot, summation by n * eps relative); for rho
-    it is that bound propagated through the level, generously, plus a relative 1e-9 margin.
-    rho only means something when the supporters can afford the cost.
+    have) and the others, else both are None. See :func:`_float_fill`.
+    """
+    w = ledger.w[idx].astype(np.float64)
+    rho, err, total, tol_total, poor_mask = _float_fill(ledger, ledger.fm[idx], w,
+                                                        float(w.sum()), cost, split)
+    if poor_mask is None:
+        return rho, err, total, tol_total, None, None
+    return rho, err, total, tol_total, idx[poor_mask], idx[~poor_mask]
+
+
+def _water_all(ledger: _Ledger, prep: _Prepared, q: int) -> tuple[float, float, float, float]:
+    """Float water-fill over all supporters of ``q``, dead ones included (they have 0, pay 0).
+
+    Same level as over the live ones, without selecting them first; (rho, its error bound,
+    total money, its error bound).
+    """
+    idx = prep.ballots_of[q]
+    return _float_fill(ledger, ledger.fm[idx], prep.wf_of[q], prep.wsum_of[q], prep.costs[q],
+                       False)[:4]
+
+
+def _float_fill(ledger: _Ledger, b: np.ndarray, w: np.ndarray, total_w: float, cost: int,
+                split: bool) -> tuple[float, float, float, float, np.ndarray | None]:
+    """Water level of money ``b`` with weights ``w`` paying ``cost``, in floats.
+
+    Returns (rho, error bound of rho, total money, error bound of the total, mask of the poor
+    when ``split``). The error bound of the total is rigorous (float money is off by at most
+    ``ledger.err`` per ballot, summation by n * eps relative); for rho it is that bound
+    propagated through the level, generously, plus a relative 1e-9 margin. rho only means
+    something when the supporters can afford the cost.
 
     The level is found without sorting by the fixed point L <- (cost - money below L) /
     (weight at or above L), started at cost / W: it increases and stops when the set below
     the level no longer changes (a few passes); after 8 passes, or when the supporters can
     hardly afford the cost, the classic sorted fill is used.
     """
-    b = ledger.fm[idx]
-    w = ledger.w[idx].astype(np.float64)
-    total_w = float(w.sum())
-    wb = w * b
-    total = float(wb.sum())
-    tol_total = (total_w * ledger.err + 2 * idx.size * _EPS * (total + total_w * ledger.err)
+    total = float(np.dot(w, b))
+    tol_total = (total_w * ledger.err + 2 * b.size * _EPS * (total + total_w * ledger.err)
                  + 1e-300)
     if total + tol_total < cost and not split:
-        return float("inf"), float("inf"), total, tol_total, None, None
+        return float("inf"), float("inf"), total, tol_total, None
     poor_mask = None
     paid, rich = 0.0, total_w
     level = cost / total_w
     if total > cost * (1 + 1e-6):
         count = -1
+        wb = None
         for _ in range(8):
             mask = b < level
             n_poor = int(np.count_nonzero(mask))
-            if n_poor == count:
+            if n_poor == count or n_poor == 0:  # nobody below cost / W: everybody pays that
                 poor_mask = mask
                 break
             count = n_poor
-            paid = float(wb[mask].sum()) if n_poor else 0.0
-            rich = total_w - (float(w[mask].sum()) if n_poor else 0.0)
+            if wb is None:
+                wb = w * b
+            paid = float(np.dot(wb, mask))
+            rich = total_w - float(np.dot(w, mask))
             if rich <= 0:
                 break
             level = (cost - paid) / rich
@@ -412,19 +444,17 @@ def _water(ledger: _Ledger, idx: np.ndarray, cost: int, split: bool = False
         cum_wb = np.cumsum(sw * sb)
         filled = cum_wb + sb * (total_w - cum_w)
         k = int(np.searchsorted(filled, cost, side="left"))
-        k = min(k, idx.size - 1)
+        k = min(k, b.size - 1)
         paid = float(cum_wb[k - 1]) if k > 0 else 0.0
         rich = total_w - (float(cum_w[k - 1]) if k > 0 else 0.0)
         if split:
-            poor_mask = np.zeros(idx.size, dtype=bool)
+            poor_mask = np.zeros(b.size, dtype=bool)
             poor_mask[sort[:k]] = True
     rho = (cost - paid) / rich / cost
     # A perturbation of every ballot's money by <= err moves the level by at most
     # (perturbation of the money below it) / (weight above it); be generous.
     err = 4 * (tol_total + total_w * ledger.err) / (rich * cost) + 1e-9 * abs(rho)
-    if not split:
-        return rho, err, total, tol_total, None, None
-    return rho, err, total, tol_total, idx[poor_mask], idx[~poor_mask]
+    return rho, err, total, tol_total, poor_mask if split else None
 
 
 def _exact_fill(ledger: _Ledger, idx: np.ndarray, cost: int, affordable: bool = False
@@ -485,42 +515,59 @@ def _exact_fill(ledger: _Ledger, idx: np.ndarray, cost: int, affordable: bool = 
 
 
 def _mes_run_ballots(prep: _Prepared, share: Fraction, *, trace: bool = False,
-                     limit: int | None = None) -> _Run:
+                     limit: int | None = None, guide: _Run | None = None) -> _Run | None:
     """One run of MES per distinct ballot (see :class:`_Ledger`); same result as _mes_run.
 
     With ``limit`` (scaled money) the run stops as soon as its selection costs more than
     ``limit``: the Add1 loop discards such a run whatever it would buy next (costs only add up),
     so the truncated selection leads to the same decision.
+
+    With ``guide``, a complete run at a *smaller* share, the run proves that every share between
+    the two buys exactly the guide's projects in the guide's order, or returns None as soon as
+    it cannot (see :func:`_certified_round`).
     """
     m = len(prep.costs)
     costs = prep.costs
     ledger = _Ledger(prep, share * prep.scale)
     run, cap_left, remaining, lower, spent = _start(prep)
     round_no = 0
+    while guide is not None:
+        step = _certified_round(prep, ledger, guide, run, remaining, lower, cap_left)
+        if step is None:
+            return None
+        winner, solved = step
+        if solved is None:
+            return run
+        run.selected.append(winner)
+        run.rhos.append(solved[0] / costs[winner])
+        remaining.discard(winner)
+        for k in prep.cap_of[winner]:
+            cap_left[k] -= costs[winner]
+        ledger.alive[solved[2]] = False
+        ledger.fm[solved[2]] = 0.0
+        ledger.add_round(solved[0], solved[1])
     while True:
         best_hi = float("inf")
         evaluated: dict[int, tuple[float, float]] = {}
         sure: set[int] = set()
         known: dict[int, tuple[Fraction, np.ndarray, np.ndarray] | None] = {}
-        for q in sorted(remaining, key=lambda x: (lower[x], prep.rank[x])):
+        for q in np.lexsort((prep.rank_array, lower)).tolist():
             if not trace and lower[q] > best_hi:
                 break
+            if q not in remaining:
+                continue
             if any(costs[q] > cap_left[k] for k in prep.cap_of[q]):
                 remaining.discard(q)
                 run.capped[q] = min(prep.cap_of[q], key=lambda k: cap_left[k])
                 continue
-            idx = prep.ballots_of[q]
-            idx = idx[ledger.alive[idx]]
-            if idx.size == 0:
-                remaining.discard(q)
-                continue
-            rho_f, err, total, tol_total, _, _ = _water(ledger, idx, costs[q])
+            rho_f, err, total, tol_total = _water_all(ledger, prep, q)
             if total + tol_total < costs[q]:
                 remaining.discard(q)
                 continue
             if total - tol_total < costs[q]:
                 # Affordability too close to call in floats: decide it exactly.
-                solved = _exact_fill(ledger, idx, costs[q])
+                idx = prep.ballots_of[q]
+                solved = _exact_fill(ledger, idx[ledger.alive[idx]], costs[q])
                 if solved is None:
                     remaining.discard(q)
                     continue
@@ -566,6 +613,7 @@ def _mes_run_ballots(prep: _Prepared, share: Fraction, *, trace: bool = False,
                                "supporters": int(prep.support[winner]),
                                "runners_up": runners})
         run.selected.append(winner)
+        run.rhos.append(rho)
         remaining.discard(winner)
         if limit is not None:
             spent += costs[winner]
@@ -583,6 +631,72 @@ def _mes_run_ballots(prep: _Prepared, share: Fraction, *, trace: bool = False,
                 idx = idx[ledger.alive[idx]]
                 run.left[q] = Fraction(ledger.money(idx), ledger.den * prep.scale)
     return run
+
+
+
+def _certified_round(prep: _Prepared, ledger: _Ledger, guide: _Run, run: _Run,
+                     remaining: set[int], lower: np.ndarray, cap_left: list[int]
+                     ) -> tuple[int, tuple[Fraction, np.ndarray, np.ndarray] | None] | None:
+    """Round ``r`` of a run that must repeat ``guide`` (a run at a smaller share) for all shares.
+
+    Why it is enough to look at the two ends: while the winners of the earlier rounds are the
+    same, every ballot's money is a non-decreasing function of the share (by induction: the
+    water level of a round does not rise when the supporters have more, so ``money - level``
+    does not fall), hence every price is non-increasing and affordability can only appear. So if
+    at this (larger) share every other project costs more per utility than the guide's winner
+    did at the guide's share, or the same with a later place in the tie-break order, then at
+    every share in between the guide's winner is still affordable at a price no higher than it
+    had there, and every other project no lower than here: the same winner. After the guide's
+    last round nothing may be affordable here (then nothing is at any smaller share).
+
+    Returns (winner, its exact fill), (-1, None) when the run is complete, or None when the
+    proof fails (then the outcome may differ somewhere between the two shares).
+    """
+    costs = prep.costs
+    winners = guide.selected[len(prep.free):]
+    r = len(run.rhos)
+    last = r == len(winners)
+    w = -1 if last else winners[r]
+    tau = Fraction(0) if last else guide.rhos[r]
+    tau_hi = 0.0 if last else nextafter(float(tau), inf)
+    for q in np.lexsort((prep.rank_array, lower)).tolist():
+        if not last and lower[q] > tau_hi:
+            break
+        if q == w or q not in remaining:
+            continue
+        if any(costs[q] > cap_left[k] for k in prep.cap_of[q]):
+            remaining.discard(q)
+            run.capped[q] = min(prep.cap_of[q], key=lambda k: cap_left[k])
+            continue
+        rho_f, err, total, tol_total = _water_all(ledger, prep, q)
+        if total + tol_total < costs[q]:
+            remaining.discard(q)
+            continue
+        clearly_affordable = total - tol_total >= costs[q]
+        idx = prep.ballots_of[q]
+        idx = idx[ledger.alive[idx]]
+        if last and clearly_affordable:
+            return None
+        if clearly_affordable and rho_f - err > tau_hi:
+            lower[q] = max(lower[q], rho_f - err)
+            continue
+        solved = _exact_fill(ledger, idx, costs[q], clearly_affordable)
+        if solved is None:
+            remaining.discard(q)
+            continue
+        if last:
+            return None
+        rho_q = solved[0] / costs[q]
+        if rho_q < tau or (rho_q == tau and prep.rank[q] < prep.rank[w]):
+            return None
+        lower[q] = max(lower[q], float(rho_q) * (1 - 4 * _EPS))
+    if last:
+        return -1, None
+    idx = prep.ballots_of[w]
+    solved = _exact_fill(ledger, idx[ledger.alive[idx]], costs[w])
+    if solved is None:  # cannot happen (more money than at the guide's share); stay safe
+        return None
+    return w, solved
 
 
 def _left_money(prep: _Prepared, class_of: np.ndarray, num: list[int], den: int,
@@ -694,7 +808,13 @@ def mes_selection(election: Election, tie_break: TieBreak | None = None, *, add1
                                "stop": "no-completion"}
     if add1:
         # Past this share a single supporter can pay any project: nothing new can happen.
-        bound = start + max(prep.costs, default=0) // prep.scale + 1
+        last_step = max(prep.costs, default=0) // prep.scale + 2  # first step past that bound
+        step = 0
+        # Skipping: after `patience` steps in a row with the same outcome, try to prove that
+        # the next `probe` steps repeat it too (a guided run `probe` steps on); on success try
+        # twice as far, on failure half as far. Where outcomes change every few steps (large
+        # cities) failed probes are wasted runs, so each failed first probe doubles the patience.
+        probe, patience, repeats = 0, 1, 0
         previous = run
         while True:
             spent = sum(prep.costs[q] for q in run.selected)
@@ -705,14 +825,32 @@ def mes_selection(election: Election, tie_break: TieBreak | None = None, *, add1
             if _exhaustive(prep, run.selected, limit):
                 summary.update(stop="exhaustive", share_final=share)
                 break
-            if share > bound:
+            if step >= last_step:
                 summary.update(stop="bound", share_final=share)
                 break
-            previous = run
-            share += 1
-            summary["iterations"] += 1
-            # A run that goes over the budget is discarded: it may stop as soon as it does.
-            run = one_run(prep, share, limit=limit)
+            while probe >= 2 and not exact:
+                target = min(step + probe, last_step)
+                if target - step < 2:
+                    probe = 0
+                    continue
+                ahead = _mes_run_ballots(prep, start + target, guide=run)
+                if ahead is not None:
+                    step, share, run = target, start + target, ahead
+                    probe *= 2
+                    patience = 1
+                    break
+                if probe == 2:
+                    patience *= 2
+                probe //= 2
+            else:
+                previous = run
+                step += 1
+                share += 1
+                # A run that goes over the budget is discarded: it may stop as soon as it does.
+                run = one_run(prep, share, limit=limit)
+                repeats = repeats + 1 if run.selected == previous.selected else 0
+                probe = 2 if repeats >= patience else 0
+            summary["iterations"] = step
     if trace:
         run = one_run(prep, summary["share_final"], trace=True)
     return run, summary, prep

@@ -204,3 +204,72 @@ def test_equal_shares_add1_fast_equals_exact(e: Election) -> None:
     slow, slow_summary, _ = mes_selection(e, add1=True, exact=True)
     assert fast.selected == slow.selected
     assert fast_summary == slow_summary
+
+
+@st.composite
+def fine_grained_elections(draw: st.DrawFn) -> Election:
+    """Capped elections with costs and budget in large units: Add1 takes hundreds of steps."""
+    e = draw(capped_elections())
+    factor = draw(st.sampled_from([37, 100, 1000]))
+    projects = tuple(Project(p.id, p.cost * factor, neighbourhood=p.neighbourhood,
+                             category=p.category) for p in e.projects)
+    caps = tuple(Cap(c.kind, c.group, c.limit * factor) for c in e.caps)
+    return Election(budget=e.budget * factor, projects=projects, caps=caps, ballots=e.ballots)
+
+
+@settings(max_examples=150, deadline=None)
+@given(fine_grained_elections())
+def test_equal_shares_add1_skipping_equals_step_by_step(e: Election) -> None:
+    """Skipping Add1 steps (guided runs) ends where the exact step-by-step loop ends."""
+    fast, fast_summary, _ = mes_selection(e, add1=True)
+    slow, slow_summary, _ = mes_selection(e, add1=True, exact=True)
+    assert fast.selected == slow.selected
+    assert fast_summary == slow_summary
+
+
+@settings(max_examples=200, deadline=None)
+@given(fine_grained_elections(), st.integers(0, 400), st.integers(2, 400),
+       st.lists(st.fractions(0, 1), min_size=1, max_size=4))
+def test_guided_run_proves_every_share_in_between(e: Election, low: int, width: int,
+                                                  inside: list[Fraction]) -> None:
+    """A guided run that succeeds means every share between the two buys the guide's list."""
+    from pb.tally.rules.equalshares import _mes_run_ballots, _prepare
+    from pb.tally.tiebreak import TieBreak
+
+    prep = _prepare(e, TieBreak(), True)
+    lo = Fraction(e.budget, prep.n) + low
+    guide = _mes_run_ballots(prep, lo)
+    assert guide is not None
+    ahead = _mes_run_ballots(prep, lo + width, guide=guide)
+    if ahead is None:
+        return
+    assert ahead.selected == guide.selected
+    for share in [lo + k for k in range(1, width)][:60] + [lo + width * x for x in inside]:
+        run = _mes_run_ballots(prep, share)
+        assert run is not None and run.selected == guide.selected
+
+
+def test_add1_skips_steps_that_repeat_the_outcome(monkeypatch: object) -> None:
+    """On an election whose outcome stays the same for many steps, far fewer runs are made."""
+    from pb.tally.rules import equalshares
+
+    projects = (Project("a", 40_000), Project("b", 21_000), Project("c", 9_000),
+                Project("d", 15_000))
+    ballots = [("a", "b"), ("a",), ("b", "c"), ("c", "d"), ("a", "d"), ("b",), ("d",)] * 3
+    index = {p.id: i for i, p in enumerate(projects)}
+    e = Election(budget=60_000, projects=projects,
+                 ballots=tuple(Ballot(str(k), tuple(sorted(index[x] for x in b)))
+                               for k, b in enumerate(ballots)))
+    calls = []
+    real = equalshares._mes_run_ballots
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(kwargs.get("guide") is not None)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(equalshares, "_mes_run_ballots", counting)  # type: ignore[attr-defined]
+    fast, fast_summary, _ = mes_selection(e, add1=True)
+    slow, slow_summary, _ = mes_selection(e, add1=True, exact=True)
+    assert (fast.selected, fast_summary) == (slow.selected, slow_summary)
+    assert fast_summary["iterations"] > 100
+    assert any(calls) and len(calls) < fast_summary["iterations"] / 4
