@@ -386,23 +386,27 @@ def _water(ledger: _Ledger, idx: np.ndarray, cost: int, split: bool = False
     return rho, err, total, tol_total, idx[poor_mask], idx[~poor_mask]
 
 
-def _water_all(ledger: _Ledger, prep: _Prepared, q: int) -> tuple[float, float, float, float]:
+def _water_all(ledger: _Ledger, prep: _Prepared, q: int
+               ) -> tuple[float, float, float, float, np.ndarray | None]:
     """Float water-fill over all supporters of ``q``, dead ones included (they have 0, pay 0).
 
     Same level as over the live ones, without selecting them first; (rho, its error bound,
-    total money, its error bound).
+    total money, its error bound, mask of the supporters below the level or None when the
+    supporters clearly cannot pay).
     """
     idx = prep.ballots_of[q]
     return _float_fill(ledger, ledger.fm[idx], prep.wf_of[q], prep.wsum_of[q], prep.costs[q],
-                       False)[:4]
+                       False, keep_mask=True)
 
 
 def _float_fill(ledger: _Ledger, b: np.ndarray, w: np.ndarray, total_w: float, cost: int,
-                split: bool) -> tuple[float, float, float, float, np.ndarray | None]:
+                split: bool, keep_mask: bool = False
+                ) -> tuple[float, float, float, float, np.ndarray | None]:
     """Water level of money ``b`` with weights ``w`` paying ``cost``, in floats.
 
     Returns (rho, error bound of rho, total money, error bound of the total, mask of the poor
-    when ``split``). The error bound of the total is rigorous (float money is off by at most
+    when ``split`` or ``keep_mask``; without ``split`` a clearly unaffordable cost returns at
+    once). The error bound of the total is rigorous (float money is off by at most
     ``ledger.err`` per ballot, summation by n * eps relative); for rho it is that bound
     propagated through the level, generously, plus a relative 1e-9 margin. rho only means
     something when the supporters can afford the cost.
@@ -447,31 +451,36 @@ def _float_fill(ledger: _Ledger, b: np.ndarray, w: np.ndarray, total_w: float, c
         k = min(k, b.size - 1)
         paid = float(cum_wb[k - 1]) if k > 0 else 0.0
         rich = total_w - (float(cum_w[k - 1]) if k > 0 else 0.0)
-        if split:
+        if split or keep_mask:
             poor_mask = np.zeros(b.size, dtype=bool)
             poor_mask[sort[:k]] = True
     rho = (cost - paid) / rich / cost
     # A perturbation of every ballot's money by <= err moves the level by at most
     # (perturbation of the money below it) / (weight above it); be generous.
     err = 4 * (tol_total + total_w * ledger.err) / (rich * cost) + 1e-9 * abs(rho)
-    return rho, err, total, tol_total, poor_mask if split else None
+    return rho, err, total, tol_total, poor_mask if split or keep_mask else None
 
 
-def _exact_fill(ledger: _Ledger, idx: np.ndarray, cost: int, affordable: bool = False
+def _exact_fill(ledger: _Ledger, idx: np.ndarray, cost: int, affordable: bool = False,
+                split: tuple[np.ndarray, np.ndarray] | None = None
                 ) -> tuple[Fraction, np.ndarray, np.ndarray] | None:
     """Exact water-fill: (payment cap t, ballots that pay t and keep money, ballots left at 0).
 
     None when the supporters cannot pay ``cost``. The float order proposes the breakpoint; only
     ballots whose float money is within the error bound of the level are compared exactly, and
     if the proposal is wrong the fill is redone exactly over the distinct money values.
-    ``affordable=True`` skips the exact affordability check (the caller proved it with floats).
+    ``affordable=True`` skips the exact affordability check (the caller proved it with floats);
+    ``split`` is a float proposal (live ballots below the level, the others) already at hand.
     """
     den = ledger.den
     need = cost * den
     if not affordable and ledger.money(idx) < need:
         return None
-    _, _, _, _, poor, rich = _water(ledger, idx, cost, split=True)
-    assert poor is not None and rich is not None
+    if split is None:
+        _, _, _, _, poor, rich = _water(ledger, idx, cost, split=True)
+        assert poor is not None and rich is not None
+    else:
+        poor, rich = split
     sidx = idx
     k = poor.size
     w_rich = int(ledger.w[rich].sum())
@@ -549,7 +558,7 @@ def _mes_run_ballots(prep: _Prepared, share: Fraction, *, trace: bool = False,
     while True:
         best_hi = float("inf")
         evaluated: dict[int, tuple[float, float]] = {}
-        sure: set[int] = set()
+        sure: dict[int, np.ndarray | None] = {}  # affordable in floats: mask of the poor
         known: dict[int, tuple[Fraction, np.ndarray, np.ndarray] | None] = {}
         for q in np.lexsort((prep.rank_array, lower)).tolist():
             if not trace and lower[q] > best_hi:
@@ -560,7 +569,7 @@ def _mes_run_ballots(prep: _Prepared, share: Fraction, *, trace: bool = False,
                 remaining.discard(q)
                 run.capped[q] = min(prep.cap_of[q], key=lambda k: cap_left[k])
                 continue
-            rho_f, err, total, tol_total = _water_all(ledger, prep, q)
+            rho_f, err, total, tol_total, mask = _water_all(ledger, prep, q)
             if total + tol_total < costs[q]:
                 remaining.discard(q)
                 continue
@@ -575,7 +584,7 @@ def _mes_run_ballots(prep: _Prepared, share: Fraction, *, trace: bool = False,
                 rho_f = float(solved[0] / costs[q])
                 err = 4 * _EPS * rho_f
             else:
-                sure.add(q)
+                sure[q] = mask
             lo = rho_f - err
             lower[q] = max(lower[q], lo)
             evaluated[q] = (rho_f, err)
@@ -590,7 +599,12 @@ def _mes_run_ballots(prep: _Prepared, share: Fraction, *, trace: bool = False,
                     solved = known[q]
                 else:
                     idx = prep.ballots_of[q]
-                    solved = _exact_fill(ledger, idx[ledger.alive[idx]], costs[q], q in sure)
+                    mask = sure.get(q)
+                    # Dead supporters (money 0) are below any level: the rest is alive.
+                    split = None if mask is None else (
+                        idx[mask & ledger.alive[idx]], idx[~mask])
+                    solved = _exact_fill(ledger, idx[ledger.alive[idx]], costs[q], q in sure,
+                                         split)
                 if solved is None:
                     remaining.discard(q)
                     continue
@@ -668,7 +682,7 @@ def _certified_round(prep: _Prepared, ledger: _Ledger, guide: _Run, run: _Run,
             remaining.discard(q)
             run.capped[q] = min(prep.cap_of[q], key=lambda k: cap_left[k])
             continue
-        rho_f, err, total, tol_total = _water_all(ledger, prep, q)
+        rho_f, err, total, tol_total, _ = _water_all(ledger, prep, q)
         if total + tol_total < costs[q]:
             remaining.discard(q)
             continue
