@@ -75,9 +75,12 @@ def format_money(value: Number, currency: str = "EUR", lang: str = "nl") -> str:
 
     Display only: the amount is rounded half-up to cents, nothing is decided on the result.
     """
-    cents = (Fraction(value) * 100 + Fraction(1, 2)).__floor__() if value >= 0 else -(
-        (-Fraction(value) * 100 + Fraction(1, 2)).__floor__()
-    )
+    if isinstance(value, int):
+        cents = value * 100
+    else:
+        cents = (Fraction(value) * 100 + Fraction(1, 2)).__floor__() if value >= 0 else -(
+            (-Fraction(value) * 100 + Fraction(1, 2)).__floor__()
+        )
     sign = "-" if cents < 0 else ""
     whole, part = divmod(abs(cents), 100)
     thousands, decimal = (".", ",") if lang == "nl" else (",", ".")

@@ -130,14 +130,34 @@ def _fmt(key: str, value: Any, currency: str, lang: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """Why one project was or wasn't funded: a code, the numbers behind it and two sentences."""
+    """Why one project was or wasn't funded: a code, the numbers behind it and two sentences.
+
+    The sentences (``reason_nl``, ``reason_en``) are filled in when asked for: counting never
+    needs them, and the Add1 loop or a "what if" table would format them for nothing.
+    """
 
     project: str
     selected: bool
     code: str
     data: Mapping[str, Any]
-    reason_nl: str
-    reason_en: str
+    currency: str = field(default="EUR", compare=False)
+    units: tuple[str, str] = field(default=("stemmen", "votes"), compare=False)
+
+    @property
+    def reason_nl(self) -> str:
+        """The reason in Dutch (B1)."""
+        return self._reason("nl")
+
+    @property
+    def reason_en(self) -> str:
+        """The reason in English."""
+        return self._reason("en")
+
+    def _reason(self, lang: str) -> str:
+        template = _REASONS[self.code][0 if lang == "nl" else 1]
+        fields = {k: _fmt(k, v, self.currency, lang) for k, v in self.data.items()}
+        fields.update(unit_nl=self.units[0], unit_en=self.units[1])
+        return template.format(**fields)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (without name/cost/score, which :class:`Outcome` adds)."""
@@ -163,15 +183,10 @@ def decide(election: Election, index: int, selected: bool, code: str,
     """Build the :class:`Decision` for project ``index`` with sentences filled from ``data``."""
     project = election.projects[index]
     data.setdefault("cost", project.cost)
-    nl_unit, en_unit = score_units(election.vote_type)
-    template_nl, template_en = _REASONS[code]
-    values: dict[str, Any] = dict(data)
-    filled = {}
-    for lang, template in (("nl", template_nl), ("en", template_en)):
-        fields = {k: _fmt(k, v, election.currency, lang) for k, v in values.items()}
-        fields.update(unit_nl=nl_unit, unit_en=en_unit)
-        filled[lang] = template.format(**fields)
-    return Decision(project.id, selected, code, data, filled["nl"], filled["en"])
+    if code not in _REASONS:
+        raise KeyError(f"no reason text for {code!r}")
+    return Decision(project.id, selected, code, data, election.currency,
+                    score_units(election.vote_type))
 
 
 @dataclass

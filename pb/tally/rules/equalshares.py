@@ -817,7 +817,7 @@ def mes_selection(election: Election, tie_break: TieBreak | None = None, *, add1
         one_run = _mes_run_ballots
     start = Fraction(election.budget) / prep.n
     share = start
-    run = one_run(prep, share)
+    run = one_run(prep, share, trace=trace and not add1)
     summary: dict[str, Any] = {"iterations": 0, "share_start": start, "share_final": share,
                                "stop": "no-completion"}
     if add1:
@@ -865,7 +865,7 @@ def mes_selection(election: Election, tie_break: TieBreak | None = None, *, add1
                 repeats = repeats + 1 if run.selected == previous.selected else 0
                 probe = 2 if repeats >= patience else 0
             summary["iterations"] = step
-    if trace:
+    if trace and add1:
         run = one_run(prep, summary["share_final"], trace=True)
     return run, summary, prep
 
