@@ -50,6 +50,7 @@ Trace: ``{"rounds": [{"round", "project", "rho", "max_payment", "paid", "support
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from fractions import Fraction
 from math import gcd, inf, nextafter
@@ -555,14 +556,21 @@ def _mes_run_ballots(prep: _Prepared, share: Fraction, *, trace: bool = False,
         ledger.alive[solved[2]] = False
         ledger.fm[solved[2]] = 0.0
         ledger.add_round(solved[0], solved[1])
+    # Lazy evaluation: a heap of (lower bound of the price, tie-break rank, project); a round
+    # evaluates projects from the top until the next lower bound exceeds the best upper bound,
+    # and puts them back with their new bounds (stale entries of dropped projects are skipped).
+    bound = lower.tolist()
+    heap = [(0.0, prep.rank[q], q) for q in remaining]
+    heapq.heapify(heap)
     while True:
         best_hi = float("inf")
         evaluated: dict[int, tuple[float, float]] = {}
         sure: dict[int, np.ndarray | None] = {}  # affordable in floats: mask of the poor
         known: dict[int, tuple[Fraction, np.ndarray, np.ndarray] | None] = {}
-        for q in np.lexsort((prep.rank_array, lower)).tolist():
-            if not trace and lower[q] > best_hi:
+        while heap:
+            if not trace and heap[0][0] > best_hi:
                 break
+            q = heapq.heappop(heap)[2]
             if q not in remaining:
                 continue
             if any(costs[q] > cap_left[k] for k in prep.cap_of[q]):
@@ -585,10 +593,11 @@ def _mes_run_ballots(prep: _Prepared, share: Fraction, *, trace: bool = False,
                 err = 4 * _EPS * rho_f
             else:
                 sure[q] = mask
-            lo = rho_f - err
-            lower[q] = max(lower[q], lo)
+            bound[q] = max(bound[q], rho_f - err)
             evaluated[q] = (rho_f, err)
             best_hi = min(best_hi, rho_f + err)
+        for q in evaluated:
+            heapq.heappush(heap, (bound[q], prep.rank[q], q))
         if not evaluated:
             break
         shown = set(sorted(evaluated, key=lambda x: evaluated[x][0])[:4]) if trace else set()
