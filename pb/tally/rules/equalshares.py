@@ -41,6 +41,20 @@ order), the payments and who dies are therefore exact. The older per-class run
 (:func:`_mes_run`, budget classes and a class x project count matrix) is kept for ``exact=True``
 (every evaluated project computed exactly) and as the reference the tests compare against.
 
+Skipping Add1 steps (:func:`_certified_round`): many elections keep the same outcome for
+hundreds or thousands of steps (Veszprem 2025 needs 72,725 steps and its outcome changes 4
+times). While the winners of the earlier rounds stay the same, every ballot's money is a
+non-decreasing function of the share, so every price is non-increasing and affordability can
+only appear. A run at a larger share that follows a complete run at a smaller share (its
+"guide") therefore proves that every share in between buys the same projects in the same order
+if, in each round, every other project costs more per utility at the larger share than the
+guide's winner did at the smaller one (or the same, later in the tie-break order), and after
+the guide's last round nothing is affordable at the larger share. After a step repeats the
+outcome, the loop tries such a proof 2, 4, 8... steps ahead (half as far after a failure); a
+failed first probe doubles the number of repeats it waits for, so elections whose outcome
+changes at nearly every step (large cities) make almost no extra runs. The decisions, the
+``add1`` summary and the final run are those of the step-by-step loop (tested against it).
+
 Trace: ``{"rounds": [{"round", "project", "rho", "max_payment", "paid", "supporters",
 "runners_up": [{"project", "rho", "effective_support"}, ...]}],
 "add1": {"iterations", "share_start", "share_final", "stop"}, "fill": [...]}``. rho is exact
