@@ -8,6 +8,7 @@ from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from pb.forms import options
 from pb.models.user import Role
 
 _REQUIRED = _l("Vul dit veld in.")
@@ -43,16 +44,16 @@ class RoleForm(FlaskForm):
 
     role = SelectField(
         _l("Rol"),
-        choices=[
+        choices=options([
             (Role.RESIDENT.value, _l("Bewoner")),
             (Role.STAFF.value, _l("Medewerker informatiepunt")),
             (Role.MANAGER.value, _l("Gebiedsregisseur")),
             (Role.ADMIN.value, _l("Beheerder gemeente")),
-        ],
+        ]),
     )
 
 
 class LanguageForm(FlaskForm):
     """Switch the interface language."""
 
-    lang = SelectField(choices=[("nl", "Nederlands"), ("en", "English")])
+    lang = SelectField(choices=options([("nl", "Nederlands"), ("en", "English")]))

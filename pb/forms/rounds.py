@@ -22,6 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from pb.forms import options
 from pb.models.round import BallotType, CountingRule, TieBreak
 
 _REQUIRED = _l("Vul dit veld in.")
@@ -97,7 +98,7 @@ class RoundForm(FlaskForm):
     review_close_at = _date(BOUNDARY_LABELS["review_close_at"])
     voting_open_at = _date(BOUNDARY_LABELS["voting_open_at"])
     voting_close_at = _date(BOUNDARY_LABELS["voting_close_at"])
-    ballot_type = SelectField(_l("Manier van stemmen"), choices=[(k.value, v) for k, v in BALLOT_TYPE_LABELS.items()])
+    ballot_type = SelectField(_l("Manier van stemmen"), choices=options((k.value, v) for k, v in BALLOT_TYPE_LABELS.items()))
     min_projects = _optional_int(_l("Minimum aantal projecten op een stembiljet"))
     max_projects = _optional_int(_l("Maximum aantal projecten op een stembiljet"),
                                  _l("Verplicht bij vinkjes met een maximum en bij volgorde."))
@@ -105,8 +106,8 @@ class RoundForm(FlaskForm):
                                          _l("Alleen bij kiezen binnen het budget."))
     points_total = _optional_int(_l("Aantal punten per stemmer"), _l("Alleen bij punten verdelen."))
     points_max_per_project = _optional_int(_l("Maximum aantal punten per project"), _l("Alleen bij punten verdelen."))
-    counting_rule = SelectField(_l("Telregel"), choices=[(k.value, v) for k, v in COUNTING_RULE_LABELS.items()])
-    tie_break = SelectField(_l("Bij gelijke stand"), choices=[(k.value, v) for k, v in TIE_BREAK_LABELS.items()])
+    counting_rule = SelectField(_l("Telregel"), choices=options((k.value, v) for k, v in COUNTING_RULE_LABELS.items()))
+    tie_break = SelectField(_l("Bij gelijke stand"), choices=options((k.value, v) for k, v in TIE_BREAK_LABELS.items()))
     support_threshold = IntegerField(_l("Steun nodig om beoordeeld te worden"), default=0,
                                      validators=[Optional(), NumberRange(min=0, max=1_000_000)])
     min_age = _optional_int(_l("Minimumleeftijd om te stemmen"))
@@ -117,7 +118,7 @@ class RoundForm(FlaskForm):
 class PhaseMoveForm(FlaskForm):
     """Move one phase boundary, with a public reason."""
 
-    boundary = SelectField(_l("Welke fasegrens"), choices=list(BOUNDARY_LABELS.items()))
+    boundary = SelectField(_l("Welke fasegrens"), choices=options(BOUNDARY_LABELS.items()))
     new_at = _date(_l("Nieuwe datum en tijd"))
     reason = TextAreaField(_l("Reden (openbaar)"), validators=[DataRequired(_REQUIRED), Length(max=2000)])
 
@@ -157,7 +158,7 @@ class ActionForm(FlaskForm):
 class VerdictForm(FlaskForm):
     """Review verdict with a public reason."""
 
-    verdict = RadioField(_l("Oordeel"), choices=[("feasible", _l("Haalbaar")), ("infeasible", _l("Niet haalbaar"))],
+    verdict = RadioField(_l("Oordeel"), choices=options([("feasible", _l("Haalbaar")), ("infeasible", _l("Niet haalbaar"))]),
                          validators=[DataRequired(_l("Kies een oordeel."))])
     reason = TextAreaField(_l("Reden (openbaar)"), validators=[DataRequired(_REQUIRED), Length(max=4000)])
 

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from pb.db import db_session
 from pb.errors import DomainError, NotFound
+from pb.forms import options
 from pb.forms.admin import AreaForm, RoleForm
 from pb.models.area import Area
 from pb.models.audit import AuditEntry
@@ -40,9 +41,9 @@ def areas() -> str:
 
 def _area_form(area: Area | None) -> AreaForm:
     form = AreaForm(obj=area) if request.method == "GET" else AreaForm()
-    form.manager_ids.choices = [
+    form.manager_ids.choices = options(
         (u.id, f"{u.name} ({u.login_name})") for u in area_service.eligible_managers(db_session())
-    ]
+    )
     if request.method == "GET" and area is not None:
         form.postcodes.data = "\n".join(p.postcode for p in area.postcodes)
         form.manager_ids.data = [m.id for m in area.managers]

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from pb.db import db_session, utcnow
 from pb.errors import DomainError, ValidationFailed
+from pb.forms import options
 from pb.forms.rounds import (
     CostForm,
     HideForm,
@@ -208,7 +209,7 @@ def review(round_id: int) -> str:
     forms = {}
     for p in queue:
         merge = MergeForm(prefix=f"m{p.id}")
-        merge.target_id.choices = [(t.id, t.title) for t in merge_targets if t.id != p.id]
+        merge.target_id.choices = options((t.id, t.title) for t in merge_targets if t.id != p.id)
         forms[p.id] = {
             "verdict": VerdictForm(prefix=f"v{p.id}"), "cost": CostForm(prefix=f"c{p.id}"),
             "merge": merge, "hide": HideForm(prefix=f"h{p.id}"),

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from pb.db import db_session, utcnow
 from pb.errors import DomainError, ValidationFailed
 from pb.extensions import limiter
+from pb.forms import options
 from pb.forms.rounds import BALLOT_TYPE_LABELS, BOUNDARY_LABELS, COUNTING_RULE_LABELS, TIE_BREAK_LABELS, ActionForm, ProposalForm
 from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.round import BallotType, BudgetRound, Phase
@@ -282,8 +283,8 @@ def _proposal_form(rnd: BudgetRound, p: Proposal | None) -> ProposalForm:
             form.cost_lines.entries[i].amount.data = euro(line.amount_cents).replace("€", "").strip()
     else:
         form = ProposalForm()
-    form.theme_id.choices = [("", _("Geen thema"))] + [(str(t.id), t.name) for t in rnd.themes]
-    form.neighbourhood_id.choices = [("", _("Geen buurt"))] + [(str(n.id), n.name) for n in rnd.neighbourhoods]
+    form.theme_id.choices = options([("", _("Geen thema"))] + [(str(t.id), t.name) for t in rnd.themes])
+    form.neighbourhood_id.choices = options([("", _("Geen buurt"))] + [(str(n.id), n.name) for n in rnd.neighbourhoods])
     return form
 
 
