@@ -414,6 +414,21 @@ def _water_all(ledger: _Ledger, prep: _Prepared, q: int
                        False, keep_mask=True)
 
 
+def _screen(prep: _Prepared, ledger: _Ledger, run: _Run, q: int, remaining: set[int],
+            cap_left: list[int]) -> tuple[float, float, float, float, np.ndarray | None] | None:
+    """The float fill of ``q`` (see :func:`_water_all`), or None after dropping ``q`` from
+    ``remaining`` because it would exceed a group cap or its supporters clearly cannot pay."""
+    if any(prep.costs[q] > cap_left[k] for k in prep.cap_of[q]):
+        remaining.discard(q)
+        run.capped[q] = min(prep.cap_of[q], key=lambda k: cap_left[k])
+        return None
+    fill = _water_all(ledger, prep, q)
+    if fill[2] + fill[3] < prep.costs[q]:
+        remaining.discard(q)
+        return None
+    return fill
+
+
 def _float_fill(ledger: _Ledger, b: np.ndarray, w: np.ndarray, total_w: float, cost: int,
                 split: bool, keep_mask: bool = False
                 ) -> tuple[float, float, float, float, np.ndarray | None]:
@@ -587,14 +602,10 @@ def _mes_run_ballots(prep: _Prepared, share: Fraction, *, trace: bool = False,
             q = heapq.heappop(heap)[2]
             if q not in remaining:
                 continue
-            if any(costs[q] > cap_left[k] for k in prep.cap_of[q]):
-                remaining.discard(q)
-                run.capped[q] = min(prep.cap_of[q], key=lambda k: cap_left[k])
+            fill = _screen(prep, ledger, run, q, remaining, cap_left)
+            if fill is None:
                 continue
-            rho_f, err, total, tol_total, mask = _water_all(ledger, prep, q)
-            if total + tol_total < costs[q]:
-                remaining.discard(q)
-                continue
+            rho_f, err, total, tol_total, mask = fill
             if total - tol_total < costs[q]:
                 # Affordability too close to call in floats: decide it exactly.
                 idx = prep.ballots_of[q]
@@ -701,14 +712,10 @@ def _certified_round(prep: _Prepared, ledger: _Ledger, guide: _Run, run: _Run,
             break
         if q == w or q not in remaining:
             continue
-        if any(costs[q] > cap_left[k] for k in prep.cap_of[q]):
-            remaining.discard(q)
-            run.capped[q] = min(prep.cap_of[q], key=lambda k: cap_left[k])
+        fill = _screen(prep, ledger, run, q, remaining, cap_left)
+        if fill is None:
             continue
-        rho_f, err, total, tol_total, _ = _water_all(ledger, prep, q)
-        if total + tol_total < costs[q]:
-            remaining.discard(q)
-            continue
+        rho_f, err, total, tol_total, _ = fill
         clearly_affordable = total - tol_total >= costs[q]
         idx = prep.ballots_of[q]
         idx = idx[ledger.alive[idx]]

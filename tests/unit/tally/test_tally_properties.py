@@ -196,16 +196,6 @@ def test_phragmen_matches_reference(e: Election) -> None:
     assert [e.index[r["project"]] for r in out.trace["rounds"]] == naive_phragmen(e)
 
 
-@settings(max_examples=200, deadline=None)
-@given(capped_elections())
-def test_equal_shares_add1_fast_equals_exact(e: Election) -> None:
-    """The whole Add1 loop gives the same outcome with the per-ballot and the exact run."""
-    fast, fast_summary, _ = mes_selection(e, add1=True)
-    slow, slow_summary, _ = mes_selection(e, add1=True, exact=True)
-    assert fast.selected == slow.selected
-    assert fast_summary == slow_summary
-
-
 @st.composite
 def fine_grained_elections(draw: st.DrawFn) -> Election:
     """Capped elections with costs and budget in large units: Add1 takes hundreds of steps."""
@@ -217,10 +207,14 @@ def fine_grained_elections(draw: st.DrawFn) -> Election:
     return Election(budget=e.budget * factor, projects=projects, caps=caps, ballots=e.ballots)
 
 
-@settings(max_examples=150, deadline=None)
-@given(fine_grained_elections())
-def test_equal_shares_add1_skipping_equals_step_by_step(e: Election) -> None:
-    """Skipping Add1 steps (guided runs) ends where the exact step-by-step loop ends."""
+@settings(max_examples=350, deadline=None)
+@given(st.one_of(capped_elections(), fine_grained_elections()))
+def test_equal_shares_add1_fast_equals_exact(e: Election) -> None:
+    """The whole Add1 loop gives the same outcome with the per-ballot and the exact run.
+
+    The exact loop goes step by step; the default one skips steps it proves to repeat the
+    outcome, which the elections in large cost units (hundreds of steps) exercise.
+    """
     fast, fast_summary, _ = mes_selection(e, add1=True)
     slow, slow_summary, _ = mes_selection(e, add1=True, exact=True)
     assert fast.selected == slow.selected
