@@ -681,11 +681,11 @@ def _mes_run_ballots(prep: _Prepared, share: Fraction, *, trace: bool = False,
     return run
 
 
-
 def _certified_round(prep: _Prepared, ledger: _Ledger, guide: _Run, run: _Run,
                      remaining: set[int], lower: np.ndarray, cap_left: list[int]
                      ) -> tuple[int, tuple[Fraction, np.ndarray, np.ndarray] | None] | None:
-    """Round ``r`` of a run that must repeat ``guide`` (a run at a smaller share) for all shares.
+    """The next round of a run that must repeat ``guide`` (a run at a smaller share) for all
+    shares in between.
 
     Why it is enough to look at the two ends: while the winners of the earlier rounds are the
     same, every ballot's money is a non-decreasing function of the share (by induction: the
@@ -717,14 +717,13 @@ def _certified_round(prep: _Prepared, ledger: _Ledger, guide: _Run, run: _Run,
             continue
         rho_f, err, total, tol_total, _ = fill
         clearly_affordable = total - tol_total >= costs[q]
-        idx = prep.ballots_of[q]
-        idx = idx[ledger.alive[idx]]
         if last and clearly_affordable:
             return None
         if clearly_affordable and rho_f - err > tau_hi:
             lower[q] = max(lower[q], rho_f - err)
             continue
-        solved = _exact_fill(ledger, idx, costs[q], clearly_affordable)
+        idx = prep.ballots_of[q]
+        solved = _exact_fill(ledger, idx[ledger.alive[idx]], costs[q], clearly_affordable)
         if solved is None:
             remaining.discard(q)
             continue
