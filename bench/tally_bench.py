@@ -5,7 +5,9 @@ Usage: python bench/tally_bench.py [--dir DIR] [--pabutools-mes STEM ...] [--qui
 For each file (the three large ones and the Dutch ones; --quick only the large ones, --all every
 shared file): parse time (read + merged profile), then the time of every rule; the ratio column
 is rule time / parse time, and a summary counts per rule the files where the rule took longer
-than the parse. pabutools: parse + multiprofile, and exact MES with Add1
+than the parse. Then Add1 in detail for the large files and the worst ratios: steps, outcome
+changes, runs made, one run's time and the time of (changes + 1) runs, which even an oracle
+that jumped from one outcome to the next would need. pabutools: parse + multiprofile, and exact MES with Add1
 (``voter_budget_increment=1``, cost satisfaction) on the files given with --pabutools-mes
 (default Netherlands_Assen_2024, Netherlands_Amsterdam_252 and Poland_Lodz_2022, the files of
 the 50x target; pabutools needs about 30 s and 50 s for the last two on a quiet machine), with
@@ -19,11 +21,14 @@ import gc
 import os
 import sys
 import time
+from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pb.tally import RULES, TieBreak, read_pb, tally  # noqa: E402
+from pb.tally.rules import equalshares  # noqa: E402
 from pb.tally.rules.equalshares import equal_shares_add1  # noqa: E402
 
 LARGE = ["Poland_Lodz_2022", "Poland_Krakow_2024", "Poland_Warszawa_2026"]
@@ -34,6 +39,48 @@ def timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
     start = time.perf_counter()
     result = fn(*args, **kwargs)
     return result, time.perf_counter() - start
+
+
+def add1_detail(folder: Path, stems: list[str]) -> None:
+    """Why Add1 takes longer than the parse: every distinct outcome on the way costs a run.
+
+    Per file: Add1 steps, outcome changes on the way, MES runs made (with skipping), the time of
+    one MES run at the start share, and the least time any step-by-step Add1 could take even if
+    an oracle led it straight from one outcome to the next: (changes + 1) runs.
+    """
+    print(f"\nAdd1 in detail (large files and the {len(stems) - len(LARGE)} worst ratios):")
+    print(f"{'file':32} {'parse':>7} {'steps':>7} {'changes':>7} {'runs':>5} {'one run':>8} "
+          f"{'oracle':>8} {'oracle/parse':>12} {'ours':>7}")
+    for stem in stems:
+        path = folder / f"{stem}.pb"
+        start = time.perf_counter()
+        election = read_pb(path)
+        _ = election.profile
+        parse = time.perf_counter() - start
+        prep = equalshares._prepare(election, TieBreak(), True)
+        share = Fraction(election.budget) / prep.n
+        one = min(timed(equalshares._mes_run_ballots, prep, share)[1] for _ in range(3))
+        calls = {"runs": 0, "changes": 0, "last": None}
+        real = equalshares._mes_run_ballots
+
+        def counting(*args: Any, **kwargs: Any) -> Any:
+            run = real(*args, **kwargs)
+            calls["runs"] += 1
+            if run is not None and not kwargs.get("trace"):
+                if kwargs.get("guide") is None and calls["last"] not in (None, run.selected):
+                    calls["changes"] += 1
+                calls["last"] = run.selected
+            return run
+
+        equalshares._mes_run_ballots = counting
+        try:
+            outcome, ours = timed(tally, election, "equalshares/add1", TieBreak())
+        finally:
+            equalshares._mes_run_ballots = real
+        oracle = (calls["changes"] + 1) * one
+        print(f"{stem[:32]:32} {parse:7.4f} {outcome.trace['add1']['iterations']:7d} "
+              f"{calls['changes']:7d} {calls['runs']:5d} {one:8.4f} {oracle:8.4f} "
+              f"{oracle / parse:12.1f} {ours:7.3f}")
 
 
 def main() -> None:
@@ -57,6 +104,7 @@ def main() -> None:
     print(f"{'file':32} {'parse':>7} " + " ".join(f"{r[:14]:>14}" for r in rules))
     worst: dict[str, tuple[float, str]] = {}
     slower: dict[str, int] = {rule: 0 for rule in rules}
+    add1_ratio: dict[str, float] = {}
     for stem in stems:
         path = folder / f"{stem}.pb"
         start = time.perf_counter()
@@ -68,6 +116,8 @@ def main() -> None:
             _, t = timed(tally, election, rule, TieBreak())
             cells.append(f"{t:8.3f}({t / parse:4.1f})")
             slower[rule] += t > parse
+            if rule == "equalshares/add1":
+                add1_ratio[stem] = t / parse
             if t / parse > worst.get(rule, (0.0, ""))[0]:
                 worst[rule] = (t / parse, stem)
         print(f"{stem[:32]:32} {parse:7.3f} " + " ".join(f"{c:>14}" for c in cells))
@@ -75,6 +125,7 @@ def main() -> None:
           "rule took longer than the parse:")
     for rule, (ratio, stem) in worst.items():
         print(f"  {rule:24} {ratio:8.2f}  {slower[rule]:4d}  {stem}")
+    add1_detail(folder, LARGE + sorted(set(add1_ratio) - set(LARGE), key=add1_ratio.get)[-8:])
     try:
         from pabutools.election import Cost_Sat, parse_pabulib
         from pabutools.rules import method_of_equal_shares
