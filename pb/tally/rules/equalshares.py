@@ -857,7 +857,7 @@ def mes_selection(election: Election, tie_break: TieBreak | None = None, *, add1
         # the next `probe` steps repeat it too (a guided run `probe` steps on); on success try
         # twice as far, on failure half as far. Where outcomes change every few steps (large
         # cities) failed probes are wasted runs, so each failed first probe doubles the patience.
-        probe, patience, repeats = 0, 1, 0
+        probe, patience, repeats, proved = 0, 1, 0, False
         previous = run
         while True:
             spent = sum(prep.costs[q] for q in run.selected)
@@ -880,9 +880,9 @@ def mes_selection(election: Election, tie_break: TieBreak | None = None, *, add1
                 if ahead is not None:
                     step, share, run = target, start + target, ahead
                     probe *= 2
-                    patience = 1
+                    patience, proved = 1, True
                     break
-                if probe == 2:
+                if probe == 2 and not proved:  # not even the first probe after a step held
                     patience *= 2
                 probe //= 2
             else:
@@ -893,6 +893,7 @@ def mes_selection(election: Election, tie_break: TieBreak | None = None, *, add1
                 run = one_run(prep, share, limit=limit)
                 repeats = repeats + 1 if run.selected == previous.selected else 0
                 probe = 2 if repeats >= patience else 0
+                proved = False
             summary["iterations"] = step
     if trace and add1:
         run = one_run(prep, summary["share_final"], trace=True)
