@@ -267,3 +267,37 @@ def test_add1_skips_steps_that_repeat_the_outcome(monkeypatch: object) -> None:
     assert (fast.selected, fast_summary) == (slow.selected, slow_summary)
     assert fast_summary["iterations"] > 100
     assert any(calls) and len(calls) < fast_summary["iterations"] / 4
+
+
+def test_add1_with_hundreds_of_millions_of_steps_ends(monkeypatch: object) -> None:
+    """A round with a large budget and few voters (here 4e8 Add1 steps) takes a few hundred runs.
+
+    Step by step it would take hours; the skipped steps are proven to repeat the outcome.
+    """
+    import random
+
+    from pb.tally.rules import equalshares
+
+    rng = random.Random(4)
+    projects = tuple(Project(f"p{i}", rng.randint(1, 10**9)) for i in range(12))
+    ballots = tuple(Ballot(str(k), tuple(sorted(rng.sample(range(12), rng.randint(1, 5)))))
+                    for k in range(7))
+    e = Election(budget=3 * 10**9, projects=projects, ballots=ballots)
+    calls = []
+    real = equalshares._mes_run_ballots
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) > 2000:  # fail fast instead of stepping for hours
+            raise AssertionError("Add1 went step by step")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(equalshares, "_mes_run_ballots", counting)  # type: ignore[attr-defined]
+    out = tally(e, "equalshares/add1")
+    add1 = out.trace["add1"]
+    assert add1["iterations"] > 10**8
+    assert out.spent <= e.budget
+    if add1["stop"] == "exhaustive":
+        left = e.budget - out.spent
+        assert all(q in out.selected or p.cost > left for q, p in enumerate(e.projects)
+                   if e.profile.scores[q] > 0)
