@@ -806,6 +806,8 @@ def load_demo_results(session: Session) -> str:
         note = f"Demo-uitslag overgeslagen: gebied {DEMO_AREA} ontbreekt."
     else:
         summary = import_pabulib(session, path, area=area)
+        # A real round from another town, shown in a demo area: say so in its title.
+        summary.round.title = f"Voorbeeld: {summary.round.title} 2024 (echte uitslag uit Assen)"
         publish_results(session, summary.round, actor=None)
         note = f"Demo-uitslag: {DEMO_FILE} als ronde {summary.round.id} gepubliceerd."
     logging.getLogger(__name__).warning(note)
