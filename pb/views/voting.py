@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
@@ -265,16 +266,9 @@ def paper_confirm(round_id: int, entry_id: int) -> Any:
     form = BallotForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        entry = voting.get_paper_entry(db_session(), round_, entry_id)
-        voting.confirm_paper_ballot(db_session(), round_, entry, staff=actor())
-    except DomainError as exc:
-        db_session().rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("voting.paper_pending", round_id=round_.id))
-    db_session().commit()
-    flash(_("De papieren stem is bevestigd en telt mee."), "success")
-    return redirect(url_for("voting.paper_pending", round_id=round_.id))
+    return _settle_paper_entry(
+        round_, entry_id, lambda entry: voting.confirm_paper_ballot(db_session(), round_, entry, staff=actor()),
+        _("De papieren stem is bevestigd en telt mee."))
 
 
 @bp.post("/infopunt/rounds/<int:round_id>/paper/<int:entry_id>/reject")
@@ -286,15 +280,25 @@ def paper_reject(round_id: int, entry_id: int) -> Any:
     if not form.validate_on_submit():
         flash(_("Geef een reden op waarom de invoer niet klopt."), "error")
         return redirect(url_for("voting.paper_pending", round_id=round_.id))
+    return _settle_paper_entry(
+        round_, entry_id,
+        lambda entry: voting.reject_paper_ballot(db_session(), round_, entry, staff=actor(),
+                                                 reason=form.reason.data or ""),
+        _("De invoer is verwijderd. Voer de papieren stem opnieuw in."))
+
+
+def _settle_paper_entry(round_: BudgetRound, entry_id: int, act: Callable[[Any], object],
+                        done: str) -> Response:
+    """Confirm or reject a pending paper entry: one commit (or a rollback and the error), a
+    message, back to the pending list."""
     try:
-        entry = voting.get_paper_entry(db_session(), round_, entry_id)
-        voting.reject_paper_ballot(db_session(), round_, entry, staff=actor(), reason=form.reason.data or "")
+        act(voting.get_paper_entry(db_session(), round_, entry_id))
     except DomainError as exc:
         db_session().rollback()
         flash(exc.message, "error")
-        return redirect(url_for("voting.paper_pending", round_id=round_.id))
-    db_session().commit()
-    flash(_("De invoer is verwijderd. Voer de papieren stem opnieuw in."), "success")
+    else:
+        db_session().commit()
+        flash(done, "success")
     return redirect(url_for("voting.paper_pending", round_id=round_.id))
 
 
