@@ -213,6 +213,36 @@ def test_eligible_count_limits_accounts_per_address(app: Flask, session):
     assert session.scalar(select(func.count(Residency.id)).where(Residency.register_entry_id == entry.id)) == 1
 
 
+def _race(app: Flask, user_ids: list[int], codes: list[str], postcode: str, number: int, ip: str) -> list[str]:
+    """Every account verifies at once (a barrier releases them together); "ok" or "refused" each."""
+    from pb.models.user import User
+
+    barrier = threading.Barrier(len(user_ids))
+    outcomes: list[str] = []
+
+    def attempt(user_id: int, code: str) -> None:
+        with app.test_request_context():
+            s = db_session()
+            user = s.get(User, user_id)
+            s.commit()  # end the read: on SQLite every transaction holds the write lock
+            barrier.wait(timeout=30)
+            try:
+                residency_service.verify_with_code(
+                    s, user, address=residency_service.AddressInput(postcode, number), code=code, ip=ip)
+            except residency_service.VerificationRefused:
+                outcomes.append("refused")
+            else:
+                outcomes.append("ok")
+            s.commit()
+
+    threads = [threading.Thread(target=attempt, args=(uid, code)) for uid, code in zip(user_ids, codes)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(outcomes)
+
+
 def test_concurrent_verifications_never_exceed_the_eligible_count(app: Flask, session):
     """Six accounts with six different codes race for an address with two eligible residents."""
     area = make_area(session)
@@ -221,33 +251,8 @@ def test_concurrent_verifications_never_exceed_the_eligible_count(app: Flask, se
     users = [make_user(session) for _ in range(6)]
     entry_id, user_ids, postcode, number = entry.id, [u.id for u in users], entry.postcode, entry.huisnummer
     session.commit()
-    barrier = threading.Barrier(len(users))
-    outcomes: list[str] = []
-
-    def attempt(user_id: int, code: str) -> None:
-        with app.test_request_context():
-            s = db_session()
-            from pb.models.user import User
-
-            user = s.get(User, user_id)
-            s.commit()  # end the read: on SQLite every transaction holds the write lock
-            barrier.wait(timeout=30)
-            try:
-                residency_service.verify_with_code(
-                    s, user, address=residency_service.AddressInput(postcode, number), code=code, ip="10.1.1.1")
-            except residency_service.VerificationRefused:
-                s.commit()
-                outcomes.append("refused")
-            else:
-                s.commit()
-                outcomes.append("ok")
-
-    threads = [threading.Thread(target=attempt, args=(uid, code)) for uid, code in zip(user_ids, codes)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(outcomes) == ["ok", "ok", "refused", "refused", "refused", "refused"]
+    outcomes = _race(app, user_ids, codes, postcode, number, "10.1.1.1")
+    assert outcomes == ["ok", "ok", "refused", "refused", "refused", "refused"]
     session.expire_all()
     assert session.get(RegisterEntry, entry_id).verified_count == 2
     assert session.scalar(select(func.count(Residency.id)).where(Residency.register_entry_id == entry_id)) == 2
@@ -260,32 +265,8 @@ def test_concurrent_use_of_one_code_gives_one_residency(app: Flask, session):
     users = [make_user(session) for _ in range(4)]
     user_ids, postcode, number = [u.id for u in users], entry.postcode, entry.huisnummer
     session.commit()
-    barrier = threading.Barrier(len(users))
-    outcomes: list[str] = []
-
-    def attempt(user_id: int) -> None:
-        with app.test_request_context():
-            s = db_session()
-            from pb.models.user import User
-
-            user = s.get(User, user_id)
-            s.commit()  # end the read: on SQLite every transaction holds the write lock
-            barrier.wait(timeout=30)
-            try:
-                residency_service.verify_with_code(
-                    s, user, address=residency_service.AddressInput(postcode, number), code=code, ip="10.1.1.2")
-            except residency_service.VerificationRefused:
-                outcomes.append("refused")
-            else:
-                outcomes.append("ok")
-            s.commit()
-
-    threads = [threading.Thread(target=attempt, args=(uid,)) for uid in user_ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(outcomes) == ["ok", "refused", "refused", "refused"]
+    outcomes = _race(app, user_ids, [code] * len(user_ids), postcode, number, "10.1.1.2")
+    assert outcomes == ["ok", "refused", "refused", "refused"]
     session.expire_all()
     assert session.scalar(select(func.count(Residency.id))) == 1
 
