@@ -14,10 +14,9 @@ from pb.models.audit import AuditEntry
 from pb.models.proposal import Proposal
 from pb.models.register import LetterCode, RegisterEntry
 from pb.models.residency import Residency
-from pb.models.round import BudgetRound
 from pb.models.user import Role, User
 from pb.services import letter_codes
-from tests.factories import make_area, make_register_entry, make_resident, make_user
+from tests.factories import make_area, make_proposal, make_register_entry, make_resident, make_round, make_user
 
 FUTURE = (dt.date.today() + dt.timedelta(days=40)).isoformat()
 
@@ -97,10 +96,7 @@ def test_admin_purge_refused_with_open_round_then_done(client, auth, session):
     make_register_entry(session, area)
     admin = make_user(session, role=Role.ADMIN)
     now = dt.datetime.now(dt.timezone.utc)
-    budget_round = BudgetRound(area_id=area.id, title="R", budget_cents=1, proposals_open_at=now,
-                               proposals_close_at=now, support_close_at=now, review_close_at=now,
-                               voting_open_at=now, voting_close_at=now)
-    session.add(budget_round)
+    budget_round = make_round(session, area)
     session.commit()
     auth.login(admin.email)
     assert "1 adressen" in client.get("/admin/register/ulft/purge").get_data(as_text=True)
@@ -144,15 +140,8 @@ def test_cli_import_codes_and_purge(runner, session, tmp_path):
 def test_account_page_shows_stored_data_and_delete_keeps_proposals(client, auth, session):
     area = make_area(session, name="Ulft")
     user = make_resident(session, area)
-    now = dt.datetime.now(dt.timezone.utc)
-    budget_round = BudgetRound(area_id=area.id, title="R", budget_cents=1, proposals_open_at=now,
-                               proposals_close_at=now, support_close_at=now, review_close_at=now,
-                               voting_open_at=now, voting_close_at=now)
-    session.add(budget_round)
-    session.flush()
-    proposal = Proposal(round_id=budget_round.id, author_id=user.id, title="Bankje", summary="", description="")
-    session.add(proposal)
-    session.flush()
+    budget_round = make_round(session, area)
+    proposal = make_proposal(session, budget_round, author_id=user.id, title="Bankje")
     user_id, proposal_id = user.id, proposal.id
     session.commit()
     auth.login(user.email)
@@ -177,14 +166,9 @@ def test_deleting_an_account_that_voted_keeps_the_participation_without_personal
 
     area = make_area(session)
     user = make_resident(session, area, user=make_user(session, email="stemmer@example.test", name="Stemmer"))
-    now = dt.datetime.now(dt.timezone.utc)
-    budget_round = BudgetRound(area_id=area.id, title="R", budget_cents=1, proposals_open_at=now,
-                               proposals_close_at=now, support_close_at=now, review_close_at=now,
-                               voting_open_at=now, voting_close_at=now)
-    session.add(budget_round)
-    session.flush()
-    proposal = Proposal(round_id=budget_round.id, author_id=user.id, title="Bankje", summary="", description="")
-    session.add_all([proposal, Participation(round_id=budget_round.id, voter_id=user.id, channel=Channel.ONLINE)])
+    budget_round = make_round(session, area)
+    proposal = make_proposal(session, budget_round, author_id=user.id, title="Bankje")
+    session.add(Participation(round_id=budget_round.id, voter_id=user.id, channel=Channel.ONLINE))
     session.flush()
     user_id, proposal_id = user.id, proposal.id
     session.commit()

@@ -48,17 +48,12 @@ def test_meets_age_limits(min_age, max_age, birth_date, allowed):
 def test_require_eligible_checks_residency_and_age(session):
     from sqlalchemy import select
 
-    from pb.db import utcnow
     from pb.errors import PermissionDenied
     from pb.services.residency import require_eligible
-    from tests.factories import make_area, make_resident, make_user
+    from tests.factories import make_area, make_resident, make_round, make_user
 
     area = make_area(session)
-    now = utcnow()
-    budget_round = BudgetRound(area_id=area.id, title="Jongeren", budget_cents=1, proposals_open_at=now,
-                               proposals_close_at=now, support_close_at=now, review_close_at=now,
-                               voting_open_at=now, voting_close_at=now, min_age=12, max_age=18)
-    session.add(budget_round)
+    budget_round = make_round(session, area, title="Jongeren", min_age=12, max_age=18)
     young, old, outsider = make_resident(session, area), make_resident(session, area), make_user(session)
     today = dt.date.today()
     session.scalar(select(Residency).where(Residency.user_id == young.id)).birth_date = dt.date(today.year - 14, 1, 1)

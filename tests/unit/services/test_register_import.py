@@ -12,9 +12,8 @@ from pb.errors import InvalidState
 from pb.models.audit import AuditEntry
 from pb.models.register import LetterCode, RegisterEntry
 from pb.models.residency import Residency
-from pb.models.round import BudgetRound
 from pb.services import letter_codes, register
-from tests.factories import make_area, make_register_entry, make_resident
+from tests.factories import make_area, make_register_entry, make_resident, make_round
 
 GOOD = (
     "postcode;huisnummer;toevoeging;gebied;aantal_stemgerechtigden;geboortejaar\n"
@@ -98,15 +97,7 @@ def test_missing_columns_are_reported(session):
 
 
 def _round(session, area, *, published: bool):
-    now = utcnow()
-    r = BudgetRound(area_id=area.id, title="Ronde", budget_cents=100_000, proposals_open_at=now,
-                    proposals_close_at=now + dt.timedelta(days=1), support_close_at=now + dt.timedelta(days=2),
-                    review_close_at=now + dt.timedelta(days=3), voting_open_at=now + dt.timedelta(days=4),
-                    voting_close_at=now + dt.timedelta(days=5),
-                    results_published_at=now if published else None)
-    session.add(r)
-    session.flush()
-    return r
+    return make_round(session, area, results_published_at=utcnow() if published else None)
 
 
 def test_purge_refused_while_a_round_is_unpublished(session):
