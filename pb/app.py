@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, request, session
 from flask_login import AnonymousUserMixin
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from pb import config, db, errors_web, templating
 from pb.extensions import babel, csrf, limiter, login_manager
@@ -87,11 +88,24 @@ def _unauthorized() -> Any:
     return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
 
 
+class _IdConverter(IntegerConverter):
+    """``<int:...>`` in our URLs is always a database id: it matches 1 to ``MAX_ID`` only.
+
+    A larger number is an ordinary 404 instead of an integer overflow (a 500) in PostgreSQL.
+    """
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", db.MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def _register_blueprints(app: Flask) -> None:
     from pb.views import (
         admin, auth, infopunt, manage, manage_rounds, public, register, residency, results, rounds, voting,
     )
 
+    app.url_map.converters["int"] = _IdConverter  # before any rule is added
     for module in (public, auth, manage, admin, rounds, manage_rounds, voting, residency, infopunt, register,
                    results):
         app.register_blueprint(module.bp)

@@ -61,6 +61,9 @@ def str_enum(cls: type[enum.StrEnum], length: int = 24) -> Enum:
     return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
+MAX_ID = 2**31 - 1  # ids are the database's 32-bit integers; a larger one overflows PostgreSQL
+
+
 def utcnow() -> dt.datetime:
     """Return the current time, timezone-aware UTC."""
     return dt.datetime.now(dt.timezone.utc)

@@ -24,14 +24,14 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pb.db import utcnow
+from pb.db import MAX_ID, utcnow
 from pb.errors import InvalidState, NotFound, PermissionDenied, ValidationFailed
 from pb.models.audit import AuditEntry
 from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import User
 from pb.services import audit, authz, mail
-from pb.services.rounds import MAX_ID, lock_round, refuse_if_frozen
+from pb.services.rounds import lock_round, refuse_if_frozen
 
 STATUS_LABELS = {
     ProposalStatus.DRAFT: _l("Concept"),

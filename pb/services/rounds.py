@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pb.db import utcnow
+from pb.db import MAX_ID, utcnow
 from pb.errors import InvalidState, NotFound, ValidationFailed
 from pb.models.area import Area
 from pb.models.audit import AuditEntry
@@ -50,7 +50,6 @@ FROZEN_FIELDS: tuple[str, ...] = (
     "max_age",
     "allow_revote",
 )
-MAX_ID = 2**31 - 1  # larger ids in a URL would overflow the database integer
 
 
 class RoundFrozen(InvalidState):

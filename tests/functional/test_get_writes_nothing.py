@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import func, select
 
-from pb.db import Base
+from pb.db import MAX_ID, Base
 
 DEMO_LOGINS = ["admin@buurtbudget.test", "regisseur@buurtbudget.test", "infopunt@buurtbudget.test",
                "bewoner@buurtbudget.test", None]
@@ -47,3 +47,16 @@ def test_get_routes_write_nothing_for_any_role(app, client, runner, session):
             assert resp.status_code < 500, (login, url, resp.status_code)
         client.post("/logout")
     assert _row_counts(session) == before
+
+
+def test_ids_beyond_the_database_integer_are_not_found(app, client, session):
+    """Every GET route with an id: one larger than the database's integer gives 404, not 500."""
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "GET" in (rule.methods or set()) and "<int:" in rule.rule:
+            urls.append(re.sub(r"<(?:int:)?\w+>", str(MAX_ID + 1), re.sub(r"<(?!int:)\w+>", "ulft", rule.rule)))
+    assert len(urls) > 20
+    for url in urls:
+        assert client.get(url).status_code == 404, url
+    urls_of = app.url_map.bind("localhost")
+    assert urls_of.match(f"/rounds/{MAX_ID}") == ("rounds.round_page", {"round_id": MAX_ID})
