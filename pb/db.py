@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
@@ -61,7 +61,17 @@ def str_enum(cls: type[enum.StrEnum], length: int = 24) -> Enum:
     return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
+_Row = TypeVar("_Row")
 MAX_ID = 2**31 - 1  # ids are the database's 32-bit integers; a larger one overflows PostgreSQL
+
+
+def by_id(session: Session, model: type[_Row], ident: int) -> _Row | None:
+    """``session.get(model, ident)``, or None for an id no row can have (outside 1..MAX_ID).
+
+    Ids typed by people (CLI arguments) go through here; URL ids are already limited by the
+    app's ``int`` converter.
+    """
+    return session.get(model, ident) if 0 < ident <= MAX_ID else None
 
 
 def utcnow() -> dt.datetime:

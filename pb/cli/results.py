@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pb.db import db_session
+from pb.db import by_id, db_session
 from pb.errors import DomainError
 from pb.models.area import Area
 from pb.models.round import BudgetRound
@@ -58,7 +58,7 @@ def publish_command(round_id: int) -> None:
 
 
 def _publish(session: Session, round_id: int) -> None:
-    round_ = session.get(BudgetRound, round_id)
+    round_ = by_id(session, BudgetRound, round_id)
     if round_ is None:
         raise click.ClickException(f"Ronde {round_id} bestaat niet.")
     try:

@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from pb.db import db_session
 from pb.errors import DomainError
-from pb.services import voting
+from pb.services import rounds, voting
 
 
 @click.command("seal-rounds")
@@ -19,7 +19,7 @@ def seal_rounds(round_id: int | None) -> None:
     session = db_session()
     try:
         if round_id is not None:
-            round_ = voting.get_round(session, round_id)
+            round_ = rounds.get_round(session, round_id)
             sealed = [round_] if voting.seal_round(session, round_) else []
         else:
             sealed = voting.seal_closed_rounds(session)

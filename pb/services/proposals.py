@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pb.db import MAX_ID, utcnow
+from pb.db import MAX_ID, by_id, utcnow
 from pb.errors import InvalidState, NotFound, PermissionDenied, ValidationFailed
 from pb.models.audit import AuditEntry
 from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support
@@ -114,7 +114,7 @@ def get_proposal(session: Session, proposal_id: int) -> Proposal:
     Raises:
         NotFound: no such proposal.
     """
-    proposal = session.get(Proposal, proposal_id) if 0 < proposal_id <= MAX_ID else None
+    proposal = by_id(session, Proposal, proposal_id)
     if proposal is None:
         raise NotFound(_("Dit plan bestaat niet."))
     return proposal

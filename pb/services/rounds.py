@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pb.db import MAX_ID, utcnow
+from pb.db import by_id, utcnow
 from pb.errors import InvalidState, NotFound, ValidationFailed
 from pb.models.area import Area
 from pb.models.audit import AuditEntry
@@ -351,7 +351,7 @@ def get_round(session: Session, round_id: int) -> BudgetRound:
     Raises:
         NotFound: no such round.
     """
-    rnd = session.get(BudgetRound, round_id) if 0 < round_id <= MAX_ID else None
+    rnd = by_id(session, BudgetRound, round_id)
     if rnd is None:
         raise NotFound(_("Deze ronde bestaat niet."))
     return rnd

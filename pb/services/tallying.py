@@ -37,7 +37,7 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pb.db import utcnow
+from pb.db import by_id, utcnow
 from pb.errors import InvalidState, NotFound, ValidationFailed
 from pb.models.area import Area
 from pb.models.ballot import Ballot as StoredBallotRow
@@ -488,7 +488,7 @@ def published(session: Session, round_id: int) -> tuple[BudgetRound, RoundResult
     Raises:
         NotFound: no such round, or its result is not published.
     """
-    round_ = session.get(BudgetRound, round_id)
+    round_ = by_id(session, BudgetRound, round_id)
     result = latest_result(session, round_) if round_ is not None else None
     if round_ is None or round_.results_published_at is None or result is None:
         raise NotFound(_("De uitslag van deze ronde is nog niet gepubliceerd."))

@@ -101,18 +101,6 @@ def ballot_order(round_: BudgetRound, proposals: Sequence[Proposal], voter_id: i
     return sorted(proposals, key=key)
 
 
-def get_round(session: Session, round_id: int) -> BudgetRound:
-    """Return the round or raise.
-
-    Raises:
-        NotFound: no such round.
-    """
-    round_ = session.get(BudgetRound, round_id)
-    if round_ is None:
-        raise NotFound(_("Deze ronde bestaat niet."))
-    return round_
-
-
 def participation_of(session: Session, round_: BudgetRound, voter: User) -> Participation | None:
     """The voter's participation in ``round_``, if they voted."""
     return session.scalar(

@@ -20,6 +20,7 @@ from pb.models.residency import Residency
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import Role, User
 from pb.services import authz, voting
+from pb.services import rounds as round_service
 from pb.views.common import actor, require_roles
 
 bp = Blueprint("voting", __name__)
@@ -28,7 +29,7 @@ _RECEIPTS = "vote_receipts"  # flask-session key: {round id: receipt code}, only
 
 
 def _round(round_id: int) -> BudgetRound:
-    return voting.get_round(db_session(), round_id)
+    return round_service.get_round(db_session(), round_id)
 
 
 def _ballot_context(round_: BudgetRound, proposals: list[Proposal], choices: dict[int, int]) -> dict[str, Any]:

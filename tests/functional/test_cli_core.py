@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from pb.models.area import Area
@@ -47,3 +48,12 @@ def test_create_user_failures_exit_nonzero(runner, session):
         result = runner.invoke(args=args, input=stdin)
         assert result.exit_code != 0, args
     assert session.scalar(select(func.count()).select_from(User)) == 0
+
+
+@pytest.mark.parametrize("args", [["publish", "99999999999"], ["seal-rounds", "--round", "99999999999"],
+                                  ["publish", "0"]])
+def test_round_commands_with_an_id_no_round_can_have(runner, session, args):
+    """A clear message and a non-zero exit, not a database overflow error (PostgreSQL)."""
+    result = runner.invoke(args=["pb", *args])
+    assert result.exit_code != 0 and "bestaat niet" in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
