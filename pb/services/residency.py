@@ -325,20 +325,6 @@ def meets_age_limits(residency: Residency, budget_round: BudgetRound, on: dt.dat
     return budget_round.max_age is None or age <= budget_round.max_age
 
 
-def require_eligible(session: Session, user: User | None, budget_round: BudgetRound) -> Residency:
-    """Return the residency of ``user`` in the round's area when they may take part, else raise.
-
-    Raises:
-        PermissionDenied: not a verified resident, or outside the round's age limits.
-    """
-    from pb.services import authz
-
-    residency = authz.require_resident(session, user, budget_round.area)
-    if not meets_age_limits(residency, budget_round):
-        raise PermissionDenied(_("Aan deze ronde doen alleen bewoners mee van de leeftijd die de ronde noemt."))
-    return residency
-
-
 def set_birth_date(session: Session, residency: Residency, birth_date: dt.date) -> None:
     """Record a declared birth date on a residency."""
     residency.birth_date = birth_date

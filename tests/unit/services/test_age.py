@@ -49,7 +49,8 @@ def test_require_eligible_checks_residency_and_age(session):
     from sqlalchemy import select
 
     from pb.errors import PermissionDenied
-    from pb.services.residency import require_eligible
+    from pb.db import utcnow
+    from pb.services.voting import require_eligible
     from tests.factories import make_area, make_resident, make_round, make_user
 
     area = make_area(session)
@@ -59,7 +60,7 @@ def test_require_eligible_checks_residency_and_age(session):
     session.scalar(select(Residency).where(Residency.user_id == young.id)).birth_date = dt.date(today.year - 14, 1, 1)
     session.scalar(select(Residency).where(Residency.user_id == old.id)).birth_year = today.year - 40
     session.flush()
-    assert require_eligible(session, young, budget_round).user_id == young.id
+    assert require_eligible(session, budget_round, young, utcnow()).user_id == young.id
     for user in (old, outsider):
         with pytest.raises(PermissionDenied):
-            require_eligible(session, user, budget_round)
+            require_eligible(session, budget_round, user, utcnow())
