@@ -17,3 +17,18 @@ def test_models_match_migrations(migrated_url):
             assert compare_metadata(context, Base.metadata) == []
     finally:
         engine.dispose()
+
+
+def test_one_head_and_files_in_chain_order() -> None:
+    """The chain has one head, and sorting the files by name walks the chain from the base."""
+    from alembic.script import ScriptDirectory
+
+    from pb.migrate import MIGRATIONS_DIR, alembic_config
+
+    scripts = ScriptDirectory.from_config(alembic_config())
+    assert len(scripts.get_heads()) == 1
+    chain = [rev.revision for rev in reversed(list(scripts.walk_revisions()))]
+    files = sorted(p.name for p in (MIGRATIONS_DIR / "versions").glob("[0-9]*.py"))
+    assert len(files) == len(chain) >= 5
+    for name, revision in zip(files, chain, strict=True):
+        assert name.startswith(f"{revision}_"), (name, revision)

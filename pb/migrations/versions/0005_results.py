@@ -1,7 +1,7 @@
 """results: published round results (versioned, immutable) and pabulib imports
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-24 10:25:54.343177
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import pb.db
 
-revision = '0006'
-down_revision = '0003'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """residency register: address register, letter codes, verification failures
 
-Revision ID: 0003
-Revises: 0005
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-24 10:24:49.824993
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import pb.db
 
-revision = '0003'
-down_revision = '0005'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
