@@ -36,7 +36,7 @@ class AreaForm(FlaskForm):
         description=_l("Postcodes die bij dit gebied horen: 4 cijfers (7071) of met letters (7071 AB). Eén per regel of gescheiden door komma's."),
         validators=[Length(max=20000)],
     )
-    manager_ids = MultiCheckboxField(_l("Gebiedsregisseurs"), coerce=int, validate_choice=False)
+    manager_ids = MultiCheckboxField(_l("Gebiedsregisseurs en medewerkers informatiepunt"), coerce=int, validate_choice=False)
 
 
 class RoleForm(FlaskForm):

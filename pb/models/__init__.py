@@ -2,9 +2,10 @@
 
 from pb.models.area import Area, AreaPostcode, area_managers
 from pb.models.audit import AuditEntry
-from pb.models.ballot import Ballot, BallotItem, BallotSealKey, Channel, PaperEntry, Participation, RoundSeal
+from pb.models.ballot import (Ballot, BallotItem, BallotSealKey, Channel, PaperEntry, Participation, RoundSeal,
+                              SealedBallot)
 from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support, proposal_coinitiators
-from pb.models.register import LetterCode, RegisterEntry, VerificationFailure
+from pb.models.register import LetterCode, RegisterEntry, VerificationFailure, VerificationThrottle
 from pb.models.result import RoundImport, RoundResult
 from pb.models.residency import Residency, VerificationMethod
 from pb.models.round import BallotType, BudgetRound, CountingRule, Phase, RoundNeighbourhood, RoundTheme, TieBreak
@@ -12,6 +13,8 @@ from pb.models.user import Role, User
 
 __all__ = [
     "RoundSeal",
+    "SealedBallot",
+    "VerificationThrottle",
     "Participation",
     "PaperEntry",
     "Channel",

@@ -87,3 +87,16 @@ class VerificationFailure(Base):
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     ip: Mapped[str] = mapped_column(String(45), index=True)
+
+
+class VerificationThrottle(Base):
+    """Attempts at a letter code, per account (``user:<id>``) and per typed address
+    (``address:<keyed hash>``), counted with one conditional UPDATE so concurrent attempts can
+    never pass the limit (see pb.services.residency)."""
+
+    __tablename__ = "verification_throttles"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    level: Mapped[int] = mapped_column(Integer, default=0)  # locks so far: 5, then 15, then 60 minutes
+    locked_until: Mapped[dt.datetime | None]

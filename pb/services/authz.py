@@ -45,6 +45,35 @@ def is_staff(user: User | None) -> bool:
                 and user.has_role(Role.STAFF, Role.MANAGER))
 
 
+def can_work_info_point(user: User | None, area: Area) -> bool:
+    """Information-point work in ``area`` (verifying residents, making accounts, paper ballots):
+    admins everywhere; staff and managers only in the areas assigned to them."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return user.role in (Role.STAFF, Role.MANAGER) and any(a.id == area.id for a in user.managed_areas)
+
+
+def require_info_point(user: User | None, area: Area) -> None:
+    """Raise unless ``user`` works the information point of ``area``.
+
+    Raises:
+        PermissionDenied: not staff for this area.
+    """
+    if not can_work_info_point(user, area):
+        raise PermissionDenied(_("Alleen medewerkers van het informatiepunt kunnen dit doen."))
+
+
+def info_point_area_ids(user: User) -> set[int] | None:
+    """The ids of the areas whose information point ``user`` works; None means every area (admin)."""
+    if user.role == Role.ADMIN:
+        return None
+    if user.role not in (Role.STAFF, Role.MANAGER):
+        return set()
+    return {a.id for a in user.managed_areas}
+
+
 def residency_in(session: Session, user: User | None, area: Area) -> Residency | None:
     """Return ``user``'s verified residency in ``area``, if any."""
     if user is None or not getattr(user, "is_authenticated", False):

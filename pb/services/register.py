@@ -24,7 +24,7 @@ from pb.models.area import Area, AreaPostcode
 from pb.models.register import LetterCode, RegisterEntry
 from pb.models.round import BudgetRound
 from pb.models.user import User
-from pb.services import audit
+from pb.services import address_keys, audit
 
 REQUIRED_COLUMNS = ("postcode", "huisnummer", "toevoeging", "gebied")
 OPTIONAL_COLUMNS = ("aantal_stemgerechtigden", "geboortejaar")
@@ -191,13 +191,19 @@ def import_addresses(session: Session, data: bytes, *, actor: User | None) -> Im
         (e.postcode, e.huisnummer, e.toevoeging): e for e in session.scalars(select(RegisterEntry))
     }
     result = ImportResult()
+    new_keys = {(r.postcode, r.huisnummer, r.toevoeging): address_keys.address_key(r.postcode, r.huisnummer,
+                                                                                     r.toevoeging)
+                for r in rows if (r.postcode, r.huisnummer, r.toevoeging) not in existing}
+    used = address_keys.used_places(session, sorted(set(new_keys.values())))
     for row in rows:
         entry = existing.get((row.postcode, row.huisnummer, row.toevoeging))
         result.per_area[row.area.slug] = result.per_area.get(row.area.slug, 0) + 1
         if entry is None:
+            # Residents verified on this address in an earlier register cycle still count.
+            taken = used.get(new_keys[(row.postcode, row.huisnummer, row.toevoeging)], 0)
             session.add(RegisterEntry(area_id=row.area.id, postcode=row.postcode, huisnummer=row.huisnummer,
                                       toevoeging=row.toevoeging, eligible_count=row.eligible,
-                                      verified_count=0, birth_year=row.birth_year))
+                                      verified_count=min(taken, row.eligible), birth_year=row.birth_year))
             result.created += 1
         elif (entry.area_id, entry.eligible_count, entry.birth_year) == (row.area.id, row.eligible, row.birth_year):
             result.unchanged += 1
@@ -228,14 +234,18 @@ def error_report_csv(errors: list[RowError]) -> str:
     return out.getvalue()
 
 
-def find_entries(session: Session, postcode: str, huisnummer: int | None) -> list[RegisterEntry]:
-    """Register entries at a postcode (and house number), for the information point."""
+def find_entries(session: Session, postcode: str, huisnummer: int | None, *,
+                 area_ids: set[int] | None = None) -> list[RegisterEntry]:
+    """Register entries at a postcode (and house number), for the information point; only in
+    ``area_ids`` when given (the areas the staff member works for)."""
     normal = normalise_full_postcode(postcode)
     if normal is None:
         raise ValidationFailed(_("Vul een postcode in zoals 1234 AB."), field="postcode")
     query = select(RegisterEntry).where(RegisterEntry.postcode == normal)
     if huisnummer is not None:
         query = query.where(RegisterEntry.huisnummer == huisnummer)
+    if area_ids is not None:
+        query = query.where(RegisterEntry.area_id.in_(area_ids))
     return list(session.scalars(query.order_by(RegisterEntry.huisnummer, RegisterEntry.toevoeging)))
 
 
@@ -272,6 +282,8 @@ def purge_register(session: Session, area: Area, *, actor: User | None) -> Purge
     if open_rounds:
         raise InvalidState(_("%(area)s heeft nog een ronde zonder gepubliceerde uitslag. "
                              "Wis het adressenbestand pas na de uitslag.", area=area.name))
+    # What each address has used outlives the addresses themselves (keyed hashes only).
+    address_keys.remember_keys_before_purge(session, area.id)
     entry_ids = select(RegisterEntry.id).where(RegisterEntry.area_id == area.id).scalar_subquery()
     codes = session.execute(
         delete(LetterCode).where(LetterCode.register_entry_id.in_(entry_ids))

@@ -28,7 +28,7 @@ from pb.models.register import LetterCode, RegisterEntry, VerificationFailure
 from pb.models.residency import Residency, VerificationMethod
 from pb.models.round import BudgetRound
 from pb.models.user import Role, User
-from pb.services import accounts, audit, letter_codes
+from pb.services import accounts, address_keys, audit, authz, letter_codes
 from pb.services.register import normalise_full_postcode, normalise_toevoeging
 
 log = logging.getLogger(__name__)
@@ -150,7 +150,8 @@ def _add_residency(
 ) -> Residency:
     residency = Residency(user_id=user.id, area_id=entry.area_id, method=method, verified_at=utcnow(),
                           verified_by_id=verified_by.id if verified_by else None,
-                          birth_date=birth_date, birth_year=entry.birth_year, register_entry_id=entry.id)
+                          birth_date=birth_date, birth_year=entry.birth_year, register_entry_id=entry.id,
+                          address_key=address_keys.key_of_entry(entry))
     session.add(residency)
     session.flush()
     return residency
@@ -233,9 +234,11 @@ def verify_in_person(
     """Staff at an information point saw an ID and verify ``user`` on ``entry``. Audited.
 
     Raises:
+        PermissionDenied: ``actor`` does not work the information point of the entry's area.
         ValidationFailed: the ID was not checked.
         InvalidState: already a resident of this area, or the address is full.
     """
+    authz.require_info_point(actor, entry.area)
     if not id_checked:
         raise ValidationFailed(_("Bevestig dat u een identiteitsbewijs heeft gecontroleerd."), field="id_checked")
     _check_birth_date(birth_date)
@@ -275,12 +278,17 @@ def create_account_in_person(
     session: Session, entry: RegisterEntry, *, actor: User, name: str, id_checked: bool,
     birth_date: dt.date | None = None,
 ) -> NewLogin:
-    """Create an account without e-mail for someone at the information point and verify it. Audited.
+    """Create an account without e-mail for someone at the information point and verify it.
+
+    Audited as ``residency.account_in_person`` (who made which account, in which area; nothing
+    about any ballot), which the area's managers see in a daily list.
 
     Raises:
+        PermissionDenied: ``actor`` does not work the information point of the entry's area.
         ValidationFailed: the ID was not checked.
         InvalidState: the address is full.
     """
+    authz.require_info_point(actor, entry.area)
     if not id_checked:
         raise ValidationFailed(_("Bevestig dat u een identiteitsbewijs heeft gecontroleerd."), field="id_checked")
     username = "bewoner-" + _readable(6)
@@ -290,6 +298,8 @@ def create_account_in_person(
     user = accounts.create_user(session, actor=actor, email=None, name=name, password=password,
                                 role=Role.RESIDENT, username=username)
     verify_in_person(session, user, entry, actor=actor, id_checked=True, birth_date=birth_date)
+    audit.record(session, actor=actor, action="residency.account_in_person", obj_type="user", obj_id=user.id,
+                 area_id=entry.area_id, after={"username": username})
     return NewLogin(user=user, username=username, password=password)
 
 
@@ -383,3 +393,28 @@ def _anonymise(session: Session, user_id: int) -> None:
     user.rotate_session_token()
     session.flush()
     session.expire_all()
+
+
+@dataclass(frozen=True)
+class InPersonAccount:
+    """One account made at an information point, for the area manager's daily list."""
+
+    at: dt.datetime
+    user: User | None  # None when the account was deleted since
+    staff: User | None
+
+
+def accounts_made_in_person(session: Session, area_id: int, day: dt.date,
+                            tz: dt.tzinfo) -> list[InPersonAccount]:
+    """Accounts the information point made in an area on ``day`` (local date), earliest first."""
+    from pb.models.audit import AuditEntry
+
+    start = dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.UTC)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz).astimezone(dt.UTC)
+    entries = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "residency.account_in_person",
+                                 AuditEntry.area_id == area_id, AuditEntry.at >= start, AuditEntry.at < end)
+        .order_by(AuditEntry.seq)
+    ).all()
+    return [InPersonAccount(at=e.at, user=session.get(User, int(e.object_id)),
+                            staff=session.get(User, e.actor_id) if e.actor_id else None) for e in entries]

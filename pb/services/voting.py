@@ -418,25 +418,6 @@ def seal_closed_rounds(session: Session, *, now: dt.datetime | None = None) -> l
 
 # --- Paper ballots at the information point ---------------------------------------------------
 
-def can_enter_paper(user: User | None, area: Area) -> bool:
-    """Staff (any area), managers of the area and admins may work the information point."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    if user.role == Role.STAFF:
-        return True
-    return authz.can_manage_area(user, area)
-
-
-def require_info_point(user: User | None, area: Area) -> None:
-    """Raise unless ``user`` may enter paper ballots for ``area``.
-
-    Raises:
-        PermissionDenied: not staff for this area.
-    """
-    if not can_enter_paper(user, area):
-        raise PermissionDenied(_("Alleen medewerkers van het informatiepunt kunnen dit doen."))
-
-
 def find_voter(session: Session, round_: BudgetRound, login: str) -> User:
     """Find a resident of the round's area by e-mail address or username.
 
@@ -465,7 +446,7 @@ def enter_paper_ballot(session: Session, round_: BudgetRound, *, staff: User, vo
     """
     area = session.get(Area, round_.area_id)
     assert area is not None
-    require_info_point(staff, area)
+    authz.require_info_point(staff, area)
     check_ballot(session, round_, voter=voter, choices=choices)
     if participation_of(session, round_, voter) is not None:  # friendly early answer; confirm decides
         raise InvalidState(_("Deze bewoner heeft al gestemd in deze ronde."))
@@ -525,7 +506,7 @@ def confirm_paper_ballot(session: Session, round_: BudgetRound, entry: PaperEntr
     """
     area = session.get(Area, round_.area_id)
     assert area is not None
-    require_info_point(staff, area)
+    authz.require_info_point(staff, area)
     if entry.entered_by_id == staff.id:
         raise PermissionDenied(_("Een tweede medewerker moet deze stem bevestigen, niet degene die hem invoerde."))
     voter = session.get(User, entry.voter_id)
@@ -555,7 +536,7 @@ def reject_paper_ballot(session: Session, round_: BudgetRound, entry: PaperEntry
     """
     area = session.get(Area, round_.area_id)
     assert area is not None
-    require_info_point(staff, area)
+    authz.require_info_point(staff, area)
     entry_id, voter_id = entry.id, entry.voter_id
     _take_entry(session, entry)
     audit.record(session, actor=staff, action="paper_ballot.reject", obj_type="paper_entry", obj_id=entry_id,

@@ -186,7 +186,7 @@ def _paper_round(round_id: int) -> tuple[BudgetRound, Area]:
     round_ = _round(round_id)
     area = db_session().get(Area, round_.area_id)
     assert area is not None
-    voting.require_info_point(actor(), area)
+    authz.require_info_point(actor(), area)
     return round_, area
 
 
@@ -200,7 +200,7 @@ def infopunt() -> str:
     rounds = [r for r in db_session().scalars(
         select(BudgetRound).where(BudgetRound.voting_open_at <= now, BudgetRound.voting_close_at > now)
         .order_by(BudgetRound.voting_close_at))
-        if r.phase_at(now) == Phase.VOTING and voting.can_enter_paper(me, r.area)]
+        if r.phase_at(now) == Phase.VOTING and authz.can_work_info_point(me, r.area)]
     managed = {r.id for r in rounds if authz.can_manage_area(me, r.area)}
     return render_template("voting/infopunt.html", rounds=rounds, managed=managed)
 
