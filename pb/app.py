@@ -65,7 +65,19 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.anonymous_user = AnonymousUserMixin
     login_manager.user_loader(_load_user)
+    # Flask-Login's own identifier trusts the first X-Forwarded-For entry, which any client can
+    # set; ours uses only the address the configured proxy count (PROXY_FIX) derived.
+    login_manager._session_identifier_generator = session_identifier
     login_manager.unauthorized_handler(_unauthorized)
+
+
+def session_identifier() -> str:
+    """What "strong" session protection binds a login to: the client address as derived by the
+    configured proxies (``request.remote_addr`` after ProxyFix), and the user agent."""
+    import hashlib
+
+    base = f"{request.remote_addr or ''}|{request.headers.get('User-Agent', '')}"
+    return hashlib.sha512(base.encode("utf-8", "replace")).hexdigest()
 
 
 def _load_user(user_id: str) -> User | None:

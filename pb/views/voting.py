@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
@@ -25,7 +26,7 @@ from pb.views.common import actor, require_roles
 
 bp = Blueprint("voting", __name__)
 
-_RECEIPTS = "vote_receipts"  # flask-session key: {round id: receipt code}, only in the voter's cookie
+RECEIPT_RE = re.compile(r"^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$")
 
 
 def _round(round_id: int) -> BudgetRound:
@@ -89,8 +90,7 @@ def ballot(round_id: int) -> Any:
     voting.require_eligible(db_session(), round_, me, now)
     participation = voting.participation_of(db_session(), round_, me)
     if participation is not None and not voting.can_change_vote(round_, participation):
-        return render_template("voting/already_voted.html", round=round_, participation=participation,
-                               receipt=session.get(_RECEIPTS, {}).get(str(round_.id)))
+        return render_template("voting/already_voted.html", round=round_, participation=participation)
     return _render_ballot(round_, {}, BallotForm())
 
 
@@ -101,8 +101,7 @@ def review(round_id: int) -> Any:
     round_ = _round(round_id)
     participation = voting.participation_of(db_session(), round_, actor())
     if participation is not None and not voting.can_change_vote(round_, participation):
-        return render_template("voting/already_voted.html", round=round_, participation=participation,
-                               receipt=session.get(_RECEIPTS, {}).get(str(round_.id))), 409
+        return render_template("voting/already_voted.html", round=round_, participation=participation), 409
     form = BallotForm()
     choices: dict[int, int] = {}
     try:
@@ -140,41 +139,25 @@ def cast(round_id: int) -> Any:
             voting.seal_round(db_session(), round_)
             db_session().commit()
         if exc.message == voting.already_voted_message():
-            return render_template("voting/already_voted.html", round=round_, participation=None,
-                                   receipt=session.get(_RECEIPTS, {}).get(str(round_.id))), 409
+            return render_template("voting/already_voted.html", round=round_, participation=None), 409
         form.form_errors.append(exc.message)
         return _render_ballot(round_, choices, form, exc.status_code)
     db_session().commit()
-    receipts = dict(session.get(_RECEIPTS, {}))
-    receipts[str(round_.id)] = result.receipt_code
-    session[_RECEIPTS] = receipts
-    flash(_("Uw nieuwe stem is opgeslagen. Uw eerdere stem telt niet meer.") if result.replaced
-          else _("Uw stem is opgeslagen. Dank u wel!"), "success")
-    return redirect(url_for("voting.receipt", round_id=round_.id))
+    # The receipt is shown once, in this answer: it is in no cookie, URL or server-side session,
+    # so nothing stored next to the voter's login leads to their ballot.
+    return render_template("voting/receipt.html", round=round_, code=result.receipt_code, form=BallotForm(),
+                           replaced=result.replaced)
 
 
-def _receipt_code(round_: BudgetRound) -> str:
-    code = session.get(_RECEIPTS, {}).get(str(round_.id))
-    if not code:
-        raise NotFound(_("Er is in deze sessie geen stembewijs voor deze ronde. U krijgt het stembewijs "
-                         "direct na het stemmen."))
-    return str(code)
-
-
-@bp.get("/rounds/<int:round_id>/vote/receipt")
-@login_required
-def receipt(round_id: int) -> str:
-    """The receipt (tracking code) of the ballot just cast."""
-    round_ = _round(round_id)
-    return render_template("voting/receipt.html", round=round_, code=_receipt_code(round_))
-
-
-@bp.get("/rounds/<int:round_id>/vote/receipt.txt")
+@bp.post("/rounds/<int:round_id>/vote/receipt.txt")
 @login_required
 def receipt_download(round_id: int) -> Response:
-    """The receipt as a text file to keep."""
+    """The receipt just shown, as a text file to keep (the code comes from the page's form)."""
     round_ = _round(round_id)
-    code = _receipt_code(round_)
+    form = BallotForm()
+    code = request.form.get("code", "")
+    if not form.validate_on_submit() or not RECEIPT_RE.match(code):
+        abort(400)
     body = render_template("voting/receipt.txt", round=round_, code=code)
     return Response(body, mimetype="text/plain; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="stembewijs-ronde-{round_.id}.txt"'})
