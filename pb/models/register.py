@@ -100,3 +100,4 @@ class VerificationThrottle(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     level: Mapped[int] = mapped_column(Integer, default=0)  # locks so far: 5, then 15, then 60 minutes
     locked_until: Mapped[dt.datetime | None]
+    last_attempt_at: Mapped[dt.datetime | None]  # attempts older than a day are forgotten

@@ -35,6 +35,7 @@ def upgrade() -> None:
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('level', sa.Integer(), nullable=False),
     sa.Column('locked_until', pb.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_attempt_at', pb.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_verification_throttles'))
     )
     with op.batch_alter_table('ballots', schema=None) as batch_op:
