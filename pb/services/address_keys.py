@@ -49,10 +49,11 @@ def used_places(session: Session, keys: list[str]) -> dict[str, int]:
     used: dict[str, int] = {}
     for start in range(0, len(keys), 500):
         chunk = keys[start:start + 500]
-        used.update(session.execute(
+        rows = session.execute(
             select(Residency.address_key, func.count(Residency.id))
             .where(Residency.address_key.in_(chunk)).group_by(Residency.address_key)
-        ).tuples().all())
+        ).all()
+        used.update({str(key): int(count) for key, count in rows})
     return used
 
 

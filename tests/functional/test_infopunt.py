@@ -28,7 +28,7 @@ def test_only_staff_reach_the_information_point(client, auth, session):
 def test_staff_search_and_verify_existing_account_with_audit(client, auth, session):
     area = make_area(session, name="Gendringen")
     entry = make_register_entry(session, area, postcode="7081AB", huisnummer=4, toevoeging="B", birth_year=1950)
-    staff = make_user(session, role=Role.STAFF)
+    staff = make_user(session, role=Role.STAFF, areas=[area])
     resident = make_user(session, email="truus@example.test")
     session.commit()
     auth.login(staff.email)
@@ -57,7 +57,7 @@ def test_staff_search_and_verify_existing_account_with_audit(client, auth, sessi
 def test_staff_create_account_without_email_and_resident_logs_in(client, auth, session):
     area = make_area(session, name="Ulft")
     entry = make_register_entry(session, area, eligible_count=2)
-    staff = make_user(session, role=Role.STAFF)
+    staff = make_user(session, role=Role.STAFF, areas=[area])
     session.commit()
     auth.login(staff.email)
     resp = client.post(f"/infopunt/addresses/{entry.id}/new-account",

@@ -27,8 +27,8 @@ def setup(session):
     round_ = make_round(session, area, ballot_type=BallotType.APPROVAL)
     props = [make_proposal(session, round_, title=f"Bankje {i}") for i in range(3)]
     resident = make_resident(session, area, user=make_user(session, email="piet@example.test", name="Piet Paper"))
-    first = make_user(session, role=Role.STAFF, email="staf1@example.test", name="Eerste Medewerker")
-    second = make_user(session, role=Role.STAFF, email="staf2@example.test", name="Tweede Medewerker")
+    first = make_user(session, role=Role.STAFF, email="staf1@example.test", name="Eerste Medewerker", areas=[area])
+    second = make_user(session, role=Role.STAFF, email="staf2@example.test", name="Tweede Medewerker", areas=[area])
     manager = make_user(session, role=Role.MANAGER, email="regie@example.test", areas=[area])
     session.commit()
     return area, round_, props, resident, first, second, manager
