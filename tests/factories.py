@@ -242,3 +242,24 @@ def make_resident_proposal(session: Session, rnd, author: User, *, status: str =
         session.add(Support(proposal_id=p.id, user_id=user.id))
     session.flush()
     return p
+
+
+def mix_now(session: Session, round_) -> int:
+    """Move every waiting sealed ballot of ``round_`` into ``ballots`` now (tests read ballots)."""
+    from pb.services import ballot_mixing
+
+    moved = ballot_mixing.mix_round(session, round_, minimum=1)
+    session.commit()
+    return moved
+
+
+def close_and_seal(session: Session, round_) -> None:
+    """End voting of ``round_`` a second ago and seal it (final mix), committed."""
+    import datetime as dt
+
+    from pb.services import ballot_mixing
+
+    round_.voting_close_at = utcnow() - dt.timedelta(seconds=1)
+    session.flush()
+    ballot_mixing.seal_round(session, round_)
+    session.commit()

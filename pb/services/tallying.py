@@ -41,14 +41,14 @@ from pb.db import by_id, utcnow
 from pb.errors import InvalidState, NotFound, ValidationFailed
 from pb.models.area import Area
 from pb.models.ballot import Ballot as StoredBallotRow
-from pb.models.ballot import BallotItem, Channel, random_ballot_id
+from pb.models.ballot import BallotItem, Channel, RoundSeal, random_ballot_id
 from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.residency import Residency
 from pb.models.result import RoundImport, RoundResult
 from pb.models.round import BallotType, BudgetRound, CountingRule, Phase, RoundNeighbourhood, RoundTheme
 from pb.models.round import TieBreak as RoundTieBreak
 from pb.models.user import User
-from pb.services import audit, voting
+from pb.services import audit, ballot_mixing, voting
 from pb.tally import (RULES, Ballot, Cap, Election, Outcome, Project, TallyError, TieBreak, VoteType, read_pb, tally,
                       write_pb)
 from pb.tally.numbers import Number, format_number, normalise
@@ -230,7 +230,10 @@ def count_round(session: Session, round_: BudgetRound, *, rule: str | None = Non
     projects = _projects(round_, proposals, extra.get("categories", {}))
     position = {p.id: i for i, p in enumerate(proposals)}
     vote_type = _VOTE_TYPE[BallotType(round_.ballot_type)]
-    rows, items = _ballot_rows(session, round_.id)
+    if seal or session.get(RoundSeal, round_.id) is not None:
+        rows, items = _ballot_rows(session, round_.id)
+    else:  # a preview of a round not yet sealed: open the waiting ballots in memory, write nothing
+        rows, items = ballot_mixing.preview_ballots(session, round_)
     order = list(range(len(rows)))
     secrets.SystemRandom().shuffle(order)
     ballots = []

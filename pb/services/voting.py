@@ -1,25 +1,16 @@
-"""Voting: check and cast ballots, re-vote, receipts, paper ballots, sealing, turnout, tally input.
+"""Voting: check and cast ballots, re-vote, receipts, paper ballots, turnout, tally input.
 
-A vote writes two unrelated rows in one transaction: a :class:`Participation` (who voted; the
-``UNIQUE(round_id, voter_id)`` constraint makes a second one impossible) and a :class:`Ballot`
-(what was chosen; no voter, no time, random id). While re-voting is possible the participation
-holds a *sealed pointer*: the ballot id encrypted and authenticated with a per-round key
-``HMAC-SHA256(SECRET_KEY, "pb-ballot-seal" || salt)`` (the salt is in ``ballot_seal_keys``).
-Encryption is one block of an HMAC-SHA256 keystream (the ballot id is 8 bytes):
-
-    nonce = 16 random bytes
-    ct    = id (8 bytes, big endian) XOR HMAC(key, "pad" || nonce)[:8]
-    tag   = HMAC(key, "tag" || nonce || ct || round_id || voter_id)[:16]
-    sealed = base64url(nonce || ct || tag)
-
-HMAC-SHA256 is a PRF, so with a fresh nonce the pad is a one-time pad and the tag binds the
-pointer to its participation (swapping pointers between voters is detected). ``seal_round``
-deletes the salt and every pointer once voting has closed. See ``docs/secret-ballot.md``.
+A vote writes, in one transaction, a :class:`Participation` (who voted; ``UNIQUE(round_id,
+voter_id)`` makes a second one impossible) and the ballot *sealed* to a per-round key that is not
+in the database (:class:`SealedBallot`). The mix (:mod:`pb.services.ballot_mixing`) later moves
+sealed ballots into ``ballots`` many at a time, in shuffled order, in its own transactions; sealing
+the round after close mixes the rest, re-mixes the round and destroys the key. So no transaction
+id, physical order, sequence, time, audit row or receipt links a ballot to a voter. See
+``docs/secret-ballot.md``.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -33,30 +24,23 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pb.db import utcnow
 from pb.errors import InvalidState, NotFound, PermissionDenied, ValidationFailed
 from pb.models.area import Area
-from pb.models.ballot import (
-    Ballot,
-    BallotItem,
-    BallotSealKey,
-    Channel,
-    PaperEntry,
-    Participation,
-    RoundSeal,
-    random_ballot_id,
-)
+from pb.models.ballot import Ballot, BallotItem, Channel, PaperEntry, Participation, RoundSeal, SealedBallot
 from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.register import RegisterEntry
 from pb.models.residency import Residency
 from pb.models.round import BallotType, BudgetRound, Phase
 from pb.models.user import Role, User
 from pb.services import residency as residency_rules
-from pb.services import audit, authz
+from pb.services import audit, authz, ballot_mixing
 from pb.templating import euro
 
 Choices = Mapping[int, int]
@@ -67,7 +51,6 @@ RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I look-alikes
 RECEIPT_LENGTH = 12  # 12 x 5 bits = 60 bits
 TURNOUT_MIN_GROUP = 10
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
-_SEAL_CONTEXT = b"pb-ballot-seal\x00"
 
 
 def already_voted_message() -> str:
@@ -214,8 +197,10 @@ def _validate_points(round_: BudgetRound, choices: Choices) -> None:
 
 
 def check_ballot(session: Session, round_: BudgetRound, *, voter: User, choices: Choices,
-                 now: dt.datetime | None = None) -> None:
+                 now: dt.datetime | None = None, proposals: Sequence[Proposal] | None = None) -> None:
     """Everything :func:`cast_ballot` checks before writing (used by the review step).
+
+    ``proposals``: the round's ballot when the caller already loaded it (read once per request).
 
     Raises:
         InvalidState: voting not open.
@@ -225,7 +210,7 @@ def check_ballot(session: Session, round_: BudgetRound, *, voter: User, choices:
     now = now or utcnow()
     require_voting_open(round_, now)
     require_eligible(session, round_, voter, now)
-    validate_choices(round_, ballot_proposals(session, round_), choices)
+    validate_choices(round_, ballot_proposals(session, round_) if proposals is None else proposals, choices)
 
 
 # --- Casting ----------------------------------------------------------------------------------
@@ -245,12 +230,16 @@ def new_receipt_code() -> str:
 
 
 def cast_ballot(session: Session, round_: BudgetRound, *, voter: User, choices: Choices,
-                channel: Channel = Channel.ONLINE, now: dt.datetime | None = None) -> CastResult:
-    """Validate and store a whole ballot, or replace the voter's earlier one (re-vote).
+                channel: Channel = Channel.ONLINE, now: dt.datetime | None = None,
+                proposals: Sequence[Proposal] | None = None) -> CastResult:
+    """Validate a whole ballot and store it sealed, or replace the voter's earlier one (re-vote).
 
-    Inserts the participation first and lets ``UNIQUE(round_id, voter_id)`` decide races: no
-    check-then-insert. The caller commits (participation and ballot in one transaction) or rolls
-    back on an error.
+    One transaction writes the participation (``INSERT ... ON CONFLICT DO NOTHING`` on
+    ``UNIQUE(round_id, voter_id)`` decides races: no check-then-insert) and the ballot *sealed* to
+    the round key in ``sealed_ballots`` (random key, no voter, no time). No ``ballots`` row and no
+    audit row is written here: the mix moves sealed ballots into ``ballots`` later, many at once
+    in shuffled order (:mod:`pb.services.ballot_mixing`). The caller commits (then the vote is
+    stored and will be counted) or rolls back on an error.
 
     Args:
         session: the request's session.
@@ -259,151 +248,94 @@ def cast_ballot(session: Session, round_: BudgetRound, *, voter: User, choices: 
         choices: proposal id -> 1, points or rank.
         channel: online, or paper (via :func:`confirm_paper_ballot`).
         now: server time (tests pass a moment to check the window edges).
+        proposals: the round's ballot, when the caller already loaded it.
 
     Returns:
         The receipt code and whether an earlier ballot was replaced.
 
     Raises:
-        InvalidState: voting not open; already voted (and no re-vote possible).
+        InvalidState: voting not open (or sealed meanwhile); already voted (and no re-vote possible).
         PermissionDenied: not eligible.
         ValidationFailed: the ballot breaks a rule of the round.
     """
     now = now or utcnow()
-    check_ballot(session, round_, voter=voter, choices=choices, now=now)
-    ballot_id = random_ballot_id()
-    revotable = round_.allow_revote and channel == Channel.ONLINE
-    pointer = _seal_pointer(_round_key(session, round_), ballot_id, round_.id, voter.id) if revotable else None
-    participation = Participation(round_id=round_.id, voter_id=voter.id, channel=channel, cast_at=now,
-                                  revotes=0, sealed_pointer=pointer)
-    replaced = False
-    try:
-        with session.begin_nested():
-            session.add(participation)
-    except IntegrityError:  # the savepoint rollback already expunged the new participation
-        _replace_earlier_ballot(session, round_, voter=voter, channel=channel, new_ballot_id=ballot_id)
-        replaced = True
+    check_ballot(session, round_, voter=voter, choices=choices, now=now, proposals=proposals)
+    key = ballot_mixing.round_key(session, round_, create=True)
+    token = ballot_mixing.new_revote_token() if round_.allow_revote and channel == Channel.ONLINE else None
+    pointer = ballot_mixing.seal_token(key, token, round_.id, voter.id) if token is not None else None
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    inserted = session.execute(
+        dialect_insert(Participation)
+        .values(round_id=round_.id, voter_id=voter.id, channel=channel, cast_at=now, revotes=0,
+                sealed_pointer=pointer)
+        .on_conflict_do_nothing(index_elements=["round_id", "voter_id"])
+        .returning(Participation.id)
+    ).first()
+    replaced = inserted is None
+    if replaced:
+        _replace_earlier_ballot(session, round_, voter=voter, channel=channel, key=key, token=token)
     receipt = new_receipt_code()
-    session.add(Ballot(id=ballot_id, round_id=round_.id, channel=channel, receipt_code=receipt,
-                       items=_items(round_, choices)))
-    session.flush()
+    content = ballot_mixing.BallotContent(
+        channel=channel, receipt_code=receipt, items=_items(round_, choices),
+        revoke_hash=ballot_mixing.revoke_hash(key, token) if token is not None else None)
+    try:
+        session.execute(insert(SealedBallot).values(**ballot_mixing.sealed_row(key, round_.id, content)))
+    except IntegrityError:
+        # The round's key row is gone: the round was sealed after this cast began. Refused, and
+        # the caller's rollback removes the participation too.
+        ballot_mixing.forget_round_key(round_.id)
+        raise InvalidState(_("De stemming is gesloten. U kunt niet meer stemmen.")) from None
     return CastResult(receipt_code=receipt, replaced=replaced)
 
 
-def _items(round_: BudgetRound, choices: Choices) -> list[BallotItem]:
+def _items(round_: BudgetRound, choices: Choices) -> tuple[tuple[int, int | None, int | None], ...]:
     if round_.ballot_type == BallotType.CUMULATIVE:
-        return [BallotItem(proposal_id=pid, points=v) for pid, v in sorted(choices.items())]
+        return tuple((pid, v, None) for pid, v in sorted(choices.items()))
     if round_.ballot_type == BallotType.RANKED:
-        return [BallotItem(proposal_id=pid, rank=v) for pid, v in sorted(choices.items())]
-    return [BallotItem(proposal_id=pid) for pid in sorted(choices)]
+        return tuple((pid, None, v) for pid, v in sorted(choices.items()))
+    return tuple((pid, None, None) for pid in sorted(choices))
 
 
 def _replace_earlier_ballot(session: Session, round_: BudgetRound, *, voter: User, channel: Channel,
-                            new_ballot_id: int) -> None:
-    """Re-vote: point the participation at the new ballot and delete the old one, race-safely."""
-    existing = session.scalars(
-        select(Participation)
+                            key: bytes, token: bytes | None) -> None:
+    """Re-vote: revoke the earlier ballot's token and give the participation the new one.
+
+    Nothing else is touched: which ballot the revoked token belongs to is found only when the
+    round is sealed, together with every other replaced ballot (no ballot row changes in the
+    voter's transaction).
+    """
+    existing = session.execute(
+        select(Participation.id, Participation.channel, Participation.revotes, Participation.sealed_pointer)
         .where(Participation.round_id == round_.id, Participation.voter_id == voter.id)
-        .execution_options(populate_existing=True)
     ).one()
-    if channel != Channel.ONLINE or existing.channel != Channel.ONLINE or not round_.allow_revote:
+    if channel != Channel.ONLINE or existing.channel != Channel.ONLINE or token is None:
         raise InvalidState(already_voted_message())
     if existing.revotes >= MAX_REVOTES:
         raise InvalidState(_("U heeft uw stem al een keer gewijzigd. Meer keren wijzigen kan niet."))
     if existing.sealed_pointer is None:
         raise InvalidState(already_voted_message())
-    key = _round_key(session, round_)
-    old_ballot_id = _open_pointer(key, existing.sealed_pointer, round_.id, voter.id)
+    try:
+        old_token = ballot_mixing.open_token(key, existing.sealed_pointer, round_.id, voter.id)
+    except ballot_mixing.KeyUnavailable:
+        raise InvalidState(_("Uw stem kan niet meer gewijzigd worden.")) from None
     # Optimistic lock on ``revotes``: of two simultaneous re-votes exactly one matches the row
     # (PostgreSQL re-checks the WHERE after the other commits; SQLite serialises writers).
     result = session.execute(
         update(Participation)
         .where(Participation.id == existing.id, Participation.revotes == existing.revotes)
         .values(revotes=existing.revotes + 1,
-                sealed_pointer=_seal_pointer(key, new_ballot_id, round_.id, voter.id))
+                sealed_pointer=ballot_mixing.seal_token(key, token, round_.id, voter.id),
+                revoked_pointer=ballot_mixing.seal_token(key, old_token, round_.id, voter.id))
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise InvalidState(_("Uw stem werd tegelijk al gewijzigd. Kijk of uw stem goed is opgeslagen."))
-    session.execute(delete(BallotItem).where(BallotItem.ballot_id == old_ballot_id))
-    session.execute(delete(Ballot).where(Ballot.id == old_ballot_id, Ballot.round_id == round_.id))
-    session.expire(existing)
-
-
-# --- The sealed pointer -----------------------------------------------------------------------
-
-def _round_key(session: Session, round_: BudgetRound) -> bytes:
-    """The round's pointer key, creating its salt on first use (race-safe)."""
-    row = session.get(BallotSealKey, round_.id)
-    if row is None:
-        if session.get(RoundSeal, round_.id) is not None:
-            raise InvalidState(_("De stemming is gesloten. U kunt niet meer stemmen."))
-        try:
-            with session.begin_nested():
-                session.add(BallotSealKey(round_id=round_.id, salt=secrets.token_hex(32)))
-        except IntegrityError:
-            pass  # another first voter created it; read theirs
-        row = session.scalars(
-            select(BallotSealKey).where(BallotSealKey.round_id == round_.id)
-            .execution_options(populate_existing=True)
-        ).one()
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(secret, _SEAL_CONTEXT + row.salt.encode(), hashlib.sha256).digest()
-
-
-def _bind(round_id: int, voter_id: int) -> bytes:
-    return round_id.to_bytes(8, "big") + voter_id.to_bytes(8, "big")
-
-
-def _seal_pointer(key: bytes, ballot_id: int, round_id: int, voter_id: int) -> str:
-    nonce = secrets.token_bytes(16)
-    pad = hmac.new(key, b"pad" + nonce, hashlib.sha256).digest()[:8]
-    ct = bytes(a ^ b for a, b in zip(ballot_id.to_bytes(8, "big"), pad, strict=True))
-    tag = hmac.new(key, b"tag" + nonce + ct + _bind(round_id, voter_id), hashlib.sha256).digest()[:16]
-    return base64.urlsafe_b64encode(nonce + ct + tag).decode().rstrip("=")
-
-
-def _open_pointer(key: bytes, sealed: str, round_id: int, voter_id: int) -> int:
-    """Decrypt a sealed pointer; raise if it was tampered with or the key changed.
-
-    Raises:
-        InvalidState: the pointer does not open with this key for this voter.
-    """
-    raw = base64.urlsafe_b64decode(sealed + "=" * (-len(sealed) % 4))
-    nonce, ct, tag = raw[:16], raw[16:24], raw[24:]
-    expected = hmac.new(key, b"tag" + nonce + ct + _bind(round_id, voter_id), hashlib.sha256).digest()[:16]
-    if len(raw) != 40 or not hmac.compare_digest(tag, expected):
-        raise InvalidState(_("Uw stem kan niet meer gewijzigd worden."))
-    pad = hmac.new(key, b"pad" + nonce, hashlib.sha256).digest()[:8]
-    return int.from_bytes(bytes(a ^ b for a, b in zip(ct, pad, strict=True)), "big")
 
 
 def seal_round(session: Session, round_: BudgetRound, *, now: dt.datetime | None = None,
                actor: User | None = None) -> bool:
-    """Destroy the round's pointer key and every sealed pointer once voting has closed.
-
-    Idempotent: returns True when this call sealed the round, False when it already was.
-
-    Raises:
-        InvalidState: voting has not closed yet.
-    """
-    now = now or utcnow()
-    if round_.phase_at(now) not in (Phase.CLOSED, Phase.RESULTS):
-        raise InvalidState(_("De stemming is nog niet gesloten."))
-    if session.get(RoundSeal, round_.id) is not None:
-        return False
-    session.execute(delete(BallotSealKey).where(BallotSealKey.round_id == round_.id))
-    session.execute(
-        update(Participation).where(Participation.round_id == round_.id)
-        .values(sealed_pointer=None).execution_options(synchronize_session=False)
-    )
-    try:
-        with session.begin_nested():
-            session.add(RoundSeal(round_id=round_.id, sealed_at=now))
-    except IntegrityError:
-        return False  # sealed at the same moment by another process
-    audit.record(session, actor=actor, action="round.seal_ballots", obj_type="round", obj_id=round_.id,
-                 area_id=round_.area_id, round_id=round_.id, public=True)
-    return True
+    """Mix what is left, re-mix the round and destroy its key (see :func:`ballot_mixing.seal_round`)."""
+    return ballot_mixing.seal_round(session, round_, now=now, actor=actor)
 
 
 def seal_closed_rounds(session: Session, *, now: dt.datetime | None = None) -> list[BudgetRound]:
@@ -450,8 +382,12 @@ def enter_paper_ballot(session: Session, round_: BudgetRound, *, staff: User, vo
     check_ballot(session, round_, voter=voter, choices=choices)
     if participation_of(session, round_, voter) is not None:  # friendly early answer; confirm decides
         raise InvalidState(_("Deze bewoner heeft al gestemd in deze ronde."))
+    # Sealed to the round key: the pending row names the voter, so its choices must not survive
+    # in clear in a dead tuple once it is confirmed and deleted.
+    key = ballot_mixing.round_key(session, round_, create=True)
     entry = PaperEntry(round_id=round_.id, voter_id=voter.id, entered_by_id=staff.id, entered_at=utcnow(),
-                       choices_json=json.dumps({str(k): v for k, v in sorted(choices.items())}))
+                       choices_json=ballot_mixing.seal_text(
+                           key, round_.id, json.dumps({str(k): v for k, v in sorted(choices.items())})))
     try:
         with session.begin_nested():
             session.add(entry)
@@ -463,9 +399,14 @@ def enter_paper_ballot(session: Session, round_: BudgetRound, *, staff: User, vo
     return entry
 
 
-def entry_choices(entry: PaperEntry) -> dict[int, int]:
-    """The choices of a pending paper entry."""
-    return {int(k): int(v) for k, v in json.loads(entry.choices_json).items()}
+def entry_choices(session: Session, round_: BudgetRound, entry: PaperEntry) -> dict[int, int]:
+    """The choices of a pending paper entry (opened with the round key).
+
+    Raises:
+        InvalidState: the round's key is gone (sealed) or changed.
+    """
+    key = ballot_mixing.round_key(session, round_)
+    return {int(k): int(v) for k, v in json.loads(ballot_mixing.open_text(key, round_.id, entry.choices_json)).items()}
 
 
 def pending_paper_entries(session: Session, round_: BudgetRound) -> list[PaperEntry]:
@@ -511,7 +452,7 @@ def confirm_paper_ballot(session: Session, round_: BudgetRound, entry: PaperEntr
         raise PermissionDenied(_("Een tweede medewerker moet deze stem bevestigen, niet degene die hem invoerde."))
     voter = session.get(User, entry.voter_id)
     assert voter is not None
-    choices = entry_choices(entry)
+    choices = entry_choices(session, round_, entry)
     entry_id, entered_by = entry.id, entry.entered_by_id
     _take_entry(session, entry)
     try:
@@ -520,9 +461,10 @@ def confirm_paper_ballot(session: Session, round_: BudgetRound, entry: PaperEntr
         if exc.message == already_voted_message() or participation_of(session, round_, voter) is not None:
             raise InvalidState(_("Deze bewoner heeft al gestemd in deze ronde.")) from None
         raise
+    # Who confirmed whose entry; the voter is named only in the entry's own "enter" row, and the
+    # ballot itself is written later by the mix, not in this transaction.
     audit.record(session, actor=staff, action="paper_ballot.confirm", obj_type="paper_entry", obj_id=entry_id,
-                 area_id=round_.area_id, round_id=round_.id,
-                 after={"voter_id": voter.id, "entered_by_id": entered_by})
+                 area_id=round_.area_id, round_id=round_.id, after={"entered_by_id": entered_by})
     return result
 
 
@@ -608,7 +550,7 @@ def ballots_of_round(session: Session, round_: BudgetRound, *, now: dt.datetime 
     now = now or utcnow()
     if round_.phase_at(now) not in (Phase.CLOSED, Phase.RESULTS):
         raise InvalidState(_("De stemming is nog niet gesloten."))
-    seal_round(session, round_, now=now)
+    ballot_mixing.seal_round(session, round_, now=now)
     ballots = session.scalars(
         select(Ballot).where(Ballot.round_id == round_.id).order_by(Ballot.id)
     ).all()
@@ -631,6 +573,7 @@ def receipt_codes(session: Session, round_: BudgetRound, *, now: dt.datetime | N
     now = now or utcnow()
     if round_.phase_at(now) not in (Phase.CLOSED, Phase.RESULTS):
         raise InvalidState(_("De stemming is nog niet gesloten."))
+    ballot_mixing.seal_round(session, round_, now=now)
     return sorted(session.scalars(select(Ballot.receipt_code).where(Ballot.round_id == round_.id)))
 
 

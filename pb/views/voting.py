@@ -128,16 +128,15 @@ def cast(round_id: int) -> Any:
     try:
         if not form.validate_on_submit():
             return _render_ballot(round_, {}, form, 400)
-        choices = _choices_from_form(round_)
+        proposals = voting.ballot_proposals(db_session(), round_)
+        choices = parse_choices(round_.ballot_type, request.form, [p.id for p in proposals],
+                                max_projects=round_.max_projects)
         if request.form.get("action") == "edit":
             return _render_ballot(round_, choices, BallotForm())
-        result = voting.cast_ballot(db_session(), round_, voter=actor(), choices=choices, channel=Channel.ONLINE)
+        result = voting.cast_ballot(db_session(), round_, voter=actor(), choices=choices, channel=Channel.ONLINE,
+                                    proposals=proposals)
     except DomainError as exc:
         db_session().rollback()
-        if round_.phase_at(utcnow()) in (Phase.CLOSED, Phase.RESULTS):
-            # A late voter is the first to notice the close: destroy the re-vote pointers now.
-            voting.seal_round(db_session(), round_)
-            db_session().commit()
         if exc.message == voting.already_voted_message():
             return render_template("voting/already_voted.html", round=round_, participation=None), 409
         form.form_errors.append(exc.message)
@@ -238,7 +237,8 @@ def paper_pending(round_id: int) -> str:
     entries = voting.pending_paper_entries(db_session(), round_)
     proposals = {p.id: p for p in voting.ballot_proposals(db_session(), round_)}
     return render_template("voting/paper_pending.html", round=round_, entries=entries, proposals=proposals,
-                           choices_of=voting.entry_choices, form=BallotForm(), reject_form=RejectForm(),
+                           choices_of={e.id: voting.entry_choices(db_session(), round_, e) for e in entries},
+                           form=BallotForm(), reject_form=RejectForm(),
                            me=actor())
 
 

@@ -13,13 +13,13 @@ from sqlalchemy import DateTime, Date, Time, func, inspect, select
 from pb.db import db_session, engine, utcnow
 from pb.errors import InvalidState, PermissionDenied, ValidationFailed
 from pb.forms.voting import parse_choices
-from pb.models.ballot import Ballot, BallotItem, BallotSealKey, Channel, Participation, RoundSeal
+from pb.models.ballot import Ballot, BallotItem, BallotSealKey, Channel, Participation, RoundSeal, SealedBallot
 from pb.models.proposal import ProposalStatus
 from pb.models.residency import Residency
 from pb.models.round import BallotType, BudgetRound
 from pb.models.user import User
-from pb.services import voting
-from tests.factories import make_area, make_proposal, make_resident, make_round
+from pb.services import ballot_mixing, voting
+from tests.factories import close_and_seal, make_area, make_proposal, make_resident, make_round, mix_now
 
 N_THREADS = 8
 
@@ -78,7 +78,9 @@ def test_parallel_casts_for_one_voter_store_exactly_one_vote(app, session):
     assert outcomes.count("cast") == 1, outcomes
     assert outcomes.count(voting.already_voted_message()) == N_THREADS - 1, outcomes
     assert _rows(session, Participation) == 1
-    assert _rows(session, Ballot) == 1
+    assert _rows(session, SealedBallot) == 1 and _rows(session, Ballot) == 0  # sealed until mixed
+    mix_now(session, session.get(BudgetRound, round_id))
+    assert _rows(session, Ballot) == 1 and _rows(session, SealedBallot) == 0
     assert _rows(session, BallotItem) == 1
 
 
@@ -96,13 +98,12 @@ def test_parallel_casts_with_revote_allowed_keep_one_ballot(app, session):
     assert outcomes.count("cast") == 1, outcomes
     assert outcomes.count("replaced") <= voting.MAX_REVOTES, outcomes
     assert _rows(session, Participation) == 1
-    assert _rows(session, Ballot) == 1
     participation = session.scalars(select(Participation)).one()
     assert participation.revotes == outcomes.count("replaced")
-    # The sealed pointer still leads to the one remaining ballot.
-    key = voting._round_key(session, round_)
-    ballot_id = voting._open_pointer(key, participation.sealed_pointer, round_.id, voter.id)
-    assert session.get(Ballot, ballot_id) is not None
+    assert _rows(session, SealedBallot) == 1 + participation.revotes
+    # Sealing drops the replaced ballot: exactly one counts.
+    close_and_seal(session, session.get(BudgetRound, round_id))
+    assert _rows(session, Ballot) == 1 and _rows(session, SealedBallot) == 0
 
 
 # --- THREATS #2: limits, property-based ---------------------------------------------------------
@@ -159,16 +160,17 @@ def test_every_stored_ballot_satisfies_the_round_limits(session, config, costs, 
     session.commit()
     ids = [p.id for p in proposals] + [other.id] * (8 - len(proposals))
     choices = {ids[i]: v for i, v in picks}
-    before = _rows(session, Ballot)
+    before = _rows(session, SealedBallot)
     try:
         voting.cast_ballot(session, round_, voter=voter, choices=choices)
         session.commit()
     except (ValidationFailed, InvalidState, PermissionDenied):
         session.rollback()
-        assert _rows(session, Ballot) == before
+        assert _rows(session, SealedBallot) == before
         assert session.scalar(select(func.count()).select_from(Participation)
                               .where(Participation.voter_id == voter.id)) == 0
         return
+    mix_now(session, round_)
     ballot = session.scalars(select(Ballot).where(Ballot.round_id == round_.id)).one()
     assert _satisfies_limits(round_, {p.id: p.ballot_cost_cents for p in proposals}, list(ballot.items))
 
@@ -250,7 +252,7 @@ def test_just_before_open_and_at_close_are_refused(session):
     voting.cast_ballot(session, round_, voter=voters[1], choices={proposal.id: 1},
                        now=round_.voting_close_at - tick)
     session.commit()
-    assert _rows(session, Ballot) == 2
+    assert _rows(session, SealedBallot) == 2
 
 
 def test_rounds_not_yet_open_or_closed_refuse_by_server_clock(session):
@@ -355,6 +357,8 @@ def test_identical_ballots_get_different_random_receipts_and_ids(session):
     session.commit()
     assert len(set(codes)) == len(codes)
     assert all(len(c) == 14 and set(c.replace("-", "")) <= set(voting.RECEIPT_ALPHABET) for c in codes)
+    mix_now(session, round_)
+    assert sorted(session.scalars(select(Ballot.receipt_code))) == sorted(codes)
     ids = [b for b in session.scalars(select(Ballot.id))]
     assert len(set(ids)) == 40
     assert ids != sorted(ids) or max(ids) > 2**40  # random, not a small sequence
@@ -421,13 +425,13 @@ def test_swapped_pointer_or_other_secret_key_cannot_redirect_a_revote(app, sessi
     session.rollback()
     pa.sealed_pointer, pb_.sealed_pointer = pb_.sealed_pointer, pa.sealed_pointer
     session.commit()
-    key = voting._round_key(session, round_)
+    key = ballot_mixing.round_key(session, round_)
     app.config["SECRET_KEY"] = "another-secret"
-    assert voting._round_key(session, round_) != key  # the database alone cannot open pointers
+    assert ballot_mixing.round_key(session, round_) != key  # the database alone cannot open pointers
     with pytest.raises(InvalidState):
         voting.cast_ballot(session, round_, voter=alice, choices={p2.id: 1})
     session.rollback()
-    assert _rows(session, Ballot) == 2
+    assert _rows(session, SealedBallot) == 2
 
 
 def test_turnout_per_postcode_from_the_register_hides_small_groups(session):
