@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from pb.models.audit import AuditEntry
-from pb.models.ballot import Ballot, Channel, PaperEntry, Participation
+from pb.models.ballot import Ballot, Channel, PaperEntry, Participation, SealedBallot
 from pb.models.round import BallotType
 from pb.models.user import Role
 from pb.services import voting
-from tests.factories import make_area, make_proposal, make_resident, make_round, make_user
+from tests.factories import make_area, make_proposal, make_resident, make_round, make_user, mix_now
 
 
 def _count(session, model) -> int:
@@ -63,6 +63,11 @@ def test_paper_ballot_needs_a_second_staff_member(client, auth, session, setup):
     ok = client.post(f"/infopunt/rounds/{round_.id}/paper/{entry.id}/confirm", follow_redirects=True)
     assert "bevestigd" in ok.get_data(as_text=True)
     participation = session.scalars(select(Participation)).one()
+    # The confirmation wrote the participation and the sealed ballot, never a ballot row.
+    assert _count(session, Ballot) == 0 and _count(session, SealedBallot) == 1
+    confirm = session.scalars(select(AuditEntry).where(AuditEntry.action == "paper_ballot.confirm")).one()
+    assert str(resident.id) not in confirm.after_json
+    mix_now(session, round_)
     ballot = session.scalars(select(Ballot)).one()
     assert participation.voter_id == resident.id and participation.channel == Channel.PAPER
     assert ballot.channel == Channel.PAPER
@@ -82,7 +87,7 @@ def test_paper_ballot_needs_a_second_staff_member(client, auth, session, setup):
     assert "U heeft al gestemd" in page and "op papier" in page
     resp = client.post(f"/rounds/{round_.id}/vote/cast", data={"project": str(props[1].id), "action": "cast"})
     assert resp.status_code == 409
-    assert _count(session, Ballot) == 1
+    assert _count(session, Ballot) == 1 and _count(session, SealedBallot) == 0
 
 
 def test_online_voter_cannot_also_vote_on_paper(client, auth, session, setup):
@@ -95,7 +100,7 @@ def test_online_voter_cannot_also_vote_on_paper(client, auth, session, setup):
     resp = client.post(f"/infopunt/rounds/{round_.id}/paper",
                        data={"voter_id": str(resident.id), "project": str(props[0].id)})
     assert resp.status_code == 409 and _count(session, PaperEntry) == 0
-    assert _count(session, Ballot) == 1
+    assert _count(session, SealedBallot) == 1
 
 
 def test_online_vote_between_entry_and_confirmation_wins(client, auth, session, setup):
@@ -108,7 +113,8 @@ def test_online_vote_between_entry_and_confirmation_wins(client, auth, session, 
     entry = session.scalars(select(PaperEntry)).one()
     resp = client.post(f"/infopunt/rounds/{round_.id}/paper/{entry.id}/confirm", follow_redirects=True)
     assert "al gestemd" in resp.get_data(as_text=True)
-    assert _count(session, Participation) == 1 and _count(session, Ballot) == 1
+    assert _count(session, Participation) == 1 and _count(session, SealedBallot) == 1
+    mix_now(session, round_)
     ballot = session.scalars(select(Ballot)).one()
     assert ballot.channel == Channel.ONLINE
 
@@ -121,7 +127,7 @@ def test_reject_removes_the_entry_with_a_reason(client, auth, session, setup):
     entry = session.scalars(select(PaperEntry)).one()
     resp = client.post(f"/infopunt/rounds/{round_.id}/paper/{entry.id}/reject", data={"reason": "Verkeerd project"})
     assert resp.status_code == 302
-    assert _count(session, PaperEntry) == 0 and _count(session, Ballot) == 0
+    assert _count(session, PaperEntry) == 0 and _count(session, Ballot) + _count(session, SealedBallot) == 0
     last = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
     assert last.action == "paper_ballot.reject" and last.reason == "Verkeerd project"
 
@@ -181,11 +187,11 @@ def test_no_vote_counts_in_any_response_during_voting(app, client, auth, session
     voters = [make_resident(session, area, user=make_user(session, name="Stemmer")) for _ in shares]
     for voter, share in zip(voters, shares, strict=True):
         voting.cast_ballot(session, round_, voter=voter, choices={p1.id: share, p2.id: 1000 - share})
-    staff = make_user(session, role=Role.STAFF, name="Medewerker")
+    staff = make_user(session, role=Role.STAFF, name="Medewerker", areas=[area])
     manager = make_user(session, role=Role.MANAGER, name="Regisseur", areas=[area])
     admin = make_user(session, role=Role.ADMIN, name="Beheerder")
-    session.add(PaperEntry(round_id=round_.id, voter_id=make_resident(session, area).id,
-                           entered_by_id=staff.id, choices_json='{"%d": 1000}' % p3.id))
+    voting.enter_paper_ballot(session, round_, staff=staff, voter=make_resident(session, area),
+                              choices={p3.id: 1000})
     session.commit()
     values = {"round_id": round_.id, "id": round_.id, "slug": area.slug, "area_id": area.id,
               "proposal_id": p1.id, "user_id": voters[0].id, "entry_id": 1, "filename": "css/site.css"}
