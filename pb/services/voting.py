@@ -122,9 +122,13 @@ def require_eligible(session: Session, round_: BudgetRound, voter: User, now: dt
     Raises:
         PermissionDenied: not a verified resident of the area, or outside the age limits.
     """
-    area = session.get(Area, round_.area_id)
-    assert area is not None
-    residency = authz.require_resident(session, voter, area)
+    residency = session.scalar(
+        select(Residency).where(Residency.user_id == voter.id, Residency.area_id == round_.area_id)
+    )
+    if residency is None:  # the area is loaded only for the refusal's message
+        area = session.get(Area, round_.area_id)
+        assert area is not None
+        residency = authz.require_resident(session, voter, area)
     day = now.astimezone(LOCAL_TZ).date()
     # The register's birth year wins over a declared birth date (pb.services.residency).
     if not residency_rules.meets_age_limits(residency, round_, on=day):
