@@ -69,6 +69,48 @@ def ballot_proposals(session: Session, round_: BudgetRound) -> list[Proposal]:
     ))
 
 
+@dataclass(frozen=True)
+class BallotProject:
+    """What checking a ballot needs of a project on it."""
+
+    id: int
+    ballot_cost_cents: int
+
+
+def ballot_projects(session: Session, round_: BudgetRound, now: dt.datetime | None = None) -> list[BallotProject]:
+    """The projects on the ballot (id and cost), kept per process once voting has opened.
+
+    The project list and costs are frozen from the opening of voting (threat 4: every change is
+    refused), so a cast does not read them again; before opening they are read every time.
+    """
+    now = now or utcnow()
+    cache: dict[int, tuple[dt.datetime, list[BallotProject]]] = current_app.extensions.setdefault(
+        "pb_ballot_projects", {})
+    cached = cache.get(round_.id)
+    if cached is not None and cached[0] == round_.voting_open_at and round_.is_frozen_at(now):
+        return cached[1]
+    projects = [BallotProject(id=p.id, ballot_cost_cents=p.ballot_cost_cents) for p in ballot_proposals(session, round_)]
+    if round_.is_frozen_at(now):
+        cache[round_.id] = (round_.voting_open_at, projects)
+    return projects
+
+
+def round_for_voter(session: Session, round_id: int, voter: User) -> tuple[BudgetRound, Residency | None]:
+    """The round and the voter's residency in its area, in one query (the cast's hot path).
+
+    Raises:
+        NotFound: no such round.
+    """
+    row = session.execute(
+        select(BudgetRound, Residency)
+        .outerjoin(Residency, (Residency.area_id == BudgetRound.area_id) & (Residency.user_id == voter.id))
+        .where(BudgetRound.id == round_id)
+    ).first()
+    if row is None:
+        raise NotFound(_("Deze ronde bestaat niet."))
+    return row[0], row[1]
+
+
 def ballot_order(round_: BudgetRound, proposals: Sequence[Proposal], voter_id: int) -> list[Proposal]:
     """Shuffle the projects for one voter: random-looking, but the same on every visit.
 
@@ -116,15 +158,18 @@ def require_voting_open(round_: BudgetRound, now: dt.datetime) -> None:
                          d=round_.voting_open_at.astimezone(LOCAL_TZ).strftime("%d-%m-%Y %H:%M")))
 
 
-def require_eligible(session: Session, round_: BudgetRound, voter: User, now: dt.datetime) -> Residency:
-    """Return the voter's residency in the round's area, or raise.
+def require_eligible(session: Session, round_: BudgetRound, voter: User, now: dt.datetime,
+                     residency: Residency | None = None) -> Residency:
+    """Return the voter's residency in the round's area, or raise. ``residency``: the voter's
+    residency in the round's area when the caller already loaded it.
 
     Raises:
         PermissionDenied: not a verified resident of the area, or outside the age limits.
     """
-    residency = session.scalar(
-        select(Residency).where(Residency.user_id == voter.id, Residency.area_id == round_.area_id)
-    )
+    if residency is None or residency.user_id != voter.id or residency.area_id != round_.area_id:
+        residency = session.scalar(
+            select(Residency).where(Residency.user_id == voter.id, Residency.area_id == round_.area_id)
+        )
     if residency is None:  # the area is loaded only for the refusal's message
         area = session.get(Area, round_.area_id)
         assert area is not None
@@ -139,7 +184,7 @@ def require_eligible(session: Session, round_: BudgetRound, voter: User, now: dt
     return residency
 
 
-def validate_choices(round_: BudgetRound, proposals: Sequence[Proposal], choices: Choices) -> None:
+def validate_choices(round_: BudgetRound, proposals: Sequence[Proposal | BallotProject], choices: Choices) -> None:
     """Check a whole ballot against the round's ballot type and limits.
 
     Args:
@@ -201,10 +246,10 @@ def _validate_points(round_: BudgetRound, choices: Choices) -> None:
 
 
 def check_ballot(session: Session, round_: BudgetRound, *, voter: User, choices: Choices,
-                 now: dt.datetime | None = None, proposals: Sequence[Proposal] | None = None) -> None:
+                 now: dt.datetime | None = None, residency: Residency | None = None) -> None:
     """Everything :func:`cast_ballot` checks before writing (used by the review step).
 
-    ``proposals``: the round's ballot when the caller already loaded it (read once per request).
+    ``residency``: the voter's residency when the caller already loaded it.
 
     Raises:
         InvalidState: voting not open.
@@ -213,8 +258,8 @@ def check_ballot(session: Session, round_: BudgetRound, *, voter: User, choices:
     """
     now = now or utcnow()
     require_voting_open(round_, now)
-    require_eligible(session, round_, voter, now)
-    validate_choices(round_, ballot_proposals(session, round_) if proposals is None else proposals, choices)
+    require_eligible(session, round_, voter, now, residency)
+    validate_choices(round_, ballot_projects(session, round_, now), choices)
 
 
 # --- Casting ----------------------------------------------------------------------------------
@@ -235,7 +280,7 @@ def new_receipt_code() -> str:
 
 def cast_ballot(session: Session, round_: BudgetRound, *, voter: User, choices: Choices,
                 channel: Channel = Channel.ONLINE, now: dt.datetime | None = None,
-                proposals: Sequence[Proposal] | None = None) -> CastResult:
+                residency: Residency | None = None) -> CastResult:
     """Validate a whole ballot and store it sealed, or replace the voter's earlier one (re-vote).
 
     One transaction writes the participation (``INSERT ... ON CONFLICT DO NOTHING`` on
@@ -252,7 +297,7 @@ def cast_ballot(session: Session, round_: BudgetRound, *, voter: User, choices: 
         choices: proposal id -> 1, points or rank.
         channel: online, or paper (via :func:`confirm_paper_ballot`).
         now: server time (tests pass a moment to check the window edges).
-        proposals: the round's ballot, when the caller already loaded it.
+        residency: the voter's residency in the round's area, when the caller already loaded it.
 
     Returns:
         The receipt code and whether an earlier ballot was replaced.
@@ -263,7 +308,7 @@ def cast_ballot(session: Session, round_: BudgetRound, *, voter: User, choices: 
         ValidationFailed: the ballot breaks a rule of the round.
     """
     now = now or utcnow()
-    check_ballot(session, round_, voter=voter, choices=choices, now=now, proposals=proposals)
+    check_ballot(session, round_, voter=voter, choices=choices, now=now, residency=residency)
     key = ballot_mixing.round_key(session, round_, create=True)
     token = ballot_mixing.new_revote_token() if round_.allow_revote and channel == Channel.ONLINE else None
     pointer = ballot_mixing.seal_token(key, token, round_.id, voter.id) if token is not None else None

@@ -122,19 +122,19 @@ def review(round_id: int) -> Any:
 @login_required
 def cast(round_id: int) -> Any:
     """Cast the reviewed ballot, or go back to change it."""
-    round_ = _round(round_id)
+    round_, residency = voting.round_for_voter(db_session(), round_id, actor())
     form = BallotForm()
     choices: dict[int, int] = {}
     try:
         if not form.validate_on_submit():
             return _render_ballot(round_, {}, form, 400)
-        proposals = voting.ballot_proposals(db_session(), round_)
-        choices = parse_choices(round_.ballot_type, request.form, [p.id for p in proposals],
+        projects = voting.ballot_projects(db_session(), round_)
+        choices = parse_choices(round_.ballot_type, request.form, [p.id for p in projects],
                                 max_projects=round_.max_projects)
         if request.form.get("action") == "edit":
             return _render_ballot(round_, choices, BallotForm())
         result = voting.cast_ballot(db_session(), round_, voter=actor(), choices=choices, channel=Channel.ONLINE,
-                                    proposals=proposals)
+                                    residency=residency)
     except DomainError as exc:
         db_session().rollback()
         if exc.message == voting.already_voted_message():
