@@ -336,14 +336,16 @@ def test_non_resident_is_refused(session):
 def test_ballot_tables_have_no_user_and_no_time_columns(app):
     with app.app_context():
         insp = inspect(engine())
-        for table in ("ballots", "ballot_items"):
+        for table in ("ballots", "ballot_items", "sealed_ballots"):
             columns = insp.get_columns(table)
             names = {c["name"] for c in columns}
             forbidden = {"user", "voter", "by", "at", "time", "date", "ip", "created", "updated", "cast", "session"}
             assert not {n for n in names if forbidden & set(n.split("_"))}, names
             assert not [c for c in columns if isinstance(c["type"], DateTime | Date | Time)], columns
             referred = {fk["referred_table"] for fk in insp.get_foreign_keys(table)}
-            assert referred <= {"rounds", "ballots", "proposals"}, referred
+            assert referred <= {"rounds", "ballots", "proposals", "ballot_seal_keys"}, referred
+            # No sequence: keys are random (ballots: 62-bit numbers; sealed ballots: uuid4 text).
+            assert not any(c.get("autoincrement") is True for c in columns), columns
         assert {"round_id", "voter_id"} in [set(u["column_names"]) for u in insp.get_unique_constraints("participations")]
 
 
@@ -452,3 +454,24 @@ def test_turnout_per_postcode_from_the_register_hides_small_groups(session):
     report = voting.turnout(session, round_)
     assert report.total == 15
     assert report.per_postcode == [("7071", 11), ("7072", None)]  # under 10: no number shown
+
+
+def test_a_cast_that_commits_after_sealing_is_refused_not_stranded(app, session):
+    """A server process that still knows the round key (its cached salt) casts after the round was
+    sealed: the sealed ballot's foreign key to the deleted key row refuses it, and the rollback
+    removes the participation too. Nothing is stored that the count would never see."""
+    area = make_area(session)
+    round_ = make_round(session, area, ballot_type=BallotType.APPROVAL)
+    proposal = make_proposal(session, round_)
+    early, late = make_resident(session, area), make_resident(session, area)
+    voting.cast_ballot(session, round_, voter=early, choices={proposal.id: 1})
+    session.commit()
+    close = round_.voting_close_at
+    salt = app.extensions["pb_ballot_salts"][round_.id]
+    assert voting.seal_round(session, round_, now=close + dt.timedelta(seconds=1))
+    session.commit()
+    app.extensions["pb_ballot_salts"][round_.id] = salt  # another worker's stale copy
+    with pytest.raises(InvalidState):
+        voting.cast_ballot(session, round_, voter=late, choices={proposal.id: 1}, now=close - dt.timedelta(seconds=1))
+    session.rollback()
+    assert _rows(session, Participation) == 1 and _rows(session, SealedBallot) == 0 and _rows(session, Ballot) == 1
