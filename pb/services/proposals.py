@@ -8,18 +8,12 @@ status history and the round's change history) and mailed to the author.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import re
-import secrets
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -32,6 +26,9 @@ from pb.models.round import BudgetRound, Phase
 from pb.models.user import User
 from pb.services import audit, authz, mail
 from pb.services.rounds import lock_round, refuse_if_frozen
+from pb.services.money import MAX_AMOUNT_CENTS
+from pb.services.photos import delete_photo
+
 
 STATUS_LABELS = {
     ProposalStatus.DRAFT: _l("Concept"),
@@ -44,49 +41,22 @@ STATUS_LABELS = {
     ProposalStatus.MERGED: _l("Samengevoegd"),
     ProposalStatus.HIDDEN: _l("Verborgen"),
 }
+
+
 # Statuses anyone may see; drafts only the author, hidden ones the author and the managers.
 PUBLIC_STATUSES = tuple(s for s in ProposalStatus if s not in (ProposalStatus.DRAFT, ProposalStatus.HIDDEN))
+
+
 REVIEWABLE = (ProposalStatus.IN_REVIEW, ProposalStatus.FEASIBLE, ProposalStatus.INFEASIBLE)
+
+
 WITHDRAWABLE = (
     ProposalStatus.DRAFT, ProposalStatus.SUBMITTED, ProposalStatus.NOT_ENOUGH_SUPPORT,
     ProposalStatus.IN_REVIEW, ProposalStatus.FEASIBLE, ProposalStatus.INFEASIBLE,
 )
+
+
 MAX_COST_LINES = 20
-MAX_AMOUNT_CENTS = 10_000_000 * 100
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
-MAX_PHOTO_PIXELS = 40_000_000
-PHOTO_MAX_SIDE = 2000
-_EURO_RE = re.compile(r"^\d+(?:[.,]\d{1,2})?$")
-_DUTCH_THOUSANDS_RE = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?$")
-_ENGLISH_THOUSANDS_RE = re.compile(r"^\d{1,3}(?:,\d{3})+\.\d{1,2}$")
-
-
-def parse_euros(text: str) -> int:
-    """Return integer cents for an amount typed as ``1.234,50``, ``1234,5``, ``1234.50`` or ``€ 12``.
-
-    A dot followed by three digits is a Dutch thousands separator (``1.234`` is 1234 euros).
-
-    Raises:
-        ValidationFailed: not an amount, negative, or above 10 million euros.
-    """
-    raw = text.strip().replace("€", "").replace(" ", "").replace("\u00a0", "")
-    if raw.endswith(",-"):
-        raw = raw[:-2]
-    if _DUTCH_THOUSANDS_RE.match(raw):
-        normal = raw.replace(".", "").replace(",", ".")
-    elif _ENGLISH_THOUSANDS_RE.match(raw):
-        normal = raw.replace(",", "")
-    elif _EURO_RE.match(raw):
-        normal = raw.replace(",", ".")
-    else:
-        raise ValidationFailed(_("Vul een bedrag in euro's in, bijvoorbeeld 1.234,50."), field="amount")
-    try:
-        cents = int((Decimal(normal) * 100).to_integral_value())
-    except InvalidOperation as exc:  # pragma: no cover - the patterns above exclude this
-        raise ValidationFailed(_("Vul een bedrag in euro's in, bijvoorbeeld 1.234,50."), field="amount") from exc
-    if cents > MAX_AMOUNT_CENTS:
-        raise ValidationFailed(_("Dit bedrag is te hoog."), field="amount")
-    return cents
 
 
 @dataclass(frozen=True)
@@ -142,9 +112,6 @@ def require_view(user: User | None, proposal: Proposal) -> None:
     """
     if not can_view(user, proposal):
         raise NotFound(_("Dit plan bestaat niet."))
-
-
-# --- the author's side ---------------------------------------------------------------------------
 
 
 def _require_proposal_phase(rnd: BudgetRound) -> None:
@@ -283,65 +250,6 @@ def withdraw_proposal(session: Session, proposal: Proposal, *, actor: User) -> N
     _set_status(session, proposal, ProposalStatus.WITHDRAWN, actor=actor, action="proposal.withdraw")
 
 
-# --- photos ----------------------------------------------------------------------------------------
-
-
-def store_photo(stream: IO[bytes]) -> str:
-    """Check an uploaded photo by its content, re-encode it without metadata and store it.
-
-    Returns the random file name under ``UPLOAD_DIR``.
-
-    Raises:
-        ValidationFailed: too large, not a JPEG or PNG, or unreadable.
-    """
-    data = stream.read(MAX_PHOTO_BYTES + 1)
-    if len(data) > MAX_PHOTO_BYTES:
-        raise ValidationFailed(_("De foto is te groot. Kies een foto van maximaal 5 MB."), field="photo")
-    refusal = ValidationFailed(_("Kies een foto in JPEG- of PNG-formaat."), field="photo")
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.format not in ("JPEG", "PNG"):
-                raise refusal
-            if probe.width * probe.height > MAX_PHOTO_PIXELS:
-                raise ValidationFailed(_("De foto heeft te veel pixels."), field="photo")
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as img:
-            fmt = img.format
-            img.load()
-            img = ImageOps.exif_transpose(img)
-            img.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
-            out = io.BytesIO()
-            if fmt == "JPEG":
-                img.convert("RGB").save(out, "JPEG", quality=85)  # no exif= argument: metadata dropped
-                suffix = ".jpg"
-            else:
-                if img.mode not in ("RGB", "RGBA", "L", "LA", "P"):
-                    img = img.convert("RGBA")
-                img.save(out, "PNG")
-                suffix = ".png"
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise refusal from exc
-    name = secrets.token_hex(16) + suffix
-    folder = photo_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(out.getvalue())
-    return name
-
-
-def photo_dir() -> Path:
-    """Where proposal photos are stored."""
-    return Path(current_app.config["UPLOAD_DIR"]) / "proposals"
-
-
-def delete_photo(name: str | None) -> None:
-    """Remove a stored photo file, if any."""
-    if name and re.fullmatch(r"[0-9a-f]{32}\.(jpg|png)", name):
-        (photo_dir() / name).unlink(missing_ok=True)
-
-
-# --- support -------------------------------------------------------------------------------------
-
-
 def _require_support_open(proposal: Proposal) -> None:
     phase = proposal.round.phase_at(utcnow())
     if phase not in (Phase.PROPOSALS, Phase.SUPPORT) or proposal.status != ProposalStatus.SUBMITTED:
@@ -426,9 +334,6 @@ def settle_support_phase(session: Session, rnd: BudgetRound, now: dt.datetime) -
                     reason=_("Steun: %(n)d. Nodig: %(t)d.", n=count, t=rnd.support_threshold),
                     extra_after={"supports": count})
     return len(pending)
-
-
-# --- review (area managers) ------------------------------------------------------------------------
 
 
 def _prepare_review(session: Session, proposal: Proposal, actor: User, reason: str, action: str,
@@ -541,14 +446,14 @@ def review_queue(session: Session, rnd: BudgetRound) -> list[Proposal]:
     return sorted(rows, key=lambda p: (order.get(p.status, 99), p.id))
 
 
-# --- public lists ----------------------------------------------------------------------------------
-
 SORTS = {
     "nieuw": (Proposal.submitted_at.desc(), Proposal.id.desc()),
     "oud": (Proposal.submitted_at.asc(), Proposal.id.asc()),
     "titel": (func.lower(Proposal.title).asc(), Proposal.id.asc()),
     "kosten": (Proposal.estimated_cost_cents.asc(), Proposal.id.asc()),
 }
+
+
 SORT_LABELS = {"nieuw": _l("Nieuwste eerst"), "oud": _l("Oudste eerst"), "titel": _l("Titel (A-Z)"),
                "kosten": _l("Laagste kosten eerst"), "steun": _l("Meeste steun eerst")}
 
@@ -597,9 +502,6 @@ def status_history(session: Session, proposal: Proposal) -> list[AuditEntry]:
     ))
 
 
-# --- status changes --------------------------------------------------------------------------------
-
-
 def _set_status(session: Session, proposal: Proposal, status: ProposalStatus, *, actor: User | None, action: str,
                 reason: str = "", extra_after: dict[str, Any] | None = None, force_record: bool = False) -> None:
     old = proposal.status
@@ -639,4 +541,3 @@ def session_of(obj: object) -> Session:
     session = object_session(obj)
     assert session is not None
     return session
-

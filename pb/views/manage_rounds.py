@@ -37,6 +37,7 @@ from pb.services import proposals as proposal_service
 from pb.services import rounds as round_service
 from pb.services.rounds import BOUNDARIES, RoundFrozen
 from pb.views.common import actor, error_onto_form, require_roles
+from pb.services import money
 
 bp = Blueprint("manage_rounds", __name__, url_prefix="/manage")
 
@@ -100,7 +101,7 @@ def _parse_neighbourhoods(text: str) -> list[tuple[str, int | None]]:
         cents = None
         if sep and amount.strip():
             try:
-                cents = proposal_service.parse_euros(amount)
+                cents = money.parse_euros(amount)
             except ValidationFailed as exc:
                 raise ValidationFailed(exc.message, field="neighbourhoods") from exc
         result.append((" ".join(name.split()), cents))
@@ -109,7 +110,7 @@ def _parse_neighbourhoods(text: str) -> list[tuple[str, int | None]]:
 
 def _round_data(form: RoundForm) -> round_service.RoundData:
     try:
-        budget = proposal_service.parse_euros(form.budget.data or "")
+        budget = money.parse_euros(form.budget.data or "")
     except ValidationFailed as exc:
         raise ValidationFailed(exc.message, field="budget") from exc
     return round_service.RoundData(
@@ -256,7 +257,7 @@ def verdict(proposal_id: int) -> Response:
 
 def _adjust_cost(proposal: Proposal, form: CostForm) -> None:
     try:
-        cents = proposal_service.parse_euros(form.cost.data or "")
+        cents = money.parse_euros(form.cost.data or "")
     except ValidationFailed as exc:
         raise ValidationFailed(exc.message, field="cost") from exc
     proposal_service.adjust_cost(db_session(), proposal, actor=actor(), cost_cents=cents, reason=form.reason.data or "")

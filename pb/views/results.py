@@ -20,8 +20,12 @@ from pb.extensions import limiter
 from pb.forms.results import CorrectionForm, PublishForm, ReceiptForm
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import Role
-from pb.services import authz, tallying
+from pb.services import authz
 from pb.views.common import actor, error_onto_form, optional_actor, require_roles
+from pb.services import counting
+from pb.services import exports
+from pb.services import results as result_service
+from pb.views import presenters
 
 bp = Blueprint("results", __name__)
 
@@ -59,7 +63,7 @@ def _chart(record: dict[str, Any]) -> tuple[list[ChartBar], int]:
 
 def _load_published(round_id: int) -> tuple[BudgetRound, Any]:
     try:
-        return tallying.published(db_session(), round_id)
+        return result_service.published(db_session(), round_id)
     except NotFound:
         abort(404)
 
@@ -72,18 +76,18 @@ def show(round_id: int) -> Any:
     if round_ is None:
         abort(404)
     try:
-        _round, result = tallying.published(session, round_id)
+        _round, result = result_service.published(session, round_id)
     except NotFound:
         return render_template("results/not_published.html", round=round_), 404
-    record = tallying.outcome_of(result)
+    record = result_service.outcome_of(result)
     bars, chart_height = _chart(record)
-    versions = tallying.result_versions(session, round_)
+    versions = result_service.result_versions(session, round_)
     return render_template(
         "results/show.html", round=round_, result=result, record=record, bars=bars,
         chart_height=chart_height, label_width=CHART_LABEL_WIDTH, bar_width=CHART_BAR_WIDTH,
-        story=tallying.equal_shares_story(record), add1=tallying.add1_summary(record), versions=versions,
+        story=presenters.equal_shares_story(record), add1=presenters.add1_summary(record), versions=versions,
         projects=sorted(record["projects"], key=lambda p: (not p["selected"], -Fraction(p["score"]))),
-        score_text=_score_text, money=tallying.money_cents,
+        score_text=_score_text, money=presenters.money_cents,
         spent_width=int(Fraction(record["spent_cents"], max(record["budget_cents"], 1)) * 600),
     )
 
@@ -93,8 +97,8 @@ def index() -> str:
     """Published results of every round; for managers also their rounds waiting to be published."""
     session = db_session()
     user = optional_actor()
-    waiting = tallying.rounds_to_publish(session, user) if user is not None and user.has_role(Role.MANAGER) else []
-    return render_template("results/index.html", published=tallying.published_rounds(session), waiting=waiting)
+    waiting = result_service.rounds_to_publish(session, user) if user is not None and user.has_role(Role.MANAGER) else []
+    return render_template("results/index.html", published=result_service.published_rounds(session), waiting=waiting)
 
 
 def _download(body: str, mimetype: str, filename: str) -> Response:
@@ -114,7 +118,7 @@ def ballots_pb(round_id: int) -> Response:
 def results_json(round_id: int) -> Response:
     """The result as JSON."""
     round_, result = _load_published(round_id)
-    body = json.dumps(tallying.results_json(round_, result), ensure_ascii=False, indent=1)
+    body = json.dumps(exports.results_json(round_, result), ensure_ascii=False, indent=1)
     return Response(body, mimetype="application/json")
 
 
@@ -122,7 +126,7 @@ def results_json(round_id: int) -> Response:
 def results_csv(round_id: int) -> Response:
     """The result as CSV (safe to open in a spreadsheet)."""
     round_, result = _load_published(round_id)
-    return _download(tallying.results_csv(round_, result), "text/csv; charset=utf-8",
+    return _download(exports.results_csv(round_, result), "text/csv; charset=utf-8",
                      f"buurtbudget-ronde-{round_id}-uitslag.csv")
 
 
@@ -141,7 +145,7 @@ def receipt(round_id: int) -> Any:
     form = ReceiptForm()
     found: bool | None = None
     if form.validate_on_submit():
-        found = tallying.receipt_counted(result, form.code.data or "")
+        found = result_service.receipt_counted(result, form.code.data or "")
     return render_template("results/receipt.html", round=round_, result=result, form=form, found=found)
 
 
@@ -165,12 +169,12 @@ def _manage_page(round_: BudgetRound, publish_form: PublishForm, correction_form
     if phase in (Phase.CLOSED, Phase.RESULTS):
         # Private preview: counted on the fly, nothing stored or sealed (GET writes nothing); the
         # read transaction ends before the rule runs, so a long count blocks no other request.
-        count = tallying.count_round(session, round_, seal=False, now=now, before_counting=session.rollback)
-        what_if = tallying.what_if(count) if compare else None
+        count = counting.count_round(session, round_, seal=False, now=now, before_counting=session.rollback)
+        what_if = counting.what_if(count) if compare else None
     return render_template(
         "results/manage.html", round=round_, phase=phase, count=count, what_if=what_if, compare=compare,
-        versions=tallying.result_versions(session, round_), publish_form=publish_form,
-        correction_form=correction_form, money=tallying.money_cents, pb_id=tallying.pb_project_id,
+        versions=result_service.result_versions(session, round_), publish_form=publish_form,
+        correction_form=correction_form, money=presenters.money_cents, pb_id=counting.pb_project_id,
         score_text=_score_text,
     ), status
 
@@ -189,7 +193,7 @@ def publish(round_id: int) -> Any:
     form = PublishForm()
     if form.validate_on_submit():
         try:
-            tallying.publish_results(db_session(), round_, actor=actor())
+            result_service.publish_results(db_session(), round_, actor=actor())
         except DomainError as exc:
             db_session().rollback()
             error_onto_form(form, exc)
@@ -207,7 +211,7 @@ def correct(round_id: int) -> Any:
     form = CorrectionForm()
     if form.validate_on_submit():
         try:
-            tallying.correct_results(db_session(), round_, actor=actor(), reason=form.reason.data or "")
+            result_service.correct_results(db_session(), round_, actor=actor(), reason=form.reason.data or "")
         except DomainError as exc:
             db_session().rollback()
             error_onto_form(form, exc)

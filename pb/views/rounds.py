@@ -24,6 +24,8 @@ from pb.services import proposals as proposal_service
 from pb.services import rounds as round_service
 from pb.services.rounds import RoundFrozen
 from pb.views.common import actor, error_onto_form, optional_actor
+from pb.services import money
+from pb.services import photos
 
 bp = Blueprint("rounds", __name__)
 # Writing proposals (with uploads) and supporting: generous for people, a wall for floods.
@@ -260,7 +262,7 @@ def photo(proposal_id: int) -> Response:
     if not p.photo_filename:
         abort(404)
     mimetype = "image/png" if p.photo_filename.endswith(".png") else "image/jpeg"
-    response = send_from_directory(proposal_service.photo_dir(), p.photo_filename, mimetype=mimetype)
+    response = send_from_directory(photos.photo_dir(), p.photo_filename, mimetype=mimetype)
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
 
@@ -302,7 +304,7 @@ def _proposal_data(form: ProposalForm) -> proposal_service.ProposalData:
         if not amount:
             raise ValidationFailed(_("Vul bij elke kostenregel een bedrag in."), field="cost_lines")
         try:
-            cents = proposal_service.parse_euros(amount)
+            cents = money.parse_euros(amount)
         except ValidationFailed as exc:
             raise ValidationFailed(exc.message, field="cost_lines") from exc
         lines.append((description, cents))
@@ -318,7 +320,7 @@ def _uploaded_photo(form: ProposalForm) -> str | None:
     upload = form.photo.data
     if upload is None or not getattr(upload, "filename", ""):
         return None
-    return proposal_service.store_photo(upload.stream)
+    return photos.store_photo(upload.stream)
 
 
 @bp.route("/rounds/<int:round_id>/proposals/new", methods=["GET", "POST"])
@@ -338,7 +340,7 @@ def new_proposal(round_id: int) -> str | Response:
             created = proposal_service.create_proposal(session, rnd, actor=actor(), data=data, photo=photo_name)
         except DomainError as exc:
             session.rollback()
-            proposal_service.delete_photo(photo_name)
+            photos.delete_photo(photo_name)
             error_onto_form(form, exc)
         else:
             session.commit()
@@ -366,7 +368,7 @@ def edit_proposal(proposal_id: int) -> str | Response:
                                              remove_photo=bool(form.remove_photo.data))
         except DomainError as exc:
             session.rollback()
-            proposal_service.delete_photo(photo_name)
+            photos.delete_photo(photo_name)
             error_onto_form(form, exc)
         else:
             session.commit()

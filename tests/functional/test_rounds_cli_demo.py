@@ -10,8 +10,10 @@ from pb.models.audit import AuditEntry
 from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.round import BallotType, BudgetRound, Phase
 from pb.services import rounds as round_service
-from pb.services import tallying
+
 from tests.factories import make_area, make_resident_proposal, make_resident, make_phase_round
+from pb.demo import results as demo_results
+from pb.services import pabulib_import
 
 
 def test_advance_phases_settles_once(runner, session, outbox):
@@ -56,6 +58,6 @@ def test_demo_rounds(runner, session, client):
         assert client.get(f"/proposals/{pid}").status_code == 200
     page = client.get(f"/rounds/{voting.id}").get_data(as_text=True)
     assert "Kosten aangepast" in page and "Speeltuin Bloemenbuurt opknappen" in page
-    if (tallying.pabulib_dir() / tallying.DEMO_FILE).exists():  # the real Assen round, labelled
+    if (pabulib_import.pabulib_dir() / demo_results.DEMO_FILE).exists():  # the real Assen round, labelled
         example = rounds["Voorbeeld: Assen Top Idee 2024 (echte uitslag uit Assen)"]
         assert client.get(f"/rounds/{example.id}/results").status_code == 200
