@@ -39,12 +39,6 @@ def managed_areas_query(user: User) -> Select[tuple[Area]]:
     return query
 
 
-def is_staff(user: User | None) -> bool:
-    """Information-point work: staff, managers and admins."""
-    return bool(user is not None and getattr(user, "is_authenticated", False)
-                and user.has_role(Role.STAFF, Role.MANAGER))
-
-
 def residency_in(session: Session, user: User | None, area: Area) -> Residency | None:
     """Return ``user``'s verified residency in ``area``, if any."""
     if user is None or not getattr(user, "is_authenticated", False):

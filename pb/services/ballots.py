@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 
 from pb.db import utcnow
 from pb.errors import InvalidState, PermissionDenied, ValidationFailed
-from pb.models.area import Area
 from pb.models.ballot import Ballot, BallotItem, Channel, Participation, random_ballot_id
 from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.residency import Residency
@@ -33,7 +32,7 @@ from pb.models.user import User
 from pb.services import residency as residency_rules
 from pb.services import authz
 from pb.templating import euro
-from pb.clock import LOCAL_TZ
+from pb.clock import LOCAL_TZ, local_today
 from pb.services.ballot_seal import open_pointer, round_key, seal_pointer
 
 
@@ -115,10 +114,9 @@ def require_eligible(session: Session, round_: BudgetRound, voter: User, now: dt
     Raises:
         PermissionDenied: not a verified resident of the area, or outside the age limits.
     """
-    area = session.get(Area, round_.area_id)
-    assert area is not None
+    area = round_.area
     residency = authz.require_resident(session, voter, area)
-    day = now.astimezone(LOCAL_TZ).date()
+    day = local_today(now)
     # The register's birth year wins over a declared birth date (pb.services.residency).
     if not residency_rules.meets_age_limits(residency, round_, on=day):
         if residency_rules.age_on(residency, day) is None:

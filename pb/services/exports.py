@@ -11,6 +11,7 @@ from typing import Any
 from pb.models.result import RoundResult
 from pb.models.round import BudgetRound
 from pb.services.results import outcome_of
+from pb.csv_cells import csv_safe
 
 
 def _money(value_cents: int) -> int | float:
@@ -36,15 +37,6 @@ def results_json(round_: BudgetRound, result: RoundResult) -> dict[str, Any]:
         "ballots_sha256": result.ballots_sha256, "chain_head": result.chain_head,
         "selected": data["selected"], "projects": projects,
     }
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: object) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula (THREAT #14)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def results_csv(round_: BudgetRound, result: RoundResult) -> str:

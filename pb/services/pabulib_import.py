@@ -55,7 +55,7 @@ class ImportSummary:
     rule: str
 
 
-def receipt_codes(n: int) -> Iterator[str]:
+def bulk_receipt_codes(n: int) -> Iterator[str]:
     """Random tracking codes in the voting service's format (``K7QM-2XHD-9PWA``), made in bulk.
 
     One byte of ``secrets.token_bytes`` per character, reduced mod 32: the alphabet has exactly
@@ -184,7 +184,7 @@ def import_pabulib(session: Session, source: str | Path, *, area: Area, actor: U
     item_rows: list[dict[str, Any]] = []
     used: set[int] = set()
     codes: set[str] = set()
-    fresh_codes = receipt_codes(len(election.ballots))
+    fresh_codes = bulk_receipt_codes(len(election.ballots))
     for b in election.ballots:
         b_id = random_ballot_id()
         while b_id in used:

@@ -49,8 +49,7 @@ def find_voter(session: Session, round_: BudgetRound, login: str) -> User:
     from pb.services.accounts import find_by_login
 
     user = find_by_login(session, login) if login.strip() else None
-    area = session.get(Area, round_.area_id)
-    assert area is not None
+    area = round_.area
     if user is None or authz.residency_in(session, user, area) is None:
         raise NotFound(_("Geen geverifieerde bewoner van %(area)s gevonden met deze gegevens. "
                          "Verifieer de bewoner eerst persoonlijk.", area=area.name), field="login")
@@ -66,9 +65,7 @@ def enter_paper_ballot(session: Session, round_: BudgetRound, *, staff: User, vo
         InvalidState: voting not open; the voter already voted or has a pending entry.
         ValidationFailed: the ballot breaks a rule.
     """
-    area = session.get(Area, round_.area_id)
-    assert area is not None
-    require_info_point(staff, area)
+    require_info_point(staff, round_.area)
     check_ballot(session, round_, voter=voter, choices=choices)
     if participation_of(session, round_, voter) is not None:  # friendly early answer; confirm decides
         raise InvalidState(_("Deze bewoner heeft al gestemd in deze ronde."))
@@ -126,9 +123,7 @@ def confirm_paper_ballot(session: Session, round_: BudgetRound, entry: PaperEntr
         InvalidState: voting not open; the resident voted meanwhile (online); already handled.
         ValidationFailed: the ballot breaks a rule.
     """
-    area = session.get(Area, round_.area_id)
-    assert area is not None
-    require_info_point(staff, area)
+    require_info_point(staff, round_.area)
     if entry.entered_by_id == staff.id:
         raise PermissionDenied(_("Een tweede medewerker moet deze stem bevestigen, niet degene die hem invoerde."))
     voter = session.get(User, entry.voter_id)
@@ -156,9 +151,7 @@ def reject_paper_ballot(session: Session, round_: BudgetRound, entry: PaperEntry
         PermissionDenied: not staff.
         InvalidState: already handled.
     """
-    area = session.get(Area, round_.area_id)
-    assert area is not None
-    require_info_point(staff, area)
+    require_info_point(staff, round_.area)
     entry_id, voter_id = entry.id, entry.voter_id
     _take_entry(session, entry)
     audit.record(session, actor=staff, action="paper_ballot.reject", obj_type="paper_entry", obj_id=entry_id,

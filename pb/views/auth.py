@@ -1,4 +1,4 @@
-"""Accounts: register, confirm, log in and out, reset a password, my account."""
+"""Accounts: sign up, confirm, log in and out, reset a password, my account."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from pb.db import db_session
 from pb.errors import DomainError
 from pb.extensions import limiter
-from pb.forms.auth import EmailForm, LoginForm, LogoutForm, NewPasswordForm, RegisterForm
+from pb.forms.auth import EmailForm, LoginForm, LogoutForm, NewPasswordForm, SignUpForm
 from pb.services import accounts
 from pb.views.common import actor, error_onto_form, safe_next
 
@@ -23,12 +23,12 @@ def _auth_limit() -> str:
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_auth_limit, methods=["POST"])
-def register() -> str | Response:
+def signup() -> str | Response:
     """Create an account; a confirmation link goes out by e-mail."""
-    form = RegisterForm()
+    form = SignUpForm()
     if form.validate_on_submit():
         try:
-            accounts.register(
+            accounts.sign_up(
                 db_session(), email=form.email.data or "", name=form.name.data or "",
                 password=form.password.data or "",
             )
@@ -37,7 +37,7 @@ def register() -> str | Response:
         else:
             db_session().commit()
             return redirect(url_for("auth.check_mail"))
-    return render_template("auth/register.html", form=form)
+    return render_template("auth/signup.html", form=form)
 
 
 @bp.get("/register/check-mail")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import cast
 from urllib.parse import urlsplit
 
 from flask import abort, url_for
@@ -14,8 +12,6 @@ from flask_wtf import FlaskForm
 from pb.errors import DomainError
 from pb.extensions import login_manager
 from pb.models.user import Role, User
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def actor() -> User:
@@ -34,20 +30,6 @@ def require_roles(*roles: Role) -> None:
         abort(login_manager.unauthorized())
     if not actor().has_role(*roles):
         abort(403)
-
-
-def roles_required(*roles: Role) -> Callable[[F], F]:
-    """Decorator form of :func:`require_roles`."""
-
-    def decorator(view: F) -> F:
-        @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            require_roles(*roles)
-            return view(*args, **kwargs)
-
-        return cast(F, wrapped)
-
-    return decorator
 
 
 def safe_next(target: str | None, default_endpoint: str = "public.home") -> str:

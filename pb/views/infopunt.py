@@ -11,7 +11,7 @@ from pb.errors import DomainError, NotFound
 from pb.forms.residency import InPersonExistingForm, InPersonNewForm, SearchAddressForm
 from pb.models.register import RegisterEntry
 from pb.models.user import Role
-from pb.services import accounts, register
+from pb.services import accounts, address_register
 from pb.services import residency as residency_service
 from pb.views.common import actor, error_onto_form, require_roles
 
@@ -37,7 +37,7 @@ def index() -> str:
     entries = None
     if request.args and form.validate():
         try:
-            entries = register.find_entries(db_session(), form.postcode.data or "", form.huisnummer.data)
+            entries = address_register.find_entries(db_session(), form.postcode.data or "", form.huisnummer.data)
         except DomainError as exc:
             error_onto_form(form, exc)
     return render_template("infopunt/index.html", form=form, entries=entries)

@@ -7,7 +7,6 @@ published" without any number): no interim counts anywhere (THREAT #9).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -29,38 +28,6 @@ from pb.views import presenters
 
 bp = Blueprint("results", __name__)
 
-CHART_LABEL_WIDTH = 300
-CHART_BAR_WIDTH = 340
-CHART_ROW = 30
-
-
-@dataclass(frozen=True)
-class ChartBar:
-    """One bar of the scores chart (geometry in SVG user units)."""
-
-    y: int
-    width: int
-    label: str
-    score: str
-    selected: bool
-
-
-def _score_text(value: int | str) -> str:
-    number = Fraction(value)
-    return str(number.numerator) if number.denominator == 1 else f"{float(number):.2f}".replace(".", ",")
-
-
-def _chart(record: dict[str, Any]) -> tuple[list[ChartBar], int]:
-    projects = sorted(record["projects"], key=lambda p: -Fraction(p["score"]))
-    top = max((Fraction(p["score"]) for p in projects), default=Fraction(0)) or Fraction(1)
-    bars = []
-    for n, p in enumerate(projects):
-        name = p["name"] if len(p["name"]) <= 40 else p["name"][:39] + "…"
-        bars.append(ChartBar(y=n * CHART_ROW, width=int(Fraction(p["score"]) / top * CHART_BAR_WIDTH),
-                             label=name, score=_score_text(p["score"]), selected=p["selected"]))
-    return bars, len(projects) * CHART_ROW
-
-
 def _load_published(round_id: int) -> tuple[BudgetRound, Any]:
     try:
         return result_service.published(db_session(), round_id)
@@ -80,14 +47,14 @@ def show(round_id: int) -> Any:
     except NotFound:
         return render_template("results/not_published.html", round=round_), 404
     record = result_service.outcome_of(result)
-    bars, chart_height = _chart(record)
+    bars, chart_height = presenters.chart(record)
     versions = result_service.result_versions(session, round_)
     return render_template(
         "results/show.html", round=round_, result=result, record=record, bars=bars,
-        chart_height=chart_height, label_width=CHART_LABEL_WIDTH, bar_width=CHART_BAR_WIDTH,
-        story=presenters.equal_shares_story(record), add1=presenters.add1_summary(record), versions=versions,
+        chart_height=chart_height, label_width=presenters.CHART_LABEL_WIDTH, bar_width=presenters.CHART_BAR_WIDTH,
+        story=presenters.equal_shares_story(record), explain=presenters.rule_explanation(result.rule), add1=presenters.add1_summary(record), versions=versions,
         projects=sorted(record["projects"], key=lambda p: (not p["selected"], -Fraction(p["score"]))),
-        score_text=_score_text, money=presenters.money_cents,
+        score_text=presenters.score_text, money=presenters.money_cents,
         spent_width=int(Fraction(record["spent_cents"], max(record["budget_cents"], 1)) * 600),
     )
 
@@ -175,7 +142,7 @@ def _manage_page(round_: BudgetRound, publish_form: PublishForm, correction_form
         "results/manage.html", round=round_, phase=phase, count=count, what_if=what_if, compare=compare,
         versions=result_service.result_versions(session, round_), publish_form=publish_form,
         correction_form=correction_form, money=presenters.money_cents, pb_id=counting.pb_project_id,
-        score_text=_score_text,
+        score_text=presenters.score_text,
     ), status
 
 

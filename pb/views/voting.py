@@ -188,8 +188,7 @@ def receipt_download(round_id: int) -> Response:
 
 def _paper_round(round_id: int) -> tuple[BudgetRound, Area]:
     round_ = _round(round_id)
-    area = db_session().get(Area, round_.area_id)
-    assert area is not None
+    area = round_.area
     paper_ballots.require_info_point(actor(), area)
     return round_, area
 
@@ -314,8 +313,7 @@ def _settle_paper_entry(round_: BudgetRound, entry_id: int, act: Callable[[Any],
 def turnout(round_id: int) -> str:
     """Turnout of a round (never what was chosen) for the area's managers."""
     round_ = _round(round_id)
-    area = db_session().get(Area, round_.area_id)
-    assert area is not None
+    area = round_.area
     authz.require_area_manager(actor(), area)
     report = turnout_service.turnout(db_session(), round_)
     return render_template("voting/turnout.html", round=round_, area=area, report=report,

@@ -26,8 +26,8 @@ from pb.tally import read_pb
 from tests.factories import make_area, make_results_ballot, make_results_round, make_user
 from pb.services import ballot_files
 from pb.services import counting
-from pb.services import exports
 from pb.services import results as result_service
+from pb import csv_cells
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -234,7 +234,7 @@ def test_csv_export_is_formula_injection_safe(client, session, area):
     for name in names:
         assert not name.startswith(("=", "+", "-", "@", "\t", "\r")), name
     assert "Speeltuin" in names
-    assert exports.csv_safe("\tx") == "'\tx" and exports.csv_safe("\rx") == "'\rx"
+    assert csv_cells.csv_safe("\tx") == "'\tx" and csv_cells.csv_safe("\rx") == "'\rx"
 
 
 def test_every_project_has_an_explanation_on_page_and_in_json(client, session, area):

@@ -206,7 +206,7 @@ def test_seal_rounds_cli(runner, session):
 
 
 def test_demo_round_is_loaded_once(session):
-    from pb.services import demo
+    from pb.demo import people as demo
 
     demo.load_demo(session)
     demo.load_demo(session)

@@ -10,10 +10,10 @@ from pathlib import Path
 from pb.models.round import BudgetRound, TieBreak
 from pb.services import ballot_files
 from pb.services import counting
-from pb.services import exports
 from pb.services import money
 from pb.services import pabulib_import
 from pb.views import presenters
+from pb import csv_cells
 
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -39,9 +39,9 @@ def test_only_the_counting_services_import_the_engine():
 
 def test_csv_safe_prefixes_every_formula_start():
     for start in ("=", "+", "-", "@", "\t", "\r"):
-        assert exports.csv_safe(f"{start}1+1") == f"'{start}1+1"
-    assert exports.csv_safe("Speeltuin") == "Speeltuin" and exports.csv_safe(None) == ""
-    assert exports.csv_safe(-5) == "'-5"
+        assert csv_cells.csv_safe(f"{start}1+1") == f"'{start}1+1"
+    assert csv_cells.csv_safe("Speeltuin") == "Speeltuin" and csv_cells.csv_safe(None) == ""
+    assert csv_cells.csv_safe(-5) == "'-5"
 
 
 def test_chain_head_follows_the_documented_recipe_and_detects_one_flipped_byte():
@@ -54,7 +54,7 @@ def test_chain_head_follows_the_documented_recipe_and_detects_one_flipped_byte()
 
 
 def test_receipt_codes_are_random_unique_and_in_the_voting_format():
-    codes = pabulib_import.receipt_codes(1000)
+    codes = pabulib_import.bulk_receipt_codes(1000)
     batch = [next(codes) for _ in range(10_000)]
     assert len(set(batch)) == len(batch)
     assert all(re.fullmatch(r"[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}", c) for c in batch)

@@ -15,10 +15,10 @@ from pb.errors import DomainError
 from pb.forms.residency import LetterCodesForm, PurgeForm, RegisterUploadForm
 from pb.models.user import Role
 from pb.services import areas as area_service
-from pb.services import authz, letter_codes, register
+from pb.services import address_register, authz, letter_codes
 from pb.views.common import actor, error_onto_form, require_roles
 
-bp = Blueprint("register", __name__)
+bp = Blueprint("address_register", __name__)
 _REPORT_NAME_LEN = 32
 _REPORT_KEEP_SECONDS = 24 * 3600
 
@@ -40,24 +40,24 @@ def upload() -> str:
     """Upload the address register; show the error report when rows are wrong."""
     require_roles(Role.ADMIN)
     form = RegisterUploadForm()
-    errors: list[register.RowError] = []
+    errors: list[address_register.RowError] = []
     report = None
     result = None
     if form.validate_on_submit():
         try:
-            result = register.import_addresses(db_session(), form.file.data.read(), actor=actor())
-        except register.ImportFailed as exc:
+            result = address_register.import_addresses(db_session(), form.file.data.read(), actor=actor())
+        except address_register.ImportFailed as exc:
             db_session().rollback()
             errors = exc.errors
             form.form_errors.append(exc.message)
             report = secrets.token_hex(_REPORT_NAME_LEN // 2)
             _report_dir().mkdir(parents=True, exist_ok=True)
             _forget_old_reports()
-            (_report_dir() / f"{report}.csv").write_text(register.error_report_csv(errors), encoding="utf-8")
+            (_report_dir() / f"{report}.csv").write_text(address_register.error_report_csv(errors), encoding="utf-8")
         else:
             db_session().commit()
-    counts = register.area_counts(db_session())
-    return render_template("register/upload.html", form=form, errors=errors, report=report, result=result,
+    counts = address_register.area_counts(db_session())
+    return render_template("address_register/upload.html", form=form, errors=errors, report=report, result=result,
                            areas=area_service.list_areas(db_session()), counts=counts)
 
 
@@ -80,11 +80,11 @@ def purge(slug: str) -> str | Response:
     area = area_service.get_by_slug(db_session(), slug)
     form = PurgeForm()
     if request.method == "GET":
-        counts = register.area_counts(db_session()).get(area.id, (0, 0))
-        return render_template("register/purge.html", area=area, form=form, counts=counts)
+        counts = address_register.area_counts(db_session()).get(area.id, (0, 0))
+        return render_template("address_register/purge.html", area=area, form=form, counts=counts)
     if form.validate_on_submit():
         try:
-            result = register.purge_register(db_session(), area, actor=actor())
+            result = address_register.purge_register(db_session(), area, actor=actor())
         except DomainError as exc:
             db_session().rollback()
             flash(exc.message, "error")
@@ -92,7 +92,7 @@ def purge(slug: str) -> str | Response:
             db_session().commit()
             flash(_("%(n)d adressen en %(c)d codes van %(area)s zijn gewist.", n=result.addresses,
                     c=result.codes, area=area.name), "success")
-    return redirect(url_for("register.upload"))
+    return redirect(url_for("address_register.upload"))
 
 
 @bp.route("/manage/areas/<slug>/letter-codes", methods=["GET", "POST"])
@@ -102,7 +102,7 @@ def codes(slug: str) -> str | Response:
     area = area_service.get_by_slug(db_session(), slug)
     authz.require_area_manager(actor(), area)
     existing = letter_codes.existing_code_count(db_session(), area)
-    addresses = register.area_counts(db_session()).get(area.id, (0, 0))[0]
+    addresses = address_register.area_counts(db_session()).get(area.id, (0, 0))[0]
     form = LetterCodesForm()
     if form.validate_on_submit():
         if existing and not form.confirm.data:
@@ -122,4 +122,4 @@ def codes(slug: str) -> str | Response:
                     f'attachment; filename="lettercodes-{area.slug}-{batch.valid_until.isoformat()}.zip"'
                 )
                 return response
-    return render_template("register/codes.html", area=area, form=form, existing=existing, addresses=addresses)
+    return render_template("address_register/codes.html", area=area, form=form, existing=existing, addresses=addresses)

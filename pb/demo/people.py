@@ -11,9 +11,11 @@ from pb.db import utcnow
 from pb.models.area import Area
 from pb.models.residency import Residency, VerificationMethod
 from pb.models.user import Role, User
-from pb.services import accounts, areas, demo_rounds, register
+from pb.demo import address_register as demo_register
 from pb.demo import results as demo_results
+from pb.demo import rounds as demo_rounds
 from pb.demo import voting as demo_voting
+from pb.services import accounts, areas
 
 DEMO_PASSWORD = "buurtbudget-demo"
 
@@ -69,6 +71,6 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
     session.flush()
     demo_voting.load_demo_voting(session)
     demo_rounds.load_demo_rounds(session, DEMO_PASSWORD)
-    register.load_demo_register(session)
+    demo_register.load_demo_register(session)
     demo_results.load_demo_results(session)
     return logins
