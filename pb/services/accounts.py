@@ -286,3 +286,8 @@ def change_role(session: Session, user: User, *, actor: User, role: Role) -> Non
         before={"role": before},
         after={"role": role.value},
     )
+
+
+def all_users(session: Session) -> list[User]:
+    """Every account, by role and name (the admin's list)."""
+    return list(session.scalars(select(User).order_by(User.role, User.name)))

@@ -39,6 +39,11 @@ def managed_areas_query(user: User) -> Select[tuple[Area]]:
     return query
 
 
+def managed_areas(session: Session, user: User) -> list[Area]:
+    """The areas ``user`` manages (every area for an admin)."""
+    return list(session.scalars(managed_areas_query(user)))
+
+
 def residency_in(session: Session, user: User | None, area: Area) -> Residency | None:
     """Return ``user``'s verified residency in ``area``, if any."""
     if user is None or not getattr(user, "is_authenticated", False):

@@ -30,9 +30,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pb.db import utcnow
-from pb.errors import InvalidState
+from pb.errors import VotingClosed, VotingNotClosed, InvalidState
 from pb.models.ballot import BallotSealKey, Participation, RoundSeal
-from pb.models.round import BudgetRound, Phase
+from pb.models.round import BudgetRound
 from pb.models.user import User
 from pb.services import audit
 
@@ -45,7 +45,7 @@ def round_key(session: Session, round_: BudgetRound) -> bytes:
     row = session.get(BallotSealKey, round_.id)
     if row is None:
         if session.get(RoundSeal, round_.id) is not None:
-            raise InvalidState(_("De stemming is gesloten. U kunt niet meer stemmen."))
+            raise VotingClosed(_("De stemming is gesloten. U kunt niet meer stemmen."))
         try:
             with session.begin_nested():
                 session.add(BallotSealKey(round_id=round_.id, salt=secrets.token_hex(32)))
@@ -93,11 +93,11 @@ def seal_round(session: Session, round_: BudgetRound, *, now: dt.datetime | None
     Idempotent: returns True when this call sealed the round, False when it already was.
 
     Raises:
-        InvalidState: voting has not closed yet.
+        VotingNotClosed: voting has not closed yet.
     """
     now = now or utcnow()
-    if round_.phase_at(now) not in (Phase.CLOSED, Phase.RESULTS):
-        raise InvalidState(_("De stemming is nog niet gesloten."))
+    if not round_.is_voting_closed(now):
+        raise VotingNotClosed(_("De stemming is nog niet gesloten."))
     if session.get(RoundSeal, round_.id) is not None:
         return False
     session.execute(delete(BallotSealKey).where(BallotSealKey.round_id == round_.id))
@@ -113,6 +113,12 @@ def seal_round(session: Session, round_: BudgetRound, *, now: dt.datetime | None
     audit.record(session, actor=actor, action="round.seal_ballots", obj_type="round", obj_id=round_.id,
                  area_id=round_.area_id, round_id=round_.id, public=True)
     return True
+
+
+def seal_if_closed(session: Session, round_: BudgetRound, *, now: dt.datetime | None = None) -> bool:
+    """Seal ``round_`` if its voting has closed and it is not sealed yet; True when this call sealed it."""
+    now = now or utcnow()
+    return round_.is_voting_closed(now) and seal_round(session, round_, now=now)
 
 
 def seal_closed_rounds(session: Session, *, now: dt.datetime | None = None) -> list[BudgetRound]:

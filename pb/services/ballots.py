@@ -23,11 +23,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pb.db import utcnow
-from pb.errors import InvalidState, PermissionDenied, ValidationFailed
+from pb.errors import AlreadyVoted, VotingClosed, VotingNotOpen, InvalidState, PermissionDenied, ValidationFailed
 from pb.models.ballot import Ballot, BallotItem, Channel, Participation, random_ballot_id
 from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.residency import Residency
-from pb.models.round import BallotType, BudgetRound, Phase
+from pb.models.round import BallotType, BudgetRound
 from pb.models.user import User
 from pb.services import residency as residency_rules
 from pb.services import authz
@@ -78,6 +78,16 @@ def ballot_order(round_: BudgetRound, proposals: Sequence[Proposal], voter_id: i
     return sorted(proposals, key=key)
 
 
+def rounds_open_to(session: Session, voter: User, *, now: dt.datetime) -> list[BudgetRound]:
+    """Rounds open for voting at ``now`` in the areas where ``voter`` is a resident, closing first."""
+    area_ids = select(Residency.area_id).where(Residency.user_id == voter.id)
+    return list(session.scalars(
+        select(BudgetRound).where(BudgetRound.area_id.in_(area_ids), BudgetRound.voting_open_at <= now,
+                                  BudgetRound.voting_close_at > now, BudgetRound.results_published_at.is_(None))
+        .order_by(BudgetRound.voting_close_at)
+    ))
+
+
 def participation_of(session: Session, round_: BudgetRound, voter: User) -> Participation | None:
     """The voter's participation in ``round_``, if they voted."""
     return session.scalar(
@@ -97,14 +107,14 @@ def require_voting_open(round_: BudgetRound, now: dt.datetime) -> None:
     """Raise unless ``round_`` is in its voting phase at ``now`` (server time).
 
     Raises:
-        InvalidState: before opening or after closing.
+        VotingNotOpen: before opening.
+        VotingClosed: after closing.
     """
-    phase = round_.phase_at(now)
-    if phase == Phase.VOTING:
+    if round_.is_voting_open(now):
         return
-    if phase in (Phase.CLOSED, Phase.RESULTS):
-        raise InvalidState(_("De stemming is gesloten. U kunt niet meer stemmen."))
-    raise InvalidState(_("De stemming is nog niet open. U kunt stemmen vanaf %(d)s.",
+    if round_.is_voting_closed(now):
+        raise VotingClosed(_("De stemming is gesloten. U kunt niet meer stemmen."))
+    raise VotingNotOpen(_("De stemming is nog niet open. U kunt stemmen vanaf %(d)s.",
                          d=round_.voting_open_at.astimezone(LOCAL_TZ).strftime("%d-%m-%Y %H:%M")))
 
 
@@ -236,7 +246,8 @@ def cast_ballot(session: Session, round_: BudgetRound, *, voter: User, choices: 
         The receipt code and whether an earlier ballot was replaced.
 
     Raises:
-        InvalidState: voting not open; already voted (and no re-vote possible).
+        InvalidState: voting not open (:class:`VotingNotOpen`, :class:`VotingClosed`).
+        AlreadyVoted: already voted, and no re-vote possible.
         PermissionDenied: not eligible.
         ValidationFailed: the ballot breaks a rule of the round.
     """
@@ -278,11 +289,11 @@ def _replace_earlier_ballot(session: Session, round_: BudgetRound, *, voter: Use
         .execution_options(populate_existing=True)
     ).one()
     if channel != Channel.ONLINE or existing.channel != Channel.ONLINE or not round_.allow_revote:
-        raise InvalidState(already_voted_message())
+        raise AlreadyVoted(already_voted_message())
     if existing.revotes >= MAX_REVOTES:
         raise InvalidState(_("U heeft uw stem al een keer gewijzigd. Meer keren wijzigen kan niet."))
     if existing.sealed_pointer is None:
-        raise InvalidState(already_voted_message())
+        raise AlreadyVoted(already_voted_message())
     key = round_key(session, round_)
     old_ballot_id = open_pointer(key, existing.sealed_pointer, round_.id, voter.id)
     # Optimistic lock on ``revotes``: of two simultaneous re-votes exactly one matches the row

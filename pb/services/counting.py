@@ -23,12 +23,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pb.db import utcnow
-from pb.errors import InvalidState
+from pb.errors import VotingNotClosed
 from pb.models.ballot import Ballot as StoredBallotRow
 from pb.models.ballot import BallotItem, Channel
 from pb.models.proposal import Proposal
 from pb.models.result import RoundImport
-from pb.models.round import BallotType, BudgetRound, CountingRule, Phase
+from pb.models.round import BallotType, BudgetRound, CountingRule
 from pb.models.round import TieBreak as RoundTieBreak
 from pb.tally import Ballot, Cap, Election, Outcome, Project, TieBreak, VoteType, tally
 from pb.tally.numbers import Number, normalise
@@ -178,11 +178,11 @@ def count_round(session: Session, round_: BudgetRound, *, rule: str | None = Non
         The count (election, outcome, proposals, receipts, totals per channel).
 
     Raises:
-        InvalidState: voting has not closed yet (no interim counts, ever).
+        VotingNotClosed: voting has not closed yet (no interim counts, ever).
     """
     now = now or utcnow()
-    if round_.phase_at(now) not in (Phase.CLOSED, Phase.RESULTS):
-        raise InvalidState(_("De stemming is nog niet gesloten; er wordt nog niet geteld."))
+    if not round_.is_voting_closed(now):
+        raise VotingNotClosed(_("De stemming is nog niet gesloten; er wordt nog niet geteld."))
     if seal:
         ballot_seal.seal_round(session, round_, now=now)
     proposals = ballot_proposals(session, round_)

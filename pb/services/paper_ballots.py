@@ -11,14 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pb.db import utcnow
-from pb.errors import InvalidState, NotFound, PermissionDenied
+from pb.errors import AlreadyVoted, InvalidState, NotFound, PermissionDenied
 from pb.models.area import Area
 from pb.models.ballot import Channel, PaperEntry
 from pb.models.round import BudgetRound
 from pb.models.user import Role, User
 from pb.services import audit, authz
-from pb.services.ballots import (CastResult, Choices, already_voted_message, cast_ballot, check_ballot,
-                                 participation_of)
+from pb.services.ballots import CastResult, Choices, cast_ballot, check_ballot, participation_of
 
 
 def can_enter_paper(user: User | None, area: Area) -> bool:
@@ -68,7 +67,7 @@ def enter_paper_ballot(session: Session, round_: BudgetRound, *, staff: User, vo
     require_info_point(staff, round_.area)
     check_ballot(session, round_, voter=voter, choices=choices)
     if participation_of(session, round_, voter) is not None:  # friendly early answer; confirm decides
-        raise InvalidState(_("Deze bewoner heeft al gestemd in deze ronde."))
+        raise AlreadyVoted(_("Deze bewoner heeft al gestemd in deze ronde."))
     entry = PaperEntry(round_id=round_.id, voter_id=voter.id, entered_by_id=staff.id, entered_at=utcnow(),
                        choices_json=json.dumps({str(k): v for k, v in sorted(choices.items())}))
     try:
@@ -133,9 +132,11 @@ def confirm_paper_ballot(session: Session, round_: BudgetRound, entry: PaperEntr
     _take_entry(session, entry)
     try:
         result = cast_ballot(session, round_, voter=voter, choices=choices, channel=Channel.PAPER)
-    except InvalidState as exc:
-        if exc.message == already_voted_message() or participation_of(session, round_, voter) is not None:
-            raise InvalidState(_("Deze bewoner heeft al gestemd in deze ronde.")) from None
+    except AlreadyVoted:
+        raise AlreadyVoted(_("Deze bewoner heeft al gestemd in deze ronde.")) from None
+    except InvalidState:
+        if participation_of(session, round_, voter) is not None:
+            raise AlreadyVoted(_("Deze bewoner heeft al gestemd in deze ronde.")) from None
         raise
     audit.record(session, actor=staff, action="paper_ballot.confirm", obj_type="paper_entry", obj_id=entry_id,
                  area_id=round_.area_id, round_id=round_.id,

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from pb.db import utcnow
-from pb.errors import InvalidState, PermissionDenied, ValidationFailed
+from pb.errors import RefusalRecorded, InvalidState, PermissionDenied, ValidationFailed
 from pb.models.register import LetterCode, RegisterEntry, VerificationFailure
 from pb.models.residency import Residency, VerificationMethod
 from pb.models.round import BudgetRound
@@ -40,8 +40,8 @@ ACCOUNT_LOCK_MINUTES = (5, 15, 60)
 ACCOUNT_MEMORY = dt.timedelta(hours=24)
 
 
-class VerificationRefused(ValidationFailed):
-    """The code did not verify. The caller must COMMIT so the recorded failure counts."""
+class VerificationRefused(RefusalRecorded, ValidationFailed):
+    """The code did not verify; the failure is recorded (and committed) so it counts."""
 
 
 class VerificationThrottled(ValidationFailed):
@@ -168,7 +168,7 @@ def verify_with_code(
     address count are guarded updates, so two accounts racing with one code get one residency.
 
     Args:
-        session: the session; the caller commits, ALSO after :class:`VerificationRefused`.
+        session: the session; the failure recorded before :class:`VerificationRefused` is committed too.
         user: the logged-in account.
         address: postcode, house number, addition as typed.
         code: the code as typed (spaces and dashes allowed).

@@ -175,7 +175,7 @@ def rounds_to_publish(session: Session, user: User, *, now: dt.datetime | None =
     from pb.services import authz
 
     now = now or utcnow()
-    areas = list(session.scalars(authz.managed_areas_query(user)))
+    areas = authz.managed_areas(session, user)
     if not areas:
         return []
     candidates = session.scalars(

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pb.db import by_id, utcnow
-from pb.errors import InvalidState, NotFound, ValidationFailed
+from pb.errors import RefusalRecorded, InvalidState, NotFound, ValidationFailed
 from pb.models.area import Area
 from pb.models.audit import AuditEntry
 from pb.models.proposal import Proposal, Support
@@ -52,11 +52,11 @@ FROZEN_FIELDS: tuple[str, ...] = (
 )
 
 
-class RoundFrozen(InvalidState):
+class RoundFrozen(RefusalRecorded, InvalidState):
     """A frozen part of the round (or its project list) was about to change (409).
 
-    The refused attempt is already recorded in the audit log on the session: the caller commits
-    the session (nothing else was changed) and answers 409.
+    The refused attempt is recorded in the audit log on the session (nothing else was changed),
+    so the unit of work commits it and answers 409.
     """
 
 

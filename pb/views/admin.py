@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from pb.db import db_session
@@ -12,7 +11,6 @@ from pb.errors import DomainError, NotFound
 from pb.forms import options
 from pb.forms.admin import AreaForm, RoleForm
 from pb.models.area import Area
-from pb.models.audit import AuditEntry
 from pb.models.user import Role, User
 from pb.services import accounts, audit
 from pb.services import areas as area_service
@@ -98,7 +96,7 @@ def edit_area(slug: str) -> str | Response:
 @bp.get("/users")
 def users() -> str:
     """All accounts with their role."""
-    rows = list(db_session().scalars(select(User).order_by(User.role, User.name)))
+    rows = accounts.all_users(db_session())
     return render_template("admin/users.html", users=rows, form=RoleForm())
 
 
@@ -125,12 +123,7 @@ def change_role(user_id: int) -> Response:
 def audit_log() -> str:
     """The full audit log, newest first, with a check of the hash chain."""
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    entries = list(
-        db_session().scalars(
-            select(AuditEntry).order_by(AuditEntry.seq.desc())
-            .offset((page - 1) * AUDIT_PAGE_SIZE).limit(AUDIT_PAGE_SIZE)
-        )
-    )
+    entries = audit.newest_entries(db_session(), offset=(page - 1) * AUDIT_PAGE_SIZE, limit=AUDIT_PAGE_SIZE)
     count, head = audit.chain_head(db_session())
     broken_at = audit.verify_chain(db_session())
     return render_template(

@@ -15,7 +15,7 @@ from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from pb.db import db_session, utcnow
-from pb.errors import DomainError, ValidationFailed
+from pb.errors import ValidationFailed
 from pb.forms import options
 from pb.forms.rounds import (
     CostForm,
@@ -36,7 +36,7 @@ from pb.services import authz
 from pb.services import proposals as proposal_service
 from pb.services import rounds as round_service
 from pb.services.rounds import BOUNDARIES, RoundFrozen
-from pb.views.common import actor, error_onto_form, require_roles
+from pb.views.common import actor, require_roles, unit_of_work
 from pb.services import money
 
 bp = Blueprint("manage_rounds", __name__, url_prefix="/manage")
@@ -66,22 +66,10 @@ def _managed_proposal(proposal_id: int) -> Proposal:
 
 
 def _run(form: Any, call: Any) -> bool:
-    """Call one service; commit on success. A frozen-round refusal commits its audit entry and
-    answers 409; other refusals roll back and go onto the form."""
-    try:
+    """Call one service as the unit of work; True when it succeeded (see :func:`unit_of_work`)."""
+    with unit_of_work(form, flash_error=form is None, page=(RoundFrozen,)) as work:
         call()
-    except RoundFrozen:
-        db_session().commit()  # only the audit entry of the refused attempt is pending
-        raise
-    except DomainError as exc:
-        db_session().rollback()
-        if form is not None:
-            error_onto_form(form, exc)
-        else:
-            flash(exc.message, "error")
-        return False
-    db_session().commit()
-    return True
+    return not work.failed
 
 
 @bp.get("/areas/<slug>/rounds")

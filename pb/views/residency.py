@@ -15,7 +15,7 @@ from pb.errors import DomainError
 from pb.extensions import limiter
 from pb.forms.residency import DeleteAccountForm, VerifyForm
 from pb.services import residency as residency_service
-from pb.views.common import actor, error_onto_form
+from pb.views.common import actor, error_onto_form, unit_of_work
 
 bp = Blueprint("residency", __name__)
 _CODE_IN_URL = re.compile(r"((?:^|[?&;]|%3F|%26)code(?:=|%3D))[^&\s\"]*", re.IGNORECASE)
@@ -68,26 +68,17 @@ def verify() -> str | Response | tuple[str, int]:
             postcode=form.postcode.data or "", huisnummer=form.huisnummer.data or 0,
             toevoeging=form.toevoeging.data or "",
         )
-        try:
+        with unit_of_work(form) as work:
             residency = residency_service.verify_with_code(
                 db_session(), actor(), address=address, code=form.code.data or "",
                 ip=request.remote_addr or "-", birth_date=form.birth_date.data,
             )
-        except residency_service.VerificationRefused as exc:
-            db_session().commit()  # the failure must count towards the throttle
-            error_onto_form(form, exc)
+        if isinstance(work.error, (residency_service.VerificationRefused, residency_service.VerificationThrottled)):
             form.code.data = ""
-        except residency_service.VerificationThrottled as exc:
-            db_session().rollback()
-            error_onto_form(form, exc)
-            form.code.data = ""
+        if isinstance(work.error, residency_service.VerificationThrottled):
             status = 429
-        except DomainError as exc:
-            db_session().rollback()
-            error_onto_form(form, exc)
-        else:
+        if not work.failed:
             area_name = residency.area.name
-            db_session().commit()
             flash(_("Gelukt. U bent nu bevestigd als bewoner van %(area)s.", area=area_name), "success")
             return redirect(url_for("auth.account"))
     return render_template("residency/verify.html", form=form), status

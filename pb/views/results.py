@@ -133,7 +133,7 @@ def _manage_page(round_: BudgetRound, publish_form: PublishForm, correction_form
     phase = round_.phase_at(now)
     count = what_if = None
     compare = phase == Phase.CLOSED and request.args.get("compare") == "1"
-    if phase in (Phase.CLOSED, Phase.RESULTS):
+    if round_.is_voting_closed(now):
         # Private preview: counted on the fly, nothing stored or sealed (GET writes nothing); the
         # read transaction ends before the rule runs, so a long count blocks no other request.
         count = counting.count_round(session, round_, seal=False, now=now, before_counting=session.rollback)

@@ -11,7 +11,7 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from pb.db import db_session, utcnow
-from pb.errors import DomainError, ValidationFailed
+from pb.errors import ValidationFailed
 from pb.extensions import limiter
 from pb.forms import options
 from pb.forms.rounds import ActionForm, ProposalForm
@@ -21,7 +21,7 @@ from pb.services import authz
 from pb.services import proposals as proposal_service
 from pb.services import rounds as round_service
 from pb.services.rounds import RoundFrozen
-from pb.views.common import actor, error_onto_form, optional_actor
+from pb.views.common import actor, optional_actor, unit_of_work
 from pb.services import money
 from pb.services import photos
 from pb.views import presenters
@@ -181,16 +181,13 @@ def new_proposal(round_id: int) -> str | Response:
     form = _proposal_form(round_, None)
     if form.validate_on_submit():
         photo_name = None
-        try:
+        with unit_of_work(form) as work:
             data = _proposal_data(form)
             photo_name = _uploaded_photo(form)
             created = proposal_service.create_proposal(session, round_, actor=actor(), data=data, photo=photo_name)
-        except DomainError as exc:
-            session.rollback()
+        if work.failed:
             photos.delete_photo(photo_name)
-            error_onto_form(form, exc)
         else:
-            session.commit()
             flash(_("Uw plan is bewaard als concept. Controleer het en dien het in."), "success")
             return redirect(url_for("rounds.proposal", proposal_id=created.id))
     return render_template("rounds/proposal_form.html", form=form, round=round_, p=None)
@@ -208,17 +205,14 @@ def edit_proposal(proposal_id: int) -> str | Response:
     form = _proposal_form(p.round, p)
     if form.validate_on_submit():
         photo_name = None
-        try:
+        with unit_of_work(form) as work:
             data = _proposal_data(form)
             photo_name = _uploaded_photo(form)
             proposal_service.update_proposal(session, p, actor=actor(), data=data, photo=photo_name,
                                              remove_photo=bool(form.remove_photo.data))
-        except DomainError as exc:
-            session.rollback()
+        if work.failed:
             photos.delete_photo(photo_name)
-            error_onto_form(form, exc)
         else:
-            session.commit()
             flash(_("De wijzigingen zijn opgeslagen."), "success")
             return redirect(url_for("rounds.proposal", proposal_id=p.id))
     return render_template("rounds/proposal_form.html", form=form, round=p.round, p=p)
@@ -229,16 +223,9 @@ def _action(proposal_id: int, call: Any, done: str) -> Response:
     p = _visible_proposal(proposal_id)
     form = ActionForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(flash_error=True, page=(RoundFrozen,)) as work:
             call(session, p)
-        except RoundFrozen:
-            session.commit()  # keep the audit entry of the refused attempt
-            raise
-        except DomainError as exc:
-            session.rollback()
-            flash(exc.message, "error")
-        else:
-            session.commit()
+        if not work.failed:
             flash(done, "success")
     return redirect(url_for("rounds.proposal", proposal_id=p.id))
 

@@ -11,17 +11,16 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from pb.db import db_session, utcnow
-from pb.errors import DomainError, NotFound
+from pb.errors import AlreadyVoted, DomainError, NotFound
 from pb.forms.voting import BallotForm, FindVoterForm, RejectForm, parse_choices, rank_slots
 from pb.models.area import Area
 from pb.models.ballot import Channel
 from pb.models.proposal import Proposal
-from pb.models.residency import Residency
-from pb.models.round import BudgetRound, Phase
+from pb.models.round import BudgetRound
 from pb.models.user import Role, User
 from pb.services import authz
 from pb.services import rounds as round_service
-from pb.views.common import actor, require_roles
+from pb.views.common import actor, require_roles, unit_of_work
 from pb.services import ballot_seal
 from pb.services import ballots as ballot_service
 from pb.services import paper_ballots
@@ -72,12 +71,7 @@ def index() -> str:
     """Rounds the logged-in resident can vote in now."""
     me = actor()
     now = utcnow()
-    area_ids = select(Residency.area_id).where(Residency.user_id == me.id)
-    rounds = db_session().scalars(
-        select(BudgetRound).where(BudgetRound.area_id.in_(area_ids), BudgetRound.voting_open_at <= now,
-                                  BudgetRound.voting_close_at > now, BudgetRound.results_published_at.is_(None))
-        .order_by(BudgetRound.voting_close_at)
-    ).all()
+    rounds = ballot_service.rounds_open_to(db_session(), me, now=now)
     voted = {r.id for r in rounds if ballot_service.participation_of(db_session(), r, me) is not None}
     return render_template("voting/index.html", rounds=rounds, voted=voted)
 
@@ -128,6 +122,8 @@ def review(round_id: int) -> Any:
 def cast(round_id: int) -> Any:
     """Cast the reviewed ballot, or go back to change it."""
     round_ = _round(round_id)
+    if ballot_seal.seal_if_closed(db_session(), round_):  # a late voter is the first to notice the close
+        db_session().commit()
     form = BallotForm()
     choices: dict[int, int] = {}
     try:
@@ -137,15 +133,12 @@ def cast(round_id: int) -> Any:
         if request.form.get("action") == "edit":
             return _render_ballot(round_, choices, BallotForm())
         result = ballot_service.cast_ballot(db_session(), round_, voter=actor(), choices=choices, channel=Channel.ONLINE)
+    except AlreadyVoted:
+        db_session().rollback()
+        return render_template("voting/already_voted.html", round=round_, participation=None,
+                               receipt=session.get(_RECEIPTS, {}).get(str(round_.id))), 409
     except DomainError as exc:
         db_session().rollback()
-        if round_.phase_at(utcnow()) in (Phase.CLOSED, Phase.RESULTS):
-            # A late voter is the first to notice the close: destroy the re-vote pointers now.
-            ballot_seal.seal_round(db_session(), round_)
-            db_session().commit()
-        if exc.message == ballot_service.already_voted_message():
-            return render_template("voting/already_voted.html", round=round_, participation=None,
-                                   receipt=session.get(_RECEIPTS, {}).get(str(round_.id))), 409
         form.form_errors.append(exc.message)
         return _render_ballot(round_, choices, form, exc.status_code)
     db_session().commit()
@@ -203,7 +196,7 @@ def infopunt() -> str:
     rounds = [r for r in db_session().scalars(
         select(BudgetRound).where(BudgetRound.voting_open_at <= now, BudgetRound.voting_close_at > now)
         .order_by(BudgetRound.voting_close_at))
-        if r.phase_at(now) == Phase.VOTING and paper_ballots.can_enter_paper(me, r.area)]
+        if r.is_voting_open(now) and paper_ballots.can_enter_paper(me, r.area)]
     managed = {r.id for r in rounds if authz.can_manage_area(me, r.area)}
     return render_template("voting/infopunt.html", rounds=rounds, managed=managed)
 
@@ -295,13 +288,9 @@ def _settle_paper_entry(round_: BudgetRound, entry_id: int, act: Callable[[Any],
                         done: str) -> Response:
     """Confirm or reject a pending paper entry: one commit (or a rollback and the error), a
     message, back to the pending list."""
-    try:
+    with unit_of_work(flash_error=True) as work:
         act(paper_ballots.get_paper_entry(db_session(), round_, entry_id))
-    except DomainError as exc:
-        db_session().rollback()
-        flash(exc.message, "error")
-    else:
-        db_session().commit()
+    if not work.failed:
         flash(done, "success")
     return redirect(url_for("voting.paper_pending", round_id=round_.id))
 
