@@ -27,10 +27,11 @@ from pb.errors import VotingNotClosed
 from pb.models.ballot import Ballot as StoredBallotRow
 from pb.models.ballot import BallotItem, Channel
 from pb.models.proposal import Proposal
-from pb.models.result import RoundImport
+from pb.models.result import RoundImport, RoundResult
 from pb.models.round import BallotType, BudgetRound, CountingRule
 from pb.models.round import TieBreak as RoundTieBreak
 from pb.tally import Ballot, Cap, Election, Outcome, Project, TieBreak, VoteType, tally
+from pb.tally.trace import Add1Summary, OutcomeRecord, ProjectRecord, SharesRound, read_record
 from pb.tally.numbers import Number, normalise
 from pb.services import ballot_seal
 from pb.services.ballots import ballot_proposals
@@ -247,3 +248,12 @@ def what_if(count: Count) -> WhatIf:
     selected = [set(o.selected) for o in outcomes]
     rows = tuple((p, tuple(i in s for s in selected)) for i, p in enumerate(count.proposals))
     return WhatIf(rules=rules, spent=tuple(o.spent for o in outcomes), rows=rows)
+
+
+def outcome_record(result: RoundResult) -> OutcomeRecord:
+    """The stored outcome of a published result as typed objects, for presenting it."""
+    return read_record(json.loads(result.outcome_json))
+
+
+__all__ = ["Add1Summary", "Count", "OutcomeRecord", "ProjectRecord", "SharesRound", "WhatIf", "count_round",
+           "engine_rule", "engine_tie_break", "outcome_record", "pb_project_id", "what_if"]

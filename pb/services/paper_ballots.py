@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import json
 
 from flask_babel import gettext as _
@@ -37,6 +39,14 @@ def require_info_point(user: User | None, area: Area) -> None:
     """
     if not can_enter_paper(user, area):
         raise PermissionDenied(_("Alleen medewerkers van het informatiepunt kunnen dit doen."))
+
+
+def rounds_for_paper(session: Session, staff: User, *, now: dt.datetime) -> list[BudgetRound]:
+    """Rounds open for voting at ``now`` in which ``staff`` may enter paper ballots, closing first."""
+    candidates = session.scalars(
+        select(BudgetRound).where(BudgetRound.voting_open_at <= now, BudgetRound.voting_close_at > now)
+        .order_by(BudgetRound.voting_close_at))
+    return [r for r in candidates if r.is_voting_open(now) and can_enter_paper(staff, r.area)]
 
 
 def find_voter(session: Session, round_: BudgetRound, login: str) -> User:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import cast
 from urllib.parse import urlsplit
 
-from flask import abort, flash, url_for
-from flask_login import current_user
+from flask import abort, flash, session, url_for
+from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 
 from pb.db import db_session
@@ -34,6 +34,20 @@ def require_roles(*roles: Role) -> None:
         abort(login_manager.unauthorized())
     if not actor().has_role(*roles):
         abort(403)
+
+
+def fresh_session() -> None:
+    """Clear the session (no fixation across a login or logout), keeping the chosen language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+def log_out() -> None:
+    """Log out and start a fresh session."""
+    logout_user()
+    fresh_session()
 
 
 def safe_next(target: str | None, default_endpoint: str = "public.home") -> str:

@@ -17,6 +17,7 @@ from flask_babel import ngettext
 
 from pb.forms.rounds import BALLOT_TYPE_LABELS, BOUNDARY_LABELS, COUNTING_RULE_LABELS, TIE_BREAK_LABELS
 from pb.models.round import BallotType, BudgetRound, Phase
+from pb.services.counting import OutcomeRecord, ProjectRecord
 from pb.services.proposals import status_label
 
 
@@ -191,32 +192,33 @@ class ChartBar:
     selected: bool
 
 
-def score_text(value: int | str) -> str:
+def score_text(value: int | str | Fraction) -> str:
     """A score as Dutch text: whole, or with two decimals."""
     number = Fraction(value)
     return str(number.numerator) if number.denominator == 1 else f"{float(number):.2f}".replace(".", ",")
 
 
-def chart(record: dict[str, Any]) -> tuple[list[ChartBar], int]:
+def chart(record: OutcomeRecord) -> tuple[list[ChartBar], int]:
     """The scores chart of a stored outcome: bars, most votes first, and the chart's height."""
-    projects = sorted(record["projects"], key=lambda p: -Fraction(p["score"]))
-    top = max((Fraction(p["score"]) for p in projects), default=Fraction(0)) or Fraction(1)
+    projects = sorted(record.projects, key=lambda p: -p.score)
+    top = max((p.score for p in projects), default=Fraction(0)) or Fraction(1)
     bars = []
     for n, p in enumerate(projects):
-        name = p["name"] if len(p["name"]) <= 40 else p["name"][:39] + "…"
-        bars.append(ChartBar(y=n * CHART_ROW, width=int(Fraction(p["score"]) / top * CHART_BAR_WIDTH),
-                             label=name, score=score_text(p["score"]), selected=p["selected"]))
+        name = p.name if len(p.name) <= 40 else p.name[:39] + "…"
+        bars.append(ChartBar(y=n * CHART_ROW, width=int(p.score / top * CHART_BAR_WIDTH),
+                             label=name, score=score_text(p.score), selected=p.selected))
     return bars, len(projects) * CHART_ROW
 
-def money_cents(value: int | str) -> int:
+
+def projects_in_order(record: OutcomeRecord) -> list[ProjectRecord]:
+    """The projects of a stored outcome for the results table: funded first, most votes first."""
+    return sorted(record.projects, key=lambda p: (not p.selected, -p.score))
+
+
+def money_cents(value: int | str | Fraction) -> int:
     """An engine amount from the stored outcome (euros: int or "p/q") as cents, rounded half up."""
     amount = Fraction(value) * 100
     return int((amount + Fraction(1, 2)).__floor__())
-
-
-def exact(value: int | str) -> Fraction:
-    """A stored outcome number (int or "p/q") as an exact fraction."""
-    return Fraction(value)
 
 
 @dataclass(frozen=True)
@@ -231,28 +233,32 @@ class StoryStep:
     runners_up: tuple[tuple[str, int], ...]  # (name, effective support in whole percent)
 
 
-def equal_shares_story(record: dict[str, Any]) -> list[StoryStep]:
+def equal_shares_story(record: OutcomeRecord) -> list[StoryStep]:
     """The rounds of an Equal Shares count as steps with project names and money in cents."""
-    names = {p["id"]: p["name"] for p in record["projects"]}
-    steps = []
-    for step in record.get("trace", {}).get("rounds", []):
-        if "rho" not in step:
-            continue
-        runners = tuple((names.get(r["project"], r["project"]),
-                         int(exact(r["effective_support"]) * 100)) for r in step.get("runners_up", []))
-        steps.append(StoryStep(number=int(step["round"]), name=names.get(step["project"], step["project"]),
-                               supporters=int(step["supporters"]), paid_cents=money_cents(step["paid"]),
-                               max_payment_cents=money_cents(step["max_payment"]), runners_up=runners))
-    return steps
+    names = {p.id: p.name for p in record.projects}
+    return [StoryStep(number=step.round, name=names.get(step.project, step.project), supporters=step.supporters,
+                      paid_cents=money_cents(step.paid), max_payment_cents=money_cents(step.max_payment),
+                      runners_up=tuple((names.get(r.project, r.project), int(r.effective_support * 100))
+                                       for r in step.runners_up))
+            for step in record.trace.shares_rounds]
 
 
-def add1_summary(record: dict[str, Any]) -> dict[str, int] | None:
+@dataclass(frozen=True)
+class Add1Story:
+    """Equal Shares with Add1 for residents: each voter's starting and final share, and the steps."""
+
+    start_cents: int
+    final_cents: int
+    iterations: int
+
+
+def add1_summary(record: OutcomeRecord) -> Add1Story | None:
     """For Equal Shares with Add1: each voter's starting and final share in cents, and the steps."""
-    add1 = record.get("trace", {}).get("add1")
-    if not add1:
+    add1 = record.trace.add1
+    if add1 is None:
         return None
-    return {"start_cents": money_cents(add1["share_start"]), "final_cents": money_cents(add1["share_final"]),
-            "iterations": int(add1["iterations"])}
+    return Add1Story(start_cents=money_cents(add1.share_start), final_cents=money_cents(add1.share_final),
+                     iterations=add1.iterations)
 
 
 class RuleFamily(StrEnum):

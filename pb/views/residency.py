@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, logout_user
+from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from pb.db import db_session
@@ -15,7 +15,7 @@ from pb.errors import DomainError
 from pb.extensions import limiter
 from pb.forms.residency import DeleteAccountForm, VerifyForm
 from pb.services import residency as residency_service
-from pb.views.common import actor, error_onto_form, unit_of_work
+from pb.views.common import actor, error_onto_form, log_out, unit_of_work
 
 bp = Blueprint("residency", __name__)
 _CODE_IN_URL = re.compile(r"((?:^|[?&;]|%3F|%26)code(?:=|%3D))[^&\s\"]*", re.IGNORECASE)
@@ -100,11 +100,7 @@ def delete_account() -> str | Response:
                 error_onto_form(form, exc)
             else:
                 db_session().commit()
-                lang = session.get("lang")
-                logout_user()
-                session.clear()
-                if lang:
-                    session["lang"] = lang
+                log_out()
                 flash(_("Uw account is verwijderd."), "success")
                 return redirect(url_for("public.home"))
     return render_template("residency/delete_account.html", form=form)

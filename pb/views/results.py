@@ -46,16 +46,16 @@ def show(round_id: int) -> Any:
         _round, result = result_service.published(session, round_id)
     except NotFound:
         return render_template("results/not_published.html", round=round_), 404
-    record = result_service.outcome_of(result)
+    record = counting.outcome_record(result)
     bars, chart_height = presenters.chart(record)
     versions = result_service.result_versions(session, round_)
     return render_template(
         "results/show.html", round=round_, result=result, record=record, bars=bars,
         chart_height=chart_height, label_width=presenters.CHART_LABEL_WIDTH, bar_width=presenters.CHART_BAR_WIDTH,
         story=presenters.equal_shares_story(record), explain=presenters.rule_explanation(result.rule), add1=presenters.add1_summary(record), versions=versions,
-        projects=sorted(record["projects"], key=lambda p: (not p["selected"], -Fraction(p["score"]))),
+        projects=presenters.projects_in_order(record),
         score_text=presenters.score_text, money=presenters.money_cents,
-        spent_width=int(Fraction(record["spent_cents"], max(record["budget_cents"], 1)) * 600),
+        spent_width=int(Fraction(record.spent_cents or 0, max(record.budget_cents or 0, 1)) * 600),
     )
 
 

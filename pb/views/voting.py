@@ -8,7 +8,6 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
 
 from pb.db import db_session, utcnow
 from pb.errors import AlreadyVoted, DomainError, NotFound
@@ -186,19 +185,15 @@ def _paper_round(round_id: int) -> tuple[BudgetRound, Area]:
     return round_, area
 
 
-@bp.get("/infopunt")
+@bp.get("/infopunt/paper")
 @login_required
-def infopunt() -> str:
+def paper_rounds() -> str:
     """Rounds in voting where this staff member can enter paper ballots."""
     require_roles(Role.STAFF, Role.MANAGER)
-    now = utcnow()
     me = actor()
-    rounds = [r for r in db_session().scalars(
-        select(BudgetRound).where(BudgetRound.voting_open_at <= now, BudgetRound.voting_close_at > now)
-        .order_by(BudgetRound.voting_close_at))
-        if r.is_voting_open(now) and paper_ballots.can_enter_paper(me, r.area)]
+    rounds = paper_ballots.rounds_for_paper(db_session(), me, now=utcnow())
     managed = {r.id for r in rounds if authz.can_manage_area(me, r.area)}
-    return render_template("voting/infopunt.html", rounds=rounds, managed=managed)
+    return render_template("voting/paper_rounds.html", rounds=rounds, managed=managed)
 
 
 @bp.route("/infopunt/rounds/<int:round_id>/paper", methods=["GET", "POST"])
