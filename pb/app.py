@@ -102,7 +102,17 @@ class _IdConverter(IntegerConverter):
 
 def _register_blueprints(app: Flask) -> None:
     from pb.views import (
-        address_register, admin, auth, infopunt, manage, manage_rounds, public, residency, results, rounds, voting,
+        address_register,
+        admin,
+        auth,
+        infopunt,
+        manage,
+        manage_rounds,
+        public,
+        residency,
+        results,
+        rounds,
+        voting,
     )
     from pb.views.presenters import template_labels
 

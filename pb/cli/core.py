@@ -10,9 +10,9 @@ from flask.cli import with_appcontext
 
 from pb import db, migrate
 from pb.db import db_session
+from pb.demo import people as demo
 from pb.errors import DomainError
 from pb.models.user import Role
-from pb.demo import people as demo
 from pb.services import accounts
 
 

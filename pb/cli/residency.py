@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from pb.clock import local_today
 from pb.db import db_session
 from pb.errors import DomainError
 from pb.services import address_register, areas, letter_codes
-from pb.clock import local_today
 
 
 @click.command("import-addresses")

@@ -14,8 +14,7 @@ from pb.db import by_id, db_session
 from pb.errors import DomainError
 from pb.models.area import Area
 from pb.models.round import BudgetRound
-from pb.services import areas
-from pb.services import pabulib_import
+from pb.services import areas, pabulib_import
 from pb.services import results as result_service
 
 

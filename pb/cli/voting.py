@@ -7,8 +7,7 @@ from flask.cli import with_appcontext
 
 from pb.db import db_session
 from pb.errors import DomainError
-from pb.services import rounds
-from pb.services import ballot_seal
+from pb.services import ballot_seal, rounds
 
 
 @click.command("seal-rounds")

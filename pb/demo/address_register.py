@@ -9,7 +9,6 @@ from pb.models.area import Area
 from pb.models.register import RegisterEntry
 from pb.services.address_register import import_addresses
 
-
 # A few addresses per demo area (postcode, huisnummer, toevoeging, eligible, birth year).
 DEMO_REGISTER = {
     "ulft": [("7071AA", 1, "", 2, None), ("7071AA", 3, "", 1, None), ("7071AB", 12, "A", 1, None),

@@ -8,13 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pb.db import utcnow
-from pb.models.area import Area
-from pb.models.residency import Residency, VerificationMethod
-from pb.models.user import Role, User
 from pb.demo import address_register as demo_register
 from pb.demo import results as demo_results
 from pb.demo import rounds as demo_rounds
 from pb.demo import voting as demo_voting
+from pb.models.area import Area
+from pb.models.residency import Residency, VerificationMethod
+from pb.models.user import Role, User
 from pb.services import accounts, areas
 
 DEMO_PASSWORD = "buurtbudget-demo"

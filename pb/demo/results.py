@@ -13,7 +13,6 @@ from pb.models.result import RoundImport
 from pb.services.pabulib_import import import_pabulib, pabulib_dir
 from pb.services.results import publish_results
 
-
 DEMO_FILE = "Netherlands_Assen_2024.pb"
 
 

@@ -13,7 +13,6 @@ from pb.models.area import Area
 from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.round import BallotType, BudgetRound
 
-
 DEMO_ROUND_TITLE = "Buurtbudget Varsseveld 2026"
 
 

@@ -21,9 +21,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from pb.clock import LOCAL_TZ
 from pb.forms import options
 from pb.models.round import BallotType, CountingRule, TieBreak
-from pb.clock import LOCAL_TZ
 
 _REQUIRED = _l("Vul dit veld in.")
 _DATE_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]

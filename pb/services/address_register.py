@@ -18,14 +18,14 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from pb.clock import local_today
+from pb.csv_cells import csv_safe
 from pb.errors import InvalidState, ValidationFailed
 from pb.models.area import Area, AreaPostcode
 from pb.models.register import LetterCode, RegisterEntry
 from pb.models.round import BudgetRound
 from pb.models.user import User
 from pb.services import audit
-from pb.clock import local_today
-from pb.csv_cells import csv_safe
 
 REQUIRED_COLUMNS = ("postcode", "huisnummer", "toevoeging", "gebied")
 OPTIONAL_COLUMNS = ("aantal_stemgerechtigden", "geboortejaar")

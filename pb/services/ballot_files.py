@@ -13,12 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-
 from pb.models.result import RoundResult
+from pb.services.counting import Count
 from pb.tally import Election, Project, VoteType, write_pb
 from pb.tally.numbers import format_number
-from pb.services.counting import Count
-
 
 GENESIS = "0" * 64
 

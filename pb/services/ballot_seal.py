@@ -30,12 +30,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pb.db import utcnow
-from pb.errors import VotingClosed, VotingNotClosed, InvalidState
+from pb.errors import InvalidState, VotingClosed, VotingNotClosed
 from pb.models.ballot import BallotSealKey, Participation, RoundSeal
 from pb.models.round import BudgetRound
 from pb.models.user import User
 from pb.services import audit
-
 
 _SEAL_CONTEXT = b"pb-ballot-seal\x00"
 

@@ -22,19 +22,18 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from pb.clock import LOCAL_TZ, local_today
 from pb.db import utcnow
-from pb.errors import AlreadyVoted, VotingClosed, VotingNotOpen, InvalidState, PermissionDenied, ValidationFailed
+from pb.errors import AlreadyVoted, InvalidState, PermissionDenied, ValidationFailed, VotingClosed, VotingNotOpen
 from pb.models.ballot import Ballot, BallotItem, Channel, Participation, random_ballot_id
 from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.residency import Residency
 from pb.models.round import BallotType, BudgetRound
 from pb.models.user import User
-from pb.services import residency as residency_rules
 from pb.services import authz
-from pb.templating import euro
-from pb.clock import LOCAL_TZ, local_today
+from pb.services import residency as residency_rules
 from pb.services.ballot_seal import open_pointer, round_key, seal_pointer
-
+from pb.templating import euro
 
 Choices = Mapping[int, int]
 """proposal id -> value: 1 for approval-style ballots, points (cumulative) or rank (ranked)."""

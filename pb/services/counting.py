@@ -30,13 +30,12 @@ from pb.models.proposal import Proposal
 from pb.models.result import RoundImport, RoundResult
 from pb.models.round import BallotType, BudgetRound, CountingRule
 from pb.models.round import TieBreak as RoundTieBreak
-from pb.tally import Ballot, Cap, Election, Outcome, Project, TieBreak, VoteType, tally
-from pb.tally.trace import Add1Summary, OutcomeRecord, ProjectRecord, SharesRound, read_record
-from pb.tally.numbers import Number, normalise
 from pb.services import ballot_seal
 from pb.services.ballots import ballot_proposals
 from pb.services.money import euros
-
+from pb.tally import Ballot, Cap, Election, Outcome, Project, TieBreak, VoteType, tally
+from pb.tally.numbers import Number, normalise
+from pb.tally.trace import Add1Summary, OutcomeRecord, ProjectRecord, SharesRound, read_record
 
 # The round's rule names are the engine's, except Equal Shares: for our rounds it always means
 # the variant with the Add1 completion, which spends (nearly) the whole budget, as in Assen 2024.

@@ -7,11 +7,10 @@ import csv
 import io
 from typing import Any
 
-
+from pb.csv_cells import csv_safe
 from pb.models.result import RoundResult
 from pb.models.round import BudgetRound
 from pb.services.results import outcome_of
-from pb.csv_cells import csv_safe
 
 
 def _money(value_cents: int) -> int | float:

@@ -25,13 +25,13 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from pb.clock import local_today
+from pb.csv_cells import csv_safe
 from pb.errors import ValidationFailed
 from pb.models.area import Area
 from pb.models.register import LetterCode, RegisterEntry
 from pb.models.user import User
 from pb.services import audit
-from pb.clock import local_today
-from pb.csv_cells import csv_safe
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 16

@@ -26,12 +26,10 @@ from pb.models.result import RoundImport
 from pb.models.round import BallotType, BudgetRound, CountingRule, RoundNeighbourhood, RoundTheme
 from pb.models.round import TieBreak as RoundTieBreak
 from pb.models.user import User
-from pb.services import audit
+from pb.services import audit, ballots
+from pb.services.money import cents
 from pb.tally import RULES, Election, TallyError, VoteType, read_pb
 from pb.tally.numbers import format_number
-from pb.services import ballots
-from pb.services.money import cents
-
 
 _ROUND_RULE = {
     "greedy": CountingRule.GREEDY,

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-
 import json
 
 from flask_babel import gettext as _

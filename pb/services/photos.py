@@ -15,7 +15,6 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from pb.errors import ValidationFailed
 
-
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 
 

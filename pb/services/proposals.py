@@ -25,10 +25,9 @@ from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import User
 from pb.services import audit, authz, mail
-from pb.services.rounds import lock_round, refuse_if_frozen
 from pb.services.money import MAX_AMOUNT_CENTS
 from pb.services.photos import delete_photo
-
+from pb.services.rounds import lock_round, refuse_if_frozen
 
 STATUS_LABELS = {
     ProposalStatus.DRAFT: _l("Concept"),

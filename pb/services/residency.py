@@ -22,15 +22,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from pb.clock import local_today
 from pb.db import utcnow
-from pb.errors import RefusalRecorded, InvalidState, PermissionDenied, ValidationFailed
+from pb.errors import InvalidState, PermissionDenied, RefusalRecorded, ValidationFailed
 from pb.models.register import LetterCode, RegisterEntry, VerificationFailure
 from pb.models.residency import Residency, VerificationMethod
 from pb.models.round import BudgetRound
 from pb.models.user import Role, User
 from pb.services import accounts, audit, letter_codes
 from pb.services.address_register import normalise_full_postcode, normalise_toevoeging
-from pb.clock import local_today
 
 log = logging.getLogger(__name__)
 

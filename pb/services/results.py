@@ -26,7 +26,6 @@ from pb.services import audit
 from pb.services.ballot_files import ballots_file, chain_head, sha256_hex
 from pb.services.counting import Count, count_round
 
-
 MIN_REASON_LENGTH = 10
 
 

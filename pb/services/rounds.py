@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pb.db import by_id, utcnow
-from pb.errors import RefusalRecorded, InvalidState, NotFound, ValidationFailed
+from pb.errors import InvalidState, NotFound, RefusalRecorded, ValidationFailed
 from pb.models.area import Area
 from pb.models.audit import AuditEntry
 from pb.models.proposal import Proposal, Support

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pb.clock import LOCAL_TZ
 from pb.models.ballot import Channel, Participation
 from pb.models.register import RegisterEntry
 from pb.models.residency import Residency
 from pb.models.round import BudgetRound
-from pb.clock import LOCAL_TZ
-
 
 TURNOUT_MIN_GROUP = 10
 

@@ -14,8 +14,9 @@ from pb.db import db_session
 from pb.errors import DomainError
 from pb.forms.residency import LetterCodesForm, PurgeForm, RegisterUploadForm
 from pb.models.user import Role
+from pb.services import address_register
 from pb.services import areas as area_service
-from pb.services import address_register, authz, letter_codes
+from pb.services import authz, letter_codes
 from pb.views.common import actor, error_onto_form, require_roles
 
 bp = Blueprint("address_register", __name__)

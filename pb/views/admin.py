@@ -12,8 +12,9 @@ from pb.forms import options
 from pb.forms.admin import AreaForm, RoleForm
 from pb.models.area import Area
 from pb.models.user import Role, User
-from pb.services import accounts, audit
+from pb.services import accounts
 from pb.services import areas as area_service
+from pb.services import audit
 from pb.views.common import actor, error_onto_form, require_roles
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -32,12 +32,11 @@ from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.round import BallotType, BudgetRound, CountingRule, TieBreak
 from pb.models.user import Role
 from pb.services import areas as area_service
-from pb.services import authz
+from pb.services import authz, money
 from pb.services import proposals as proposal_service
 from pb.services import rounds as round_service
 from pb.services.rounds import BOUNDARIES, RoundFrozen
 from pb.views.common import actor, require_roles, unit_of_work
-from pb.services import money
 
 bp = Blueprint("manage_rounds", __name__, url_prefix="/manage")
 

@@ -20,7 +20,6 @@ from pb.models.round import BallotType, BudgetRound, Phase
 from pb.services.counting import OutcomeRecord, ProjectRecord
 from pb.services.proposals import status_label
 
-
 PHASE_LABELS = {
     Phase.UPCOMING: _l("Binnenkort"),
     Phase.PROPOSALS: _l("Plannen indienen"),

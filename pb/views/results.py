@@ -19,12 +19,10 @@ from pb.extensions import limiter
 from pb.forms.results import CorrectionForm, PublishForm, ReceiptForm
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import Role
-from pb.services import authz
-from pb.views.common import actor, error_onto_form, optional_actor, require_roles
-from pb.services import counting
-from pb.services import exports
+from pb.services import authz, counting, exports
 from pb.services import results as result_service
 from pb.views import presenters
+from pb.views.common import actor, error_onto_form, optional_actor, require_roles
 
 bp = Blueprint("results", __name__)
 

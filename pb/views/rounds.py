@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory
-from flask import url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
@@ -18,14 +17,13 @@ from pb.forms.rounds import ActionForm, ProposalForm
 from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.round import BudgetRound, Phase
 from pb.services import authz
+from pb.services import ballots as ballot_service
+from pb.services import money, photos
 from pb.services import proposals as proposal_service
 from pb.services import rounds as round_service
 from pb.services.rounds import RoundFrozen
-from pb.views.common import actor, optional_actor, unit_of_work
-from pb.services import money
-from pb.services import photos
 from pb.views import presenters
-from pb.services import ballots as ballot_service
+from pb.views.common import actor, optional_actor, unit_of_work
 
 bp = Blueprint("rounds", __name__)
 # Writing proposals (with uploads) and supporting: generous for people, a wall for floods.

@@ -17,13 +17,12 @@ from pb.models.ballot import Channel
 from pb.models.proposal import Proposal
 from pb.models.round import BudgetRound
 from pb.models.user import Role, User
-from pb.services import authz
-from pb.services import rounds as round_service
-from pb.views.common import actor, require_roles, unit_of_work
-from pb.services import ballot_seal
+from pb.services import authz, ballot_seal
 from pb.services import ballots as ballot_service
 from pb.services import paper_ballots
+from pb.services import rounds as round_service
 from pb.services import turnout as turnout_service
+from pb.views.common import actor, require_roles, unit_of_work
 
 bp = Blueprint("voting", __name__)
 
