@@ -11,13 +11,12 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from pb.db import db_session
-from pb.errors import DomainError
 from pb.forms.residency import LetterCodesForm, PurgeForm, RegisterUploadForm
 from pb.models.user import Role
 from pb.services import address_register
 from pb.services import areas as area_service
 from pb.services import authz, letter_codes
-from pb.views.common import actor, error_onto_form, require_roles
+from pb.views.common import actor, require_roles, unit_of_work
 
 bp = Blueprint("address_register", __name__)
 _REPORT_NAME_LEN = 32
@@ -84,13 +83,9 @@ def purge(slug: str) -> str | Response:
         counts = address_register.area_counts(db_session()).get(area.id, (0, 0))
         return render_template("address_register/purge.html", area=area, form=form, counts=counts)
     if form.validate_on_submit():
-        try:
+        with unit_of_work(flash_error=True) as work:
             result = address_register.purge_register(db_session(), area, actor=actor())
-        except DomainError as exc:
-            db_session().rollback()
-            flash(exc.message, "error")
-        else:
-            db_session().commit()
+        if not work.failed:
             flash(_("%(n)d adressen en %(c)d codes van %(area)s zijn gewist.", n=result.addresses,
                     c=result.codes, area=area.name), "success")
     return redirect(url_for("address_register.upload"))
@@ -109,15 +104,11 @@ def codes(slug: str) -> str | Response:
         if existing and not form.confirm.data:
             form.confirm.errors = [_("Vink aan dat de oude codes niet meer werken.")]
         else:
-            try:
+            with unit_of_work(form) as work:
                 batch = letter_codes.generate_codes(db_session(), area, actor=actor(),
                                                     valid_until=form.valid_until.data)
                 payload = letter_codes.export_zip(batch)
-            except DomainError as exc:
-                db_session().rollback()
-                error_onto_form(form, exc)
-            else:
-                db_session().commit()
+            if not work.failed:
                 response = Response(payload, mimetype="application/zip")
                 response.headers["Content-Disposition"] = (
                     f'attachment; filename="lettercodes-{area.slug}-{batch.valid_until.isoformat()}.zip"'

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from pb.db import db_session
-from pb.errors import DomainError, NotFound
+from pb.errors import NotFound
 from pb.forms import options
 from pb.forms.admin import AreaForm, RoleForm
 from pb.models.area import Area
@@ -15,7 +15,7 @@ from pb.models.user import Role, User
 from pb.services import accounts
 from pb.services import areas as area_service
 from pb.services import audit
-from pb.views.common import actor, error_onto_form, require_roles
+from pb.views.common import actor, require_roles, unit_of_work
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 AUDIT_PAGE_SIZE = 100
@@ -64,13 +64,9 @@ def new_area() -> str | Response:
     """Create an area."""
     form = _area_form(None)
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             area = area_service.create_area(db_session(), actor=actor(), data=_area_data(form))
-        except DomainError as exc:
-            db_session().rollback()
-            error_onto_form(form, exc)
-        else:
-            db_session().commit()
+        if not work.failed:
             flash(_("Gebied %(name)s is aangemaakt.", name=area.name), "success")
             return redirect(url_for("admin.areas"))
     return render_template("admin/area_form.html", form=form, area=None)
@@ -82,13 +78,9 @@ def edit_area(slug: str) -> str | Response:
     area = area_service.get_by_slug(db_session(), slug)
     form = _area_form(area)
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             area_service.update_area(db_session(), area, actor=actor(), data=_area_data(form))
-        except DomainError as exc:
-            db_session().rollback()
-            error_onto_form(form, exc)
-        else:
-            db_session().commit()
+        if not work.failed:
             flash(_("De wijzigingen zijn opgeslagen."), "success")
             return redirect(url_for("admin.areas"))
     return render_template("admin/area_form.html", form=form, area=area)

@@ -11,11 +11,10 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from pb.db import db_session
-from pb.errors import DomainError
 from pb.extensions import limiter
 from pb.forms.residency import DeleteAccountForm, VerifyForm
 from pb.services import residency as residency_service
-from pb.views.common import actor, error_onto_form, log_out, unit_of_work
+from pb.views.common import actor, log_out, unit_of_work
 
 bp = Blueprint("residency", __name__)
 _CODE_IN_URL = re.compile(r"((?:^|[?&;]|%3F|%26)code(?:=|%3D))[^&\s\"]*", re.IGNORECASE)
@@ -93,13 +92,9 @@ def delete_account() -> str | Response:
         if not form.confirm.data:
             form.confirm.errors = [_("Vink aan dat u uw account wilt verwijderen.")]
         else:
-            try:
+            with unit_of_work(form) as work:
                 residency_service.delete_account(db_session(), actor(), password=form.password.data or "")
-            except DomainError as exc:
-                db_session().rollback()
-                error_onto_form(form, exc)
-            else:
-                db_session().commit()
+            if not work.failed:
                 log_out()
                 flash(_("Uw account is verwijderd."), "success")
                 return redirect(url_for("public.home"))

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 
 from pb.db import db_session, utcnow
-from pb.errors import DomainError, NotFound
+from pb.errors import NotFound
 from pb.extensions import limiter
 from pb.forms.results import CorrectionForm, PublishForm, ReceiptForm
 from pb.models.round import BudgetRound, Phase
@@ -22,7 +22,7 @@ from pb.models.user import Role
 from pb.services import authz, counting, exports
 from pb.services import results as result_service
 from pb.views import presenters
-from pb.views.common import actor, error_onto_form, optional_actor, require_roles
+from pb.views.common import actor, optional_actor, require_roles, unit_of_work
 
 bp = Blueprint("results", __name__)
 
@@ -157,13 +157,9 @@ def publish(round_id: int) -> Any:
     round_ = _managed_round(round_id)
     form = PublishForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             result_service.publish_results(db_session(), round_, actor=actor())
-        except DomainError as exc:
-            db_session().rollback()
-            error_onto_form(form, exc)
-        else:
-            db_session().commit()
+        if not work.failed:
             flash(_("De uitslag is gepubliceerd."), "success")
             return redirect(url_for("results.show", round_id=round_.id))
     return _manage_page(round_, form, CorrectionForm(formdata=None), 400)
@@ -175,13 +171,9 @@ def correct(round_id: int) -> Any:
     round_ = _managed_round(round_id)
     form = CorrectionForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             result_service.correct_results(db_session(), round_, actor=actor(), reason=form.reason.data or "")
-        except DomainError as exc:
-            db_session().rollback()
-            error_onto_form(form, exc)
-        else:
-            db_session().commit()
+        if not work.failed:
             flash(_("De gecorrigeerde uitslag is gepubliceerd."), "success")
             return redirect(url_for("results.show", round_id=round_.id))
     return _manage_page(round_, PublishForm(formdata=None), form, 400)
