@@ -15,7 +15,7 @@ from pb.models.register import RegisterEntry
 from pb.models.residency import Residency
 from pb.models.round import BallotType
 from pb.models.user import Role, User
-from pb.services import voting
+from pb.services import paper_ballots
 from tests.factories import make_area, make_proposal, make_register_entry, make_resident, make_round, make_user
 
 INFO_POINT_ENDPOINTS = {"infopunt.entry", "infopunt.verify_account", "infopunt.new_account", "voting.paper",
@@ -49,7 +49,7 @@ def world(session):
         "admin": make_user(session, role=Role.ADMIN),
     }
     entered_by = make_user(session, role=Role.STAFF, areas=[home])
-    pending = voting.enter_paper_ballot(session, round_, staff=entered_by, voter=waiting, choices={proposal.id: 1})
+    pending = paper_ballots.enter_paper_ballot(session, round_, staff=entered_by, voter=waiting, choices={proposal.id: 1})
     session.commit()
     values = {"entry_id": entry.id, "round_id": round_.id}
     forms = {

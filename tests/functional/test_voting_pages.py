@@ -9,6 +9,9 @@ from sqlalchemy import func, select
 
 from pb.models.ballot import Ballot, BallotItem, Participation, SealedBallot
 from pb.models.round import BallotType
+from pb.demo import voting as demo_voting
+from pb.services import ballot_mixing
+from pb.services import ballots as ballot_service
 from tests.factories import close_and_seal, make_area, make_proposal, make_resident, make_round, make_user, mix_now
 
 
@@ -176,13 +179,12 @@ def test_late_cast_is_refused_and_nothing_is_written(client, auth, session):
 
     from pb.db import utcnow
     from pb.models.ballot import BallotSealKey, RoundSeal
-    from pb.services import voting
 
     area = make_area(session)
     round_ = make_round(session, area, ballot_type=BallotType.APPROVAL, allow_revote=True)
     proposal = make_proposal(session, round_)
     early, late = make_resident(session, area), make_resident(session, area)
-    voting.cast_ballot(session, round_, voter=early, choices={proposal.id: 1})
+    ballot_service.cast_ballot(session, round_, voter=early, choices={proposal.id: 1})
     round_.voting_close_at = utcnow() - dt.timedelta(seconds=1)
     session.commit()
     assert session.scalars(select(Participation.sealed_pointer)).one() is not None
@@ -192,7 +194,7 @@ def test_late_cast_is_refused_and_nothing_is_written(client, auth, session):
     assert _count(session, SealedBallot) == 1 and _count(session, Participation) == 1
     # Sealing is the cron job's (or publishing's) work, not a late voter's request.
     assert _count(session, RoundSeal) == 0
-    voting.seal_round(session, round_)
+    ballot_mixing.seal_round(session, round_)
     session.commit()
     assert session.scalars(select(Participation.sealed_pointer)).one() is None
     assert _count(session, BallotSealKey) == 0 and _count(session, RoundSeal) == 1
@@ -204,12 +206,11 @@ def test_seal_rounds_cli(runner, session):
 
     from pb.db import utcnow
     from pb.models.ballot import RoundSeal
-    from pb.services import voting
 
     area = make_area(session)
     round_ = make_round(session, area, ballot_type=BallotType.APPROVAL, allow_revote=True)
     proposal = make_proposal(session, round_)
-    voting.cast_ballot(session, round_, voter=make_resident(session, area), choices={proposal.id: 1})
+    ballot_service.cast_ballot(session, round_, voter=make_resident(session, area), choices={proposal.id: 1})
     open_round = make_round(session, area)
     round_.voting_close_at = utcnow() - dt.timedelta(seconds=1)
     session.commit()
@@ -223,15 +224,15 @@ def test_seal_rounds_cli(runner, session):
 
 
 def test_demo_round_is_loaded_once(session):
-    from pb.services import demo, voting
+    from pb.demo import people as demo
 
     demo.load_demo(session)
     demo.load_demo(session)
     session.commit()
     from pb.models.round import BudgetRound
 
-    rounds = session.scalars(select(BudgetRound).where(BudgetRound.title == voting.DEMO_ROUND_TITLE)).all()
-    assert len(rounds) == 1 and len(voting.ballot_proposals(session, rounds[0])) == 5
+    rounds = session.scalars(select(BudgetRound).where(BudgetRound.title == demo_voting.DEMO_ROUND_TITLE)).all()
+    assert len(rounds) == 1 and len(ballot_service.ballot_proposals(session, rounds[0])) == 5
 
 
 def test_ranked_and_cumulative_errors_keep_the_choices_without_js(client, auth, session):
@@ -260,7 +261,6 @@ def test_mix_ballots_cli_waits_for_a_batch_then_seals_closed_rounds(app, runner,
 
     from pb.db import utcnow
     from pb.models.ballot import RoundSeal
-    from pb.services import voting
 
     app.config["MIX_MIN_BATCH"] = 3
     area = make_area(session)
@@ -268,17 +268,17 @@ def test_mix_ballots_cli_waits_for_a_batch_then_seals_closed_rounds(app, runner,
     proposal = make_proposal(session, round_)
     voters = [make_resident(session, area) for _ in range(4)]
     for voter in voters[:2]:
-        voting.cast_ballot(session, round_, voter=voter, choices={proposal.id: 1})
+        ballot_service.cast_ballot(session, round_, voter=voter, choices={proposal.id: 1})
     session.commit()
     result = runner.invoke(args=["pb", "mix-ballots"])
     assert result.exit_code == 0 and result.output.strip() == "Nothing to mix."  # a batch of 2 would link
     assert _count(session, SealedBallot) == 2 and _count(session, Ballot) == 0
-    voting.cast_ballot(session, round_, voter=voters[2], choices={proposal.id: 1})
+    ballot_service.cast_ballot(session, round_, voter=voters[2], choices={proposal.id: 1})
     session.commit()
     result = runner.invoke(args=["pb", "mix-ballots"])
     assert f"Mixed 3 ballots of round {round_.id}" in result.output
     assert _count(session, SealedBallot) == 0 and _count(session, Ballot) == 3
-    voting.cast_ballot(session, round_, voter=voters[3], choices={proposal.id: 1})
+    ballot_service.cast_ballot(session, round_, voter=voters[3], choices={proposal.id: 1})
     round_.voting_close_at = utcnow() - dt.timedelta(seconds=1)
     session.commit()
     result = runner.invoke(args=["pb", "mix-ballots"])

@@ -15,7 +15,8 @@ from sqlalchemy import text
 
 from pb.models.round import BallotType
 from pb.models.user import Role
-from pb.services import ballot_mixing, voting
+from pb.services import ballot_mixing, paper_ballots
+from pb.services import ballots as ballot_service
 from tests.conftest import is_postgres
 from tests.factories import close_and_seal, make_area, make_proposal, make_resident, make_round, make_user
 
@@ -78,26 +79,26 @@ def test_no_xmin_join_or_xmin_order_links_ballots_to_voters(app, session):
         session.commit()
 
     for n, voter in enumerate(voters[:ONLINE]):
-        receipt_of[voter.id] = voting.cast_ballot(session, round_, voter=voter, choices=choices_for(n)).receipt_code
+        receipt_of[voter.id] = ballot_service.cast_ballot(session, round_, voter=voter, choices=choices_for(n)).receipt_code
         session.commit()
         cron()
         if n % 20 == 0:  # a paper ballot now and then, under four eyes, each step its own transaction
             paper_voter = voters[ONLINE + n // 20]
-            entry = voting.enter_paper_ballot(session, round_, staff=staff[0], voter=paper_voter,
+            entry = paper_ballots.enter_paper_ballot(session, round_, staff=staff[0], voter=paper_voter,
                                               choices=choices_for(n + 1))
             session.commit()
-            result = voting.confirm_paper_ballot(session, round_, entry, staff=staff[1])
+            result = paper_ballots.confirm_paper_ballot(session, round_, entry, staff=staff[1])
             receipt_of[paper_voter.id] = result.receipt_code
             session.commit()
             cron()
     for n, voter in enumerate(voters[ONLINE + 12:]):  # the remaining paper voters, in a row
-        entry = voting.enter_paper_ballot(session, round_, staff=staff[1], voter=voter, choices=choices_for(n))
+        entry = paper_ballots.enter_paper_ballot(session, round_, staff=staff[1], voter=voter, choices=choices_for(n))
         session.commit()
-        receipt_of[voter.id] = voting.confirm_paper_ballot(session, round_, entry, staff=staff[0]).receipt_code
+        receipt_of[voter.id] = paper_ballots.confirm_paper_ballot(session, round_, entry, staff=staff[0]).receipt_code
         session.commit()
         cron()
     for n, voter in enumerate(voters[:REVOTES]):  # re-votes replace ballots that were already mixed
-        result = voting.cast_ballot(session, round_, voter=voter, choices=choices_for(n + 3))
+        result = ballot_service.cast_ballot(session, round_, voter=voter, choices=choices_for(n + 3))
         assert result.replaced
         receipt_of[voter.id] = result.receipt_code
         session.commit()
