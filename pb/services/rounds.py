@@ -338,6 +338,13 @@ def move_phase(session: Session, rnd: BudgetRound, *, actor: User, boundary: str
         raise ValidationFailed(_("Een fase kan niet eindigen na het begin van de volgende fase."), field="new_at")
     if boundary == "voting_close_at" and new_at <= rnd.voting_open_at:
         raise ValidationFailed(_("Het stemmen moet later sluiten dan het opent."), field="new_at")
+    if boundary == "voting_open_at" and new_at <= now:
+        from pb.services.voting_readiness import voting_problem
+
+        problem = voting_problem(session, rnd)
+        if problem:
+            raise ValidationFailed(_("Het stemmen kan nog niet beginnen. %(reason)s", reason=problem),
+                                   field="new_at")
     setattr(rnd, boundary, new_at)
     session.flush()
     audit.record(session, actor=actor, action="round.phase_move", obj_type="round", obj_id=rnd.id,

@@ -56,7 +56,7 @@ from pb.models.residency import Residency
 from pb.models.round import BallotType, BudgetRound, Phase
 from pb.models.user import Role, User
 from pb.services import residency as residency_rules
-from pb.services import audit, authz
+from pb.services import audit, authz, voting_readiness
 from pb.templating import euro
 
 Choices = Mapping[int, int]
@@ -224,6 +224,7 @@ def check_ballot(session: Session, round_: BudgetRound, *, voter: User, choices:
     """
     now = now or utcnow()
     require_voting_open(round_, now)
+    voting_readiness.require_ready(session, round_)
     require_eligible(session, round_, voter, now)
     validate_choices(round_, ballot_proposals(session, round_), choices)
 
