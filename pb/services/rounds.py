@@ -20,7 +20,7 @@ from pb.db import by_id, utcnow
 from pb.errors import InvalidState, NotFound, ValidationFailed
 from pb.models.area import Area
 from pb.models.audit import AuditEntry
-from pb.models.proposal import Proposal, ProposalStatus, Support
+from pb.models.proposal import Proposal, ProposalStatus, Support, ballot_order
 from pb.models.round import BallotType, BudgetRound, CountingRule, Phase, RoundNeighbourhood, RoundTheme, TieBreak
 from pb.models.user import User
 from pb.services import audit, authz
@@ -388,11 +388,11 @@ def current_rounds_by_area(session: Session) -> dict[int, list[BudgetRound]]:
 
 
 def ballot_proposals(session: Session, rnd: BudgetRound) -> list[Proposal]:
-    """The proposals on the ballot of ``rnd`` (status FEASIBLE), in submission order."""
+    """The proposals on the ballot of ``rnd`` (status FEASIBLE), in the round's project order."""
     return list(
         session.scalars(
             select(Proposal).where(Proposal.round_id == rnd.id, Proposal.status == ProposalStatus.FEASIBLE)
-            .order_by(Proposal.submitted_at, Proposal.id)
+            .order_by(*ballot_order())
         )
     )
 

@@ -50,7 +50,7 @@ from pb.models.ballot import (
     RoundSeal,
     random_ballot_id,
 )
-from pb.models.proposal import Proposal, ProposalStatus
+from pb.models.proposal import Proposal, ProposalStatus, ballot_order
 from pb.models.register import RegisterEntry
 from pb.models.residency import Residency
 from pb.models.round import BallotType, BudgetRound, Phase
@@ -78,11 +78,11 @@ def already_voted_message() -> str:
 # --- Reading the ballot ---------------------------------------------------------------------
 
 def ballot_proposals(session: Session, round_: BudgetRound) -> list[Proposal]:
-    """The projects on the ballot of ``round_``: its feasible proposals, by id."""
+    """The projects on the ballot of ``round_``: its feasible proposals, in the round's project order."""
     return list(session.scalars(
         select(Proposal)
         .where(Proposal.round_id == round_.id, Proposal.status == ProposalStatus.FEASIBLE)
-        .order_by(Proposal.id)
+        .order_by(*ballot_order())
     ))
 
 

@@ -69,9 +69,9 @@ def _labels() -> dict[str, Any]:
 
 def plain_rules(rnd: BudgetRound) -> list[str]:
     """The round's rules as short sentences in plain Dutch."""
-    from pb.templating import euro
+    from pb.templating import money
 
-    rules = [_("Er is %(budget)s te verdelen.", budget=euro(rnd.budget_cents, whole=True))]
+    rules = [_("Er is %(budget)s te verdelen.", budget=money(rnd.budget_cents, rnd.currency, whole=True))]
     if rnd.support_threshold:
         rules.append(ngettext("Een plan heeft %(num)d steunbetuiging nodig. Dan bekijkt de gemeente of het kan.",
                               "Een plan heeft %(num)d steunbetuigingen nodig. Dan bekijkt de gemeente of het kan.",
