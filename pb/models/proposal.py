@@ -88,7 +88,7 @@ class Proposal(Base):
         return self.cost_cents if self.cost_cents is not None else self.estimated_cost_cents
 
 
-def ballot_order() -> tuple[ColumnElement[Any], ...]:
+def project_order() -> tuple[ColumnElement[Any], ...]:
     """THE order of a round's projects: submission time, then id (``ORDER BY`` terms).
 
     Used by the count (its tie-break "file order"), the round page, the published ``ballots.pb``

@@ -20,7 +20,7 @@ from pb.db import by_id, utcnow
 from pb.errors import InvalidState, NotFound, ValidationFailed
 from pb.models.area import Area
 from pb.models.audit import AuditEntry
-from pb.models.proposal import Proposal, ProposalStatus, Support, ballot_order
+from pb.models.proposal import Proposal, ProposalStatus, Support, project_order
 from pb.models.round import BallotType, BudgetRound, CountingRule, Phase, RoundNeighbourhood, RoundTheme, TieBreak
 from pb.models.user import User
 from pb.services import audit, authz
@@ -392,7 +392,7 @@ def ballot_proposals(session: Session, rnd: BudgetRound) -> list[Proposal]:
     return list(
         session.scalars(
             select(Proposal).where(Proposal.round_id == rnd.id, Proposal.status == ProposalStatus.FEASIBLE)
-            .order_by(*ballot_order())
+            .order_by(*project_order())
         )
     )
 

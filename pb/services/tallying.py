@@ -32,6 +32,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -43,12 +44,12 @@ from pb.models.area import Area
 from pb.models.ballot import Ballot as StoredBallotRow
 from pb.models.ballot import BallotItem, Channel, random_ballot_id
 from pb.models.proposal import Proposal, ProposalStatus
-from pb.models.residency import Residency
+from pb.models.register import RegisterEntry
 from pb.models.result import RoundImport, RoundResult
 from pb.models.round import BallotType, BudgetRound, CountingRule, Phase, RoundNeighbourhood, RoundTheme
 from pb.models.round import TieBreak as RoundTieBreak
 from pb.models.user import User
-from pb.services import audit, voting
+from pb.services import audit, pabulib_meta, voting
 from pb.tally import (RULES, Ballot, Cap, Election, Outcome, Project, TallyError, TieBreak, VoteType, read_pb, tally,
                       write_pb)
 from pb.tally.numbers import Number, format_number, normalise
@@ -138,6 +139,7 @@ class Count:
     receipts: list[str]
     online: int
     paper: int
+    imported: RoundImport | None = None
 
     @property
     def ballots_total(self) -> int:
@@ -254,19 +256,28 @@ def count_round(session: Session, round_: BudgetRound, *, rule: str | None = Non
                               points=points))
     name = engine_rule(session, round_)
     threshold = None
-    if imported is not None and imported.score_threshold:
-        threshold = normalise(Fraction(imported.score_threshold))
+    limits = _limits(round_)
+    if imported is not None:
+        # Every greedy variant applies the file's threshold (the engine does); the file's own
+        # ballot limits are the truth for an imported round.
+        if imported.score_threshold:
+            threshold = normalise(Fraction(imported.score_threshold))
+        file_meta = pabulib_meta.imported_meta(imported.meta_json)
+        for key in ("min_length", "max_length", "max_sum_cost", "min_sum_points", "max_sum_points"):
+            raw = file_meta.get(key, "").strip()
+            if raw and raw.lower() != "none":
+                limits[key] = normalise(Fraction(raw))
     election = Election(
         budget=euros(round_.budget_cents), projects=projects, ballots=tuple(ballots),
         vote_type=vote_type, rule=rule or name, caps=_caps(round_, extra.get("category_caps", {})),
-        min_project_score_threshold=threshold, meta={"currency": "EUR"}, **_limits(round_),
+        min_project_score_threshold=threshold, meta={"currency": round_.currency}, **limits,
     )
     tie_break = engine_tie_break(round_)
     if before_counting is not None:
         before_counting()
     outcome = tally(election, rule=rule or name, tie_break=tie_break)
     return Count(round=round_, election=election, outcome=outcome, proposals=proposals,
-                 receipts=sorted(code for _b, _c, code in rows), online=online, paper=paper)
+                 receipts=sorted(code for _b, _c, code in rows), online=online, paper=paper, imported=imported)
 
 
 @dataclass(frozen=True)
@@ -290,10 +301,6 @@ def what_if(count: Count) -> WhatIf:
 
 # --- The published file -------------------------------------------------------------------------
 
-def _date(value: dt.datetime) -> str:
-    return value.strftime("%d.%m.%Y")
-
-
 def ballots_file(count: Count) -> str:
     """The anonymised ballots of a count as pabulib text, with ``selected`` and the scores."""
     election = count.election
@@ -311,19 +318,21 @@ def ballots_file(count: Count) -> str:
         columns.append("category")
     if any(p.neighbourhood for p in projects):
         columns.append("neighborhood")
-    meta = {
-        "description": f"Buurtbudget: {round_.title}",
-        "country": "Netherlands",
-        "unit": round_.area.name,
-        "instance": str(round_.id),
+    imported = count.imported
+    meta = pabulib_meta.export_meta(
+        title=round_.title, round_id=round_.id, currency=round_.currency,
+        municipality=current_app.config["MUNICIPALITY_NAME"], area=round_.area.name,
+        voting_open_at=round_.voting_open_at, voting_close_at=round_.voting_close_at,
+        file_meta=pabulib_meta.imported_meta(imported.meta_json) if imported is not None else None,
+        file_rule=imported.file_rule if imported is not None else "", rule=outcome.rule)
+    meta.update({
         "num_projects": str(len(projects)),
         "num_votes": str(len(election.ballots)),
-        "currency": "EUR",
-        "date_begin": _date(round_.voting_open_at),
-        "date_end": _date(round_.voting_close_at),
         "tie_break": outcome.tie_break.kind + (f":{outcome.tie_break.seed}" if outcome.tie_break.seed is not None else ""),
-    }
-    for key in ("min_length", "max_length", "max_sum_cost", "max_sum_points",
+    })
+    if round_.points_max_per_project is not None:
+        meta["max_points"] = str(round_.points_max_per_project)
+    for key in ("min_length", "max_length", "max_sum_cost", "min_sum_points", "max_sum_points",
                 "min_project_score_threshold"):
         value = getattr(election, key)
         if value is not None:
@@ -394,10 +403,16 @@ def result_versions(session: Session, round_: BudgetRound) -> list[RoundResult]:
 
 
 def _eligible(session: Session, round_: BudgetRound) -> int | None:
+    """Eligible residents of the round's area in the address register (as its import declares them).
+
+    None when the area has no register (or the round was imported): the page then says there is
+    no turnout rate rather than dividing by something else. Published results keep the number,
+    so purging the register afterwards changes nothing.
+    """
     if session.get(RoundImport, round_.id) is not None:
         return None
-    n = session.scalar(select(func.count()).select_from(Residency).where(Residency.area_id == round_.area_id))
-    return n or None
+    return session.scalar(select(func.sum(RegisterEntry.eligible_count))
+                          .where(RegisterEntry.area_id == round_.area_id)) or None
 
 
 def _store(session: Session, round_: BudgetRound, count: Count, *, version: int, actor: User | None,
@@ -560,7 +575,8 @@ def results_json(round_: BudgetRound, result: RoundResult) -> dict[str, Any]:
         "version": result.version, "published_at": result.published_at.isoformat(),
         "correction_reason": result.correction_reason or None,
         "rule": result.rule, "tie_break": data["tie_break"],
-        "budget": _money(data["budget_cents"]), "spent": _money(data["spent_cents"]), "currency": "EUR",
+        "budget": _money(data["budget_cents"]), "spent": _money(data["spent_cents"]), "currency": round_.currency,
+        "eligible_voters": result.eligible_voters,
         "ballots": result.ballots_total, "ballots_online": result.ballots_online,
         "ballots_paper": result.ballots_paper,
         "ballots_sha256": result.ballots_sha256, "chain_head": result.chain_head,
@@ -582,10 +598,10 @@ def results_csv(round_: BudgetRound, result: RoundResult) -> str:
     data = results_json(round_, result)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["id", "external_id", "name", "cost_eur", "score", "selected", "reason"])
+    writer.writerow(["id", "external_id", "name", "cost", "currency", "score", "selected", "reason"])
     for p in data["projects"]:
-        writer.writerow([csv_safe(v) for v in (p["id"], p["external_id"], p["name"], p["cost"], p["score"],
-                                               "1" if p["selected"] else "0", p["reason"])])
+        writer.writerow([csv_safe(v) for v in (p["id"], p["external_id"], p["name"], p["cost"], data["currency"],
+                                               p["score"], "1" if p["selected"] else "0", p["reason"])])
     return out.getvalue()
 
 
@@ -645,9 +661,12 @@ def _round_type(election: Election) -> tuple[BallotType, dict[str, Any]]:
     vt = election.vote_type
     if vt is VoteType.CHOOSE_1:
         return BallotType.CHOOSE_ONE, {}
-    if vt is VoteType.CUMULATIVE:
+    if vt.has_points:  # (a scoring file is stored as points: the engine counts both alike)
         pts = election.max_sum_points
-        return BallotType.CUMULATIVE, {"points_total": int(pts) if pts is not None else None}
+        most = election.meta.get("max_points", "").strip()
+        per = int(most) if most.isdigit() else None
+        return BallotType.CUMULATIVE, {"points_total": int(pts) if pts is not None else None,
+                                       "points_max_per_project": per}
     if vt is VoteType.ORDINAL:
         return BallotType.RANKED, {"max_projects": election.max_length}
     if election.max_sum_cost is not None:
@@ -678,23 +697,23 @@ def import_pabulib(session: Session, source: str | Path, *, area: Area, actor: U
         raise ValidationFailed(f"{path}: {exc.strerror or exc}") from exc
     except TallyError as exc:
         raise ValidationFailed(str(exc)) from exc
+    pabulib_meta.check_storable(election, raw.decode("utf-8-sig"), path.name)
     file_rule = election.rule or ""
     rule = file_rule if file_rule in RULES else "greedy"
     ballot_type, config = _round_type(election)
-    try:
-        budget_cents = cents(election.budget)
-        costs = [cents(p.cost) for p in election.projects]
-    except ValueError as exc:
-        raise ValidationFailed(str(exc)) from exc
+    budget_cents = cents(election.budget)
+    costs = [cents(p.cost) for p in election.projects]
     meta = election.meta
     title = (meta.get("description") or path.stem).strip()[:200]
     day = dt.timedelta(days=1)
+    opens, closes = pabulib_meta.voting_dates(meta, now) or (now - 2 * day, now - day)
     round_ = BudgetRound(
         area_id=area.id, title=title,
         description=f"Geïmporteerd uit {path.name} (pabulib).",
-        budget_cents=budget_cents, proposals_open_at=now - 6 * day, proposals_close_at=now - 5 * day,
-        support_close_at=now - 4 * day, review_close_at=now - 3 * day, voting_open_at=now - 2 * day,
-        voting_close_at=now - day, ballot_type=ballot_type, min_projects=election.min_length,
+        budget_cents=budget_cents, currency=pabulib_meta.currency_of(election),
+        proposals_open_at=opens - 4 * day, proposals_close_at=opens - 3 * day,
+        support_close_at=opens - 2 * day, review_close_at=opens - day, voting_open_at=opens,
+        voting_close_at=closes, ballot_type=ballot_type, min_projects=election.min_length,
         counting_rule=_ROUND_RULE[rule], tie_break=RoundTieBreak.ORDER, **config,
     )
     session.add(round_)
@@ -717,7 +736,7 @@ def import_pabulib(session: Session, source: str | Path, *, area: Area, actor: U
         proposal = Proposal(
             round_id=round_.id, external_id=p.id[:64], title=(p.name or p.id)[:200],
             description=p.field("description"), status=ProposalStatus.FEASIBLE,
-            estimated_cost_cents=cost, cost_cents=cost, submitted_at=now - 5 * day,
+            estimated_cost_cents=cost, cost_cents=cost, submitted_at=opens - 3 * day,
             theme_id=themes[p.categories[0]].id if p.categories else None,
             neighbourhood_id=hoods[p.neighbourhood].id if p.neighbourhood else None,
         )
@@ -746,7 +765,7 @@ def import_pabulib(session: Session, source: str | Path, *, area: Area, actor: U
         seen: dict[int, dict[str, Any]] = {}
         for position, index in enumerate(b.projects):
             row = seen.get(index)
-            if election.vote_type is VoteType.CUMULATIVE:
+            if election.vote_type.has_points:
                 points = int(b.points[position]) if b.points else 0
                 if row is not None:
                     row["points"] += points
@@ -763,7 +782,7 @@ def import_pabulib(session: Session, source: str | Path, *, area: Area, actor: U
         item_rows.extend(seen.values())
     _bulk_insert(session, StoredBallotRow.__table__, ("id", "round_id", "receipt_code", "channel"), ballot_rows)
     _bulk_insert(session, BallotItem.__table__, ("ballot_id", "proposal_id", "points", "rank"), item_rows)
-    threshold = election.min_project_score_threshold if rule == "greedy-threshold" else None
+    threshold = election.min_project_score_threshold  # every greedy variant applies it
     session.add(RoundImport(round_id=round_.id, source_name=path.name[:200],
                             source_sha256=hashlib.sha256(raw).hexdigest(), file_rule=file_rule[:40],
                             rule=rule, score_threshold=format_number(threshold) if threshold is not None else None,
@@ -772,7 +791,7 @@ def import_pabulib(session: Session, source: str | Path, *, area: Area, actor: U
                                 "category_caps": {c.group: format_number(c.limit) for c in election.caps
                                                   if c.kind == "category"},
                             }, ensure_ascii=False, sort_keys=True),
-                            imported_at=now))
+                            meta_json=json.dumps(meta, ensure_ascii=False), imported_at=now))
     session.flush()
     audit.record(session, actor=actor, action="round.import_pabulib", obj_type="round", obj_id=round_.id,
                  area_id=area.id, round_id=round_.id, public=True,
@@ -861,3 +880,21 @@ def add1_summary(record: dict[str, Any]) -> dict[str, int] | None:
         return None
     return {"start_cents": money_cents(add1["share_start"]), "final_cents": money_cents(add1["share_final"]),
             "iterations": int(add1["iterations"])}
+
+
+def imported_rule_note(session: Session, round_: BudgetRound) -> str | None:
+    """For an imported round whose file names a rule we do not implement: which rule counted it and why."""
+    imported = session.get(RoundImport, round_.id)
+    if imported is None or not imported.file_rule or imported.file_rule == imported.rule:
+        return None
+    if imported.file_rule in RULES:
+        return None
+    return _("Het bestand %(file)s noemt de telregel ‘%(original)s’. Die regel is eigen aan die stad en zit "
+             "niet in ons rekenprogramma. Daarom is deze ronde geteld met ‘%(rule)s’: de projecten met de "
+             "meeste stemmen die nog in het budget passen. De uitslag kan daardoor afwijken van de "
+             "officiële uitslag.", file=imported.source_name, original=imported.file_rule, rule=imported.rule)
+
+
+def is_imported(session: Session, round_: BudgetRound) -> bool:
+    """Whether the round was imported from a pabulib file."""
+    return session.get(RoundImport, round_.id) is not None

@@ -50,7 +50,7 @@ from pb.models.ballot import (
     RoundSeal,
     random_ballot_id,
 )
-from pb.models.proposal import Proposal, ProposalStatus, ballot_order
+from pb.models.proposal import Proposal, ProposalStatus, project_order
 from pb.models.register import RegisterEntry
 from pb.models.residency import Residency
 from pb.models.round import BallotType, BudgetRound, Phase
@@ -82,7 +82,7 @@ def ballot_proposals(session: Session, round_: BudgetRound) -> list[Proposal]:
     return list(session.scalars(
         select(Proposal)
         .where(Proposal.round_id == round_.id, Proposal.status == ProposalStatus.FEASIBLE)
-        .order_by(*ballot_order())
+        .order_by(*project_order())
     ))
 
 

@@ -12,6 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from pb.db import db_session, utcnow
@@ -20,7 +21,7 @@ from pb.extensions import limiter
 from pb.forms.results import CorrectionForm, PublishForm, ReceiptForm
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import Role
-from pb.services import authz, tallying
+from pb.services import authz, recount, tallying
 from pb.views.common import actor, error_onto_form, optional_actor, require_roles
 
 bp = Blueprint("results", __name__)
@@ -57,6 +58,14 @@ def _chart(record: dict[str, Any]) -> tuple[list[ChartBar], int]:
     return bars, len(projects) * CHART_ROW
 
 
+def _turnout_pct(result: Any) -> str:
+    """Ballots per eligible resident as a Dutch percentage with one decimal ("12,5"), or ""."""
+    if not result.eligible_voters:
+        return ""
+    tenths = (Fraction(result.ballots_total * 1000, result.eligible_voters) + Fraction(1, 2)).__floor__()
+    return format_decimal(Fraction(tenths, 10).__float__(), format="#,##0.0")
+
+
 def _load_published(round_id: int) -> tuple[BudgetRound, Any]:
     try:
         return tallying.published(db_session(), round_id)
@@ -80,10 +89,12 @@ def show(round_id: int) -> Any:
     versions = tallying.result_versions(session, round_)
     return render_template(
         "results/show.html", round=round_, result=result, record=record, bars=bars,
+        recipes=recount.recipes_for(result.rule, record["tie_break"], result.ballots_pb),
+        rule_note=tallying.imported_rule_note(session, round_), imported=tallying.is_imported(session, round_),
         chart_height=chart_height, label_width=CHART_LABEL_WIDTH, bar_width=CHART_BAR_WIDTH,
         story=tallying.equal_shares_story(record), add1=tallying.add1_summary(record), versions=versions,
         projects=sorted(record["projects"], key=lambda p: (not p["selected"], -Fraction(p["score"]))),
-        score_text=_score_text, money=tallying.money_cents,
+        score_text=_score_text, money=tallying.money_cents, turnout_pct=_turnout_pct(result),
         spent_width=int(Fraction(record["spent_cents"], max(record["budget_cents"], 1)) * 600),
     )
 

@@ -19,7 +19,7 @@ from pb.forms import options
 from pb.forms.rounds import BALLOT_TYPE_LABELS, BOUNDARY_LABELS, COUNTING_RULE_LABELS, TIE_BREAK_LABELS, ActionForm, ProposalForm
 from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.round import BallotType, BudgetRound, Phase
-from pb.services import authz
+from pb.services import authz, tallying
 from pb.services import proposals as proposal_service
 from pb.services import rounds as round_service
 from pb.services.rounds import RoundFrozen
@@ -196,7 +196,7 @@ def round_page(round_id: int) -> str:
     now = utcnow()
     return render_template(
         "rounds/round.html", rnd=rnd, phase=rnd.phase_at(now), timeline=round_service.timeline(rnd, now),
-        rules=plain_rules(rnd),
+        rules=plain_rules(rnd), rule_note=tallying.imported_rule_note(session, rnd),
         history=history_rows(round_service.public_history(session, rnd), proposal_service.hidden_ids(session, rnd)),
         ballot=round_service.ballot_proposals(session, rnd),
         drafts=proposal_service.drafts_of(session, rnd, optional_actor()),
