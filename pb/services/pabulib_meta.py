@@ -185,6 +185,6 @@ def export_meta(*, title: str, round_id: int, currency: str, municipality: str, 
             if key not in COMPUTED and key not in meta:
                 meta[key] = value
         if file_rule and file_rule != rule:
-            note = f"rule in the original file: {file_rule}; counted here with {rule}"
+            note = f"(rule in the original file: {file_rule}, counted here with {rule})"
             meta["comment"] = f"{meta['comment']} {note}" if meta.get("comment") else note
     return meta

@@ -149,9 +149,10 @@ def _opt_number(meta: dict[str, str], key: str, line: int) -> Number | None:
 
 def read_pb(source: str | os.PathLike[str] | bytes | IO[Any], *, name: str | None = None) -> Election:
     """Read a pabulib election from a path, text, bytes or file object (see module docstring)."""
-    text, src = _read_text(source)
-    src = name or src
+    src = name
     try:
+        text, found = _read_text(source)
+        src = name or found
         with gc_paused():
             return _parse(text)
     except TallyError as exc:
