@@ -31,13 +31,14 @@ def test_published_selection_equals_the_official_one_on_every_implemented_file(s
     area = areas.create_area(session, actor=None, data=areas.AreaData(
         name="Conformance", slug="conformance", description="", postcodes=[], manager_ids=[]))
     session.commit()
+    area_id = area.id
     compared = matched = published = 0
     mismatches = []
     for path in _files():
         election = read_pb(path)
         if election.rule not in RULES:
             continue
-        summary = tallying.import_pabulib(session, path, area=session.get(Area, area.id))
+        summary = tallying.import_pabulib(session, path, area=session.get(Area, area_id))
         result = tallying.publish_results(session, summary.round, actor=None)
         session.commit()
         published += 1

@@ -263,3 +263,16 @@ def test_pabutools_reads_an_export_of_every_ballot_type(kind: str) -> None:
     assert len(profile) == len(ours.ballots) == 3
     names = [sorted(p.name for p in ballot) for ballot in profile]
     assert sorted(names) == sorted(sorted(ours.projects[i].id for i in b.projects) for b in ours.ballots)
+
+
+def test_the_tally_command_refuses_a_hostile_file_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from pb.tally.__main__ import main
+
+    hostile = BASIC.replace("budget;1000", "budget;1" + "0" * 303).replace("a;600", "a;6" + "0" * 302)
+    path = _write(tmp_path, hostile, "hostile.pb")
+    assert main([str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "hostile.pb: line 8: cost of project a is not a number" in err and "Traceback" not in err
+    path = _write(tmp_path, BASIC.encode("cp1250").replace(b"Park", b"P\xb3ark"), "cp1250.pb")
+    assert main([str(path)]) == 1
+    assert "cp1250.pb: line 8: not UTF-8 text" in capsys.readouterr().err
