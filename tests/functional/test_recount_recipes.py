@@ -24,16 +24,11 @@ from sqlalchemy import select
 
 from pb.models.proposal import Proposal
 from pb.services import tallying
-from tests.factories import make_area, make_results_ballot, make_results_round
+from tests.factories import make_results_ballot, make_round_with_proposals
 
 pytest.importorskip("pabutools")
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def area(session):
-    return make_area(session, slug="ulft")
 
 
 def _recipes(page: str) -> tuple[str, str | None]:
@@ -88,7 +83,7 @@ def test_recipes_print_the_published_selection(client, session, area, tmp_path, 
         config = {"points_total": 6}
     if ballot_type in ("ranked", "k_approval"):
         config["max_projects"] = 3
-    round_ = make_results_round(session, area, ballot_type=ballot_type, counting_rule=rule, tie_break=tie_break,
+    round_ = make_round_with_proposals(session, area, ballot_type=ballot_type, counting_rule=rule, tie_break=tie_break,
                                 tie_break_seed="4711" if tie_break == "lottery" else None,
                                 costs_cents=[40_000_00, 30_000_00, 30_000_00, 20_000_00, 10_000_00, 10_000_00],
                                 **config)

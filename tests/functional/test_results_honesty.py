@@ -22,7 +22,7 @@ from pb.models.result import RoundImport, RoundResult
 from pb.models.round import BudgetRound
 from pb.services import tallying
 from pb.tally import read_pb, tally
-from tests.factories import make_area, make_register_entry, make_results_ballot, make_results_round
+from tests.factories import make_register_entry, make_results_ballot, make_round_with_proposals
 
 GOOD = """META
 key;value
@@ -59,11 +59,6 @@ voter_id;vote;points
 3;b,a;2,1
 4;c;1
 """
-
-
-@pytest.fixture
-def area(session):
-    return make_area(session, slug="ulft")
 
 
 def _counts(session) -> tuple[int, ...]:
@@ -112,7 +107,7 @@ def test_import_keeps_meta_and_export_writes_it_back(client, runner, session, tm
 def test_export_of_a_round_made_here_names_municipality_area_and_local_dates(app, client, session, area):
     import datetime as dt
 
-    round_ = make_results_round(session, area)
+    round_ = make_round_with_proposals(session, area)
     round_.voting_close_at = dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.UTC)  # 2 March 00:30 in Amsterdam
     round_.voting_open_at = dt.datetime(2026, 2, 1, 23, 30, tzinfo=dt.UTC)
     make_results_ballot(session, round_, {p.id: None for p in round_.proposals[:2]})
@@ -127,7 +122,7 @@ def test_export_of_a_round_made_here_names_municipality_area_and_local_dates(app
 def test_turnout_divides_by_the_register_and_shows_both_numbers(client, session, area):
     for n in range(8):
         make_register_entry(session, area, huisnummer=n + 1, eligible_count=10)
-    round_ = make_results_round(session, area)
+    round_ = make_round_with_proposals(session, area)
     for _ in range(10):
         make_results_ballot(session, round_, {round_.proposals[0].id: None})
     result = tallying.publish_results(session, round_, actor=None)
@@ -139,7 +134,7 @@ def test_turnout_divides_by_the_register_and_shows_both_numbers(client, session,
 
 
 def test_without_a_register_the_page_says_so_instead_of_a_rate(client, session, area):
-    round_ = make_results_round(session, area)
+    round_ = make_round_with_proposals(session, area)
     make_results_ballot(session, round_, {round_.proposals[0].id: None})
     tallying.publish_results(session, round_, actor=None)
     session.commit()
@@ -151,7 +146,7 @@ def test_one_project_order_for_count_round_page_file_and_tie_break(client, sessi
     """Projects submitted in the reverse order of their ids: submission order rules everywhere."""
     import datetime as dt
 
-    round_ = make_results_round(session, area, tie_break="order", costs_cents=[60_000_00, 60_000_00, 60_000_00],
+    round_ = make_round_with_proposals(session, area, tie_break="order", costs_cents=[60_000_00, 60_000_00, 60_000_00],
                                 titles=["Eerste id", "Tweede id", "Derde id"])
     proposals = sorted(round_.proposals, key=lambda p: p.id)
     for k, p in enumerate(proposals):

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from pb.services import tallying
 from pb.tally import TieBreak, read_pb, tally
-from tests.factories import make_area, make_register_entry, make_results_ballot, make_results_round
+from tests.factories import make_area, make_register_entry, make_results_ballot, make_round_with_proposals
 
 BALLOT_TYPES = ("approval", "knapsack", "k_approval", "choose_one", "cumulative", "ranked")
 RULES = ("greedy", "greedy-no-skip", "equalshares", "phragmen", "max-welfare")
@@ -48,7 +48,7 @@ def test_published_numbers_agree_with_the_published_file(client, session, spec):
         config["points_total"] = 6
     if bt in ("ranked", "k_approval"):
         config["max_projects"] = 2
-    round_ = make_results_round(session, area, ballot_type=bt, counting_rule=spec["rule"],
+    round_ = make_round_with_proposals(session, area, ballot_type=bt, counting_rule=spec["rule"],
                                 tie_break=spec["tie_break"], costs_cents=spec["costs"],
                                 tie_break_seed="99" if spec["tie_break"] == "lottery" else None, **config)
     ids = [p.id for p in sorted(round_.proposals, key=lambda p: p.id)]

@@ -12,23 +12,12 @@ from pb.errors import InvalidState, ValidationFailed
 from pb.models.audit import AuditEntry
 from pb.models.ballot import Ballot
 from pb.models.round import BallotType, Phase
-from pb.models.user import Role
 from pb.services import rounds, voting, voting_readiness
-from tests.factories import make_area, make_phase_round, make_proposal, make_resident, make_user
-
-
-@pytest.fixture
-def area(session):
-    return make_area(session, slug="ulft")
-
-
-@pytest.fixture
-def manager(session, area):
-    return make_user(session, role=Role.MANAGER, areas=[area])
+from tests.factories import make_round, make_proposal, make_resident
 
 
 def _waiting_round(session, area, n_projects: int = 3, **fields):
-    rnd = make_phase_round(session, area, phase="waiting", **fields)
+    rnd = make_round(session, area, phase="waiting", **fields)
     for _ in range(n_projects):
         make_proposal(session, rnd, submitted_at=utcnow(), estimated_cost_cents=100_000)
     return rnd
@@ -74,7 +63,7 @@ def test_a_fillable_round_opens(session, area, manager):
 
 
 def test_date_driven_opening_is_postponed_and_no_ballot_is_taken(session, area, runner):
-    rnd = make_phase_round(session, area, phase="voting")
+    rnd = make_round(session, area, phase="voting")
     make_proposal(session, rnd, submitted_at=utcnow())
     make_proposal(session, rnd, submitted_at=utcnow())
     waiting = make_proposal(session, rnd, status="in_review")
