@@ -162,3 +162,29 @@ def test_recipes_of_imported_rounds_print_the_published_selection(client, runner
     assert theirs is not None and sorted(theirs) == sorted(published)
     text = client.get(f"/rounds/{round_id}/ballots.pb").get_data(as_text=True)
     assert (f"min_project_score_threshold;{threshold}\n" in text) == (threshold is not None)
+
+
+@pytest.mark.parametrize("rule", ["greedy", "equalshares"])
+def test_recipes_with_a_neighbourhood_sub_budget(client, session, area, tmp_path, rule):
+    from pb.models.round import RoundNeighbourhood
+
+    round_ = make_round_with_proposals(session, area, counting_rule=rule, ballot_type="approval",
+                                       costs_cents=[40_000_00, 30_000_00, 30_000_00, 20_000_00])
+    north = RoundNeighbourhood(round_id=round_.id, name="Noord", budget_cents=50_000_00)
+    session.add(north)
+    session.flush()
+    proposals = sorted(round_.proposals, key=lambda p: p.id)
+    for p in proposals[:3]:
+        p.neighbourhood_id = north.id
+    ids = [p.id for p in proposals]
+    for pattern in ([0, 1], [0, 2], [1, 2], [0, 1, 2, 3], [3], [1]):
+        make_results_ballot(session, round_, dict.fromkeys(ids[i] for i in pattern))
+    tallying.publish_results(session, round_, actor=None)
+    session.commit()
+    published, ours, theirs = _run_recipes(client, round_.id, tmp_path)
+    assert sorted(ours) == sorted(published)
+    if rule == "greedy":
+        assert theirs is not None and sorted(theirs) == sorted(published)
+        assert str(ids[2]) not in published  # the sub-budget of Noord stopped it
+    else:
+        assert theirs is None  # pabutools has no sub-budgets for Equal Shares: the page says so
