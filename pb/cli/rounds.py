@@ -28,15 +28,15 @@ def advance_phases() -> None:
         .order_by(BudgetRound.id)
     ))
     total = 0
-    for rnd in due:
-        changed = proposals.settle_support_phase(session, rnd, now)
+    for round_ in due:
+        changed = proposals.settle_support_phase(session, round_, now)
         if changed:
-            click.echo(f"Round {rnd.id} ({rnd.title}): {changed} proposals moved on.")
+            click.echo(f"Round {round_.id} ({round_.title}): {changed} proposals moved on.")
         total += changed
     with current_app.test_request_context():  # the Dutch reasons need a locale
         postponed = voting_readiness.postpone_unready_openings(session, now)
-    for rnd, reason in postponed:
-        click.echo(f"Round {rnd.id} ({rnd.title}): voting postponed to {rnd.voting_open_at.isoformat()}: {reason}")
+    for round_, reason in postponed:
+        click.echo(f"Round {round_.id} ({round_.title}): voting postponed to {round_.voting_open_at.isoformat()}: {reason}")
     session.commit()
     click.echo(f"Done: {total} proposals moved on in {len(due)} rounds checked.")
 

@@ -142,11 +142,10 @@ def published_meta(pb_text: str) -> dict[str, str]:
     return meta
 
 
-def recipes_for(rule: str, tie_break: dict[str, object], pb_text: str) -> Recipes:
+def recipes_for(rule: str, tie_break: str, seed: int | str | None, pb_text: str) -> Recipes:
     """The recipes of a published result: its rule and tie-break, the rest from its file's META."""
     meta = published_meta(pb_text)
-    seed = tie_break.get("seed")
-    return recipes(rule, VoteType(meta.get("vote_type", "approval")), str(tie_break.get("kind", "file-order")),
-                   int(seed) if isinstance(seed, (int, str)) and str(seed).lstrip("-").isdigit() else None,
+    number = int(seed) if seed is not None and str(seed).lstrip("-").isdigit() else None
+    return recipes(rule, VoteType(meta.get("vote_type", "approval")), tie_break, number,
                    threshold=bool(meta.get("min_project_score_threshold", "").strip()),
                    caps="budget_per_neighborhood" in meta or "budget_per_category" in meta)

@@ -38,7 +38,7 @@ class VotingNotReady(InvalidState):
 
 
 def _ballot_on(session: Session, rnd: BudgetRound) -> list[Proposal]:
-    from pb.services.rounds import ballot_proposals
+    from pb.services.ballots import ballot_proposals
 
     return ballot_proposals(session, rnd)
 
@@ -66,7 +66,7 @@ def ballot_problem(rnd: BudgetRound, proposals: Sequence[Proposal]) -> str | Non
     of issue 13: exactly 10 points, at most 5 per project, 2 projects) counts as unfillable too:
     the ballot would ask residents nothing.
 
-    Mirrors :func:`pb.services.voting.validate_choices`: a ballot names at least one project,
+    Mirrors :func:`pb.services.ballots.validate_choices`: a ballot names at least one project,
     at least ``min_projects`` and at most ``max_projects``; a knapsack ballot fits the budget and
     reaches the minimum share; a points ballot spends exactly ``points_total`` with 1 to
     ``points_max_per_project`` points per chosen project.

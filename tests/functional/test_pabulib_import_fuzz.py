@@ -18,7 +18,7 @@ from pb.models.ballot import Ballot, BallotItem
 from pb.models.proposal import Proposal
 from pb.models.result import RoundImport
 from pb.models.round import BudgetRound
-from pb.services import tallying
+from pb.services import pabulib_import
 from pb.tally import TallyError, read_pb
 
 # Small files of every vote type (a few hundred ballots each), so 60 imports stay quick.
@@ -28,7 +28,7 @@ MUTATIONS_PER_FILE = 30
 
 
 def _shared(name: str) -> bytes:
-    path = tallying.pabulib_dir() / name
+    path = pabulib_import.pabulib_dir() / name
     if not path.exists():
         pytest.skip(f"shared pabulib files not available ({path}); set PB_PABULIB_DIR to run the fuzz test")
     return path.read_bytes()

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import select
 
 from pb.models.proposal import Proposal
-from pb.services import tallying
+from pb.services import results as result_service
 from tests.factories import make_results_ballot, make_round_with_proposals
 
 pytest.importorskip("pabutools")
@@ -102,7 +102,7 @@ def test_recipes_print_the_published_selection(client, session, area, tmp_path, 
         else:
             choices = dict.fromkeys(ids[i] for i in pattern)
         make_results_ballot(session, round_, choices)
-    tallying.publish_results(session, round_, actor=None)
+    result_service.publish_results(session, round_, actor=None)
     session.commit()
     published, ours, theirs = _run_recipes(client, round_.id, tmp_path)
     assert sorted(ours) == sorted(published)
@@ -179,7 +179,7 @@ def test_recipes_with_a_neighbourhood_sub_budget(client, session, area, tmp_path
     ids = [p.id for p in proposals]
     for pattern in ([0, 1], [0, 2], [1, 2], [0, 1, 2, 3], [3], [1]):
         make_results_ballot(session, round_, dict.fromkeys(ids[i] for i in pattern))
-    tallying.publish_results(session, round_, actor=None)
+    result_service.publish_results(session, round_, actor=None)
     session.commit()
     published, ours, theirs = _run_recipes(client, round_.id, tmp_path)
     assert sorted(ours) == sorted(published)

@@ -14,12 +14,13 @@ import pytest
 from sqlalchemy import select
 
 from pb.models.area import Area
-from pb.services import areas, tallying
+from pb.services import areas, pabulib_import
+from pb.services import results as result_service
 from pb.tally import RULES, read_pb
 
 
 def _files():
-    folder = tallying.pabulib_dir()
+    folder = pabulib_import.pabulib_dir()
     files = sorted(folder.glob("*.pb")) if folder.is_dir() else []
     if not files:
         pytest.skip(f"shared pabulib files not found in {folder} (set PB_PABULIB_DIR)")
@@ -38,8 +39,8 @@ def test_published_selection_equals_the_official_one_on_every_implemented_file(s
         election = read_pb(path)
         if election.rule not in RULES:
             continue
-        summary = tallying.import_pabulib(session, path, area=session.get(Area, area_id))
-        result = tallying.publish_results(session, summary.round, actor=None)
+        summary = pabulib_import.import_pabulib(session, path, area=session.get(Area, area_id))
+        result = result_service.publish_results(session, summary.round, actor=None)
         session.commit()
         published += 1
         official = {p.id for p in election.projects if (p.official_selected or 0) >= 1}

@@ -20,7 +20,7 @@ from pb.models.ballot import Ballot, BallotItem
 from pb.models.proposal import Proposal
 from pb.models.result import RoundImport, RoundResult
 from pb.models.round import BudgetRound
-from pb.services import tallying
+from pb.services import results as result_service
 from pb.tally import read_pb, tally
 from tests.factories import make_register_entry, make_results_ballot, make_round_with_proposals
 
@@ -111,7 +111,7 @@ def test_export_of_a_round_made_here_names_municipality_area_and_local_dates(app
     round_.voting_close_at = dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.UTC)  # 2 March 00:30 in Amsterdam
     round_.voting_open_at = dt.datetime(2026, 2, 1, 23, 30, tzinfo=dt.UTC)
     make_results_ballot(session, round_, {p.id: None for p in round_.proposals[:2]})
-    tallying.publish_results(session, round_, actor=None)
+    result_service.publish_results(session, round_, actor=None)
     session.commit()
     text = client.get(f"/rounds/{round_.id}/ballots.pb").get_data(as_text=True)
     assert f"\nunit;{app.config['MUNICIPALITY_NAME']}\n" in text and f"\nsubunit;{area.name}\n" in text
@@ -125,7 +125,7 @@ def test_turnout_divides_by_the_register_and_shows_both_numbers(client, session,
     round_ = make_round_with_proposals(session, area)
     for _ in range(10):
         make_results_ballot(session, round_, {round_.proposals[0].id: None})
-    result = tallying.publish_results(session, round_, actor=None)
+    result = result_service.publish_results(session, round_, actor=None)
     session.commit()
     assert result.eligible_voters == 80
     page = client.get(f"/rounds/{round_.id}/results").get_data(as_text=True)
@@ -136,7 +136,7 @@ def test_turnout_divides_by_the_register_and_shows_both_numbers(client, session,
 def test_without_a_register_the_page_says_so_instead_of_a_rate(client, session, area):
     round_ = make_round_with_proposals(session, area)
     make_results_ballot(session, round_, {round_.proposals[0].id: None})
-    tallying.publish_results(session, round_, actor=None)
+    result_service.publish_results(session, round_, actor=None)
     session.commit()
     page = client.get(f"/rounds/{round_.id}/results").get_data(as_text=True)
     assert "er is geen bewonersregister" in page and "%" not in re.sub(r"<[^>]+>", "", page.split("Opkomst")[1][:300])
@@ -153,7 +153,7 @@ def test_one_project_order_for_count_round_page_file_and_tie_break(client, sessi
         p.submitted_at = utcnow() - dt.timedelta(days=20 + k)  # the last id was submitted first
     for p in proposals:
         make_results_ballot(session, round_, {p.id: None})  # a three-way tie; only one fits
-    tallying.publish_results(session, round_, actor=None)
+    result_service.publish_results(session, round_, actor=None)
     session.commit()
     text = client.get(f"/rounds/{round_.id}/ballots.pb").get_data(as_text=True)
     file_order = [p.id for p in read_pb(text).projects]

@@ -12,7 +12,7 @@ from pb.errors import InvalidState, ValidationFailed
 from pb.models.audit import AuditEntry
 from pb.models.ballot import Ballot
 from pb.models.round import BallotType, Phase
-from pb.services import rounds, voting, voting_readiness
+from pb.services import ballots, rounds, voting_readiness
 from tests.factories import make_round, make_proposal, make_resident
 
 
@@ -70,7 +70,7 @@ def test_date_driven_opening_is_postponed_and_no_ballot_is_taken(session, area, 
     voter = make_resident(session, area)
     session.commit()
     with pytest.raises(InvalidState, match="Het stemmen kan nog niet beginnen. 1 voorstel wacht"):
-        voting.cast_ballot(session, rnd, voter=voter, choices={waiting.id - 1: 1})
+        ballots.cast_ballot(session, rnd, voter=voter, choices={waiting.id - 1: 1})
     session.rollback()
     assert session.scalar(select(Ballot).where(Ballot.round_id == rnd.id)) is None
     length = rnd.voting_close_at - rnd.voting_open_at
