@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ColumnElement, ForeignKey, Integer, String, Table, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.db import Base, str_enum, utcnow
@@ -86,6 +86,17 @@ class Proposal(Base):
     def ballot_cost_cents(self) -> int:
         """The cost that counts on the ballot: the reviewed cost, else the estimate."""
         return self.cost_cents if self.cost_cents is not None else self.estimated_cost_cents
+
+
+def project_order() -> tuple[ColumnElement[Any], ...]:
+    """THE order of a round's projects: submission time, then id (``ORDER BY`` terms).
+
+    Used by the count (its tie-break "file order"), the round page, the published ``ballots.pb``
+    and the tie-break label "Volgorde van indienen"; an imported round's proposals were
+    submitted together, so they keep the file's order (their ids). A proposal never submitted
+    (made by staff or a test) counts from its creation.
+    """
+    return (func.coalesce(Proposal.submitted_at, Proposal.created_at), Proposal.id)
 
 
 class CostLine(Base):

@@ -31,11 +31,11 @@ from pb.clock import LOCAL_TZ, local_today
 from pb.db import utcnow
 from pb.errors import AlreadyVoted, InvalidState, NotFound, PermissionDenied, ValidationFailed, VotingClosed, VotingNotOpen
 from pb.models.ballot import Channel, Participation, SealedBallot
-from pb.models.proposal import Proposal, ProposalStatus
+from pb.models.proposal import Proposal, ProposalStatus, project_order
 from pb.models.residency import Residency
 from pb.models.round import BallotType, BudgetRound
 from pb.models.user import User
-from pb.services import authz
+from pb.services import authz, voting_readiness
 from pb.services import residency as residency_rules
 from pb.services import ballot_seal
 from pb.templating import euro
@@ -59,11 +59,12 @@ def already_voted_message() -> str:
 
 
 def ballot_proposals(session: Session, round_: BudgetRound) -> list[Proposal]:
-    """The projects on the ballot of ``round_``: its feasible proposals, by id."""
+    """The projects on the ballot of ``round_``: its feasible proposals, in the round's project order
+    (:func:`pb.models.proposal.project_order`, the one order of the count, pages and files)."""
     return list(session.scalars(
         select(Proposal)
         .where(Proposal.round_id == round_.id, Proposal.status == ProposalStatus.FEASIBLE)
-        .order_by(Proposal.id)
+        .order_by(*project_order())
     ))
 
 
@@ -262,6 +263,7 @@ def check_ballot(session: Session, round_: BudgetRound, *, voter: User, choices:
     """
     now = now or utcnow()
     require_voting_open(round_, now)
+    voting_readiness.require_ready(session, round_)
     require_eligible(session, round_, voter, now, residency)
     validate_choices(round_, ballot_projects(session, round_, now), choices)
 

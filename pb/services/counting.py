@@ -2,7 +2,8 @@
 
 Money: the engine counts in euros as exact numbers (``Fraction(cents, 100)``, an ``int`` when
 whole), so the budget, every project's cost and the engine's sentences ("nog € 1.250 over") agree
-with the amounts residents saw. Projects are a round's feasible proposals ordered by id; their
+with the amounts residents saw. Projects are a round's feasible proposals in the round's project
+order (:func:`pb.models.proposal.project_order`: submission, then id); their
 id in the engine (and in ``ballots.pb``) is the imported file's project id when there is one,
 else the proposal id.
 """
@@ -30,7 +31,7 @@ from pb.models.proposal import Proposal
 from pb.models.result import RoundImport, RoundResult
 from pb.models.round import BallotType, BudgetRound, CountingRule
 from pb.models.round import TieBreak as RoundTieBreak
-from pb.services import ballot_mixing
+from pb.services import ballot_mixing, pabulib_meta
 from pb.services.ballots import ballot_proposals
 from pb.services.money import euros
 from pb.tally import Ballot, Cap, Election, Outcome, Project, TieBreak, VoteType, tally
@@ -99,6 +100,7 @@ class Count:
     receipts: list[str]
     online: int
     paper: int
+    imported: RoundImport | None = None
 
     @property
     def ballots_total(self) -> int:
@@ -218,19 +220,28 @@ def count_round(session: Session, round_: BudgetRound, *, rule: str | None = Non
                               points=points))
     name = engine_rule(session, round_)
     threshold = None
-    if imported is not None and imported.score_threshold:
-        threshold = normalise(Fraction(imported.score_threshold))
+    limits = _limits(round_)
+    if imported is not None:
+        # Every greedy variant applies the file's threshold (the engine does); the file's own
+        # ballot limits are the truth for an imported round.
+        if imported.score_threshold:
+            threshold = normalise(Fraction(imported.score_threshold))
+        file_meta = pabulib_meta.imported_meta(imported.meta_json)
+        for key in ("min_length", "max_length", "max_sum_cost", "min_sum_points", "max_sum_points"):
+            raw = file_meta.get(key, "").strip()
+            if raw and raw.lower() != "none":
+                limits[key] = normalise(Fraction(raw))
     election = Election(
         budget=euros(round_.budget_cents), projects=projects, ballots=tuple(ballots),
         vote_type=vote_type, rule=rule or name, caps=_caps(round_, extra.get("category_caps", {})),
-        min_project_score_threshold=threshold, meta={"currency": "EUR"}, **_limits(round_),
+        min_project_score_threshold=threshold, meta={"currency": round_.currency}, **limits,
     )
     tie_break = engine_tie_break(round_)
     if before_counting is not None:
         before_counting()
     outcome = tally(election, rule=rule or name, tie_break=tie_break)
     return Count(round=round_, election=election, outcome=outcome, proposals=proposals,
-                 receipts=sorted(code for _b, _c, code in rows), online=online, paper=paper)
+                 receipts=sorted(code for _b, _c, code in rows), online=online, paper=paper, imported=imported)
 
 
 @dataclass(frozen=True)

@@ -346,6 +346,13 @@ def move_phase(session: Session, round_: BudgetRound, *, actor: User, boundary: 
         raise ValidationFailed(_("Het stemmen is begonnen: de sluitingstijd kan alleen later. Alleen de "
                                  "gemeente kan het stemmen eerder sluiten, met een openbare reden."),
                                field="new_at")
+    if boundary == "voting_open_at" and new_at <= now:
+        from pb.services.voting_readiness import voting_problem
+
+        problem = voting_problem(session, round_)
+        if problem:
+            raise ValidationFailed(_("Het stemmen kan nog niet beginnen. %(reason)s", reason=problem),
+                                   field="new_at")
     setattr(round_, boundary, new_at)
     session.flush()
     audit.record(session, actor=actor, action="round.phase_move", obj_type="round", obj_id=round_.id,

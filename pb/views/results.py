@@ -19,7 +19,7 @@ from pb.extensions import limiter
 from pb.forms.results import CorrectionForm, PublishForm, ReceiptForm
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import Role
-from pb.services import authz, counting, exports
+from pb.services import authz, counting, exports, pabulib_import, recount
 from pb.services import results as result_service
 from pb.views import presenters
 from pb.views.common import actor, optional_actor, require_roles, unit_of_work
@@ -49,6 +49,10 @@ def show(round_id: int) -> Any:
     versions = result_service.result_versions(session, round_)
     return render_template(
         "results/show.html", round=round_, result=result, record=record, bars=bars,
+        recipes=recount.recipes_for(result.rule, record.tie_break.kind, record.tie_break.seed, result.ballots_pb),
+        rule_note=pabulib_import.imported_rule_note(session, round_),
+        imported=pabulib_import.import_of(session, round_) is not None,
+        turnout_pct=presenters.turnout_percent(result.ballots_total, result.eligible_voters),
         chart_height=chart_height, label_width=presenters.CHART_LABEL_WIDTH, bar_width=presenters.CHART_BAR_WIDTH,
         story=presenters.equal_shares_story(record), explain=presenters.rule_explanation(result.rule), add1=presenters.add1_summary(record), versions=versions,
         projects=presenters.projects_in_order(record),

@@ -18,7 +18,7 @@ from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.round import BudgetRound, Phase
 from pb.services import authz
 from pb.services import ballots as ballot_service
-from pb.services import money, photos
+from pb.services import money, pabulib_import, photos
 from pb.services import proposals as proposal_service
 from pb.services import rounds as round_service
 from pb.services.rounds import RoundFrozen
@@ -43,7 +43,7 @@ def round_page(round_id: int) -> str:
     now = utcnow()
     return render_template(
         "rounds/round.html", round=round_, phase=round_.phase_at(now), timeline=round_service.timeline(round_, now),
-        rules=presenters.plain_rules(round_),
+        rules=presenters.plain_rules(round_), rule_note=pabulib_import.imported_rule_note(session, round_),
         history=presenters.history_rows(round_service.public_history(session, round_), proposal_service.hidden_ids(session, round_)),
         ballot=ballot_service.ballot_proposals(session, round_),
         drafts=proposal_service.drafts_of(session, round_, optional_actor()),
