@@ -9,6 +9,7 @@ from pb.models.result import RoundImport, RoundResult
 from pb.models.residency import Residency, VerificationMethod
 from pb.models.round import BallotType, BudgetRound, CountingRule, Phase, RoundNeighbourhood, RoundTheme, TieBreak
 from pb.models.user import Role, User
+from pb.models.widget import WidgetOrigin
 
 __all__ = [
     "RoundSeal",
@@ -41,6 +42,7 @@ __all__ = [
     "User",
     "VerificationFailure",
     "VerificationMethod",
+    "WidgetOrigin",
     "area_managers",
     "proposal_coinitiators",
 ]
