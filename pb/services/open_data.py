@@ -68,11 +68,12 @@ def area_by_slug(session: Session, slug: str) -> Area:
 
 # --- rounds ---------------------------------------------------------------------------------------
 
-def rounds_page(session: Session, *, area: Area | None = None, after: int = 0, limit: int = 50) -> Page[BudgetRound]:
-    """Rounds by id, optionally of one area."""
+def rounds_page(session: Session, *, area_slug: str | None = None, after: int = 0,
+                limit: int = 50) -> Page[BudgetRound]:
+    """Rounds by id, optionally of the area with ``area_slug`` (an unknown slug: no rounds)."""
     query = select(BudgetRound)
-    if area is not None:
-        query = query.where(BudgetRound.area_id == area.id)
+    if area_slug is not None:
+        query = query.where(BudgetRound.area_id.in_(select(Area.id).where(Area.slug == area_slug[:64])))
     return _page(session, query, BudgetRound.id, after=after, limit=limit)
 
 
@@ -98,12 +99,12 @@ def current_round(session: Session, area: Area) -> BudgetRound | None:
 
 # --- proposals ------------------------------------------------------------------------------------
 
-def proposals_page(session: Session, *, rnd: BudgetRound | None = None, status: ProposalStatus | None = None,
+def proposals_page(session: Session, *, round_id: int | None = None, status: ProposalStatus | None = None,
                    after: int = 0, limit: int = 50) -> Page[Proposal]:
     """Public proposals (no drafts, no hidden ones) by id, optionally of one round and status."""
     query = select(Proposal).where(Proposal.status.in_(PUBLIC_STATUSES))
-    if rnd is not None:
-        query = query.where(Proposal.round_id == rnd.id)
+    if round_id is not None:
+        query = query.where(Proposal.round_id == round_id)
     if status is not None:
         query = query.where(Proposal.status == status)
     return _page(session, query, Proposal.id, after=after, limit=limit)

@@ -8,8 +8,9 @@ import json
 import zipfile
 from collections.abc import Iterator
 
-from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
+from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import force_locale
+from sqlalchemy.orm import Session, sessionmaker
 
 from pb.db import db_session
 from pb.services import open_data
@@ -61,10 +62,10 @@ class _Chunks:
         return data
 
 
-def _archive(entries: list[open_data.ArchiveEntry]) -> Iterator[bytes]:
-    """The zip, streamed: one ballots file in memory at a time."""
+def _archive(factory: sessionmaker[Session], entries: list[open_data.ArchiveEntry]) -> Iterator[bytes]:
+    """The zip, streamed: one ballots file in memory at a time, each read in a short transaction of
+    its own (a slow download must not keep a transaction, on SQLite a write lock, open)."""
     sink = _Chunks()
-    session = db_session()
     with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:  # type: ignore[arg-type]
         sums = []
         for entry in entries:
@@ -72,7 +73,9 @@ def _archive(entries: list[open_data.ArchiveEntry]) -> Iterator[bytes]:
             info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             with archive.open(info, mode="w") as member:
-                member.write(open_data.ballots_text(session, entry.result_id).encode("utf-8"))
+                with factory() as session:
+                    text = open_data.ballots_text(session, entry.result_id)
+                member.write(text.encode("utf-8"))
             sums.append(f"{entry.ballots_sha256}  {name}\n")
             yield sink.take()
         index = [{"file": f"{e.area_slug}/ronde-{e.round_id}-v{e.version}-ballots.pb", "round_id": e.round_id,
@@ -87,7 +90,9 @@ def _archive(entries: list[open_data.ArchiveEntry]) -> Iterator[bytes]:
 @bp.get("/ballots.zip")
 def archive() -> Response:
     """Every published ballots file (every version) in one zip, with SHA256SUMS and index.json."""
-    entries = open_data.archive_entries(db_session())
+    session = db_session()
+    entries = open_data.archive_entries(session)
+    session.rollback()  # end the read transaction before the download starts
     # The bytes are a function of the published files, so this is a strong validator.
     manifest = "\n".join(f"{e.round_id} {e.version} {e.ballots_sha256}" for e in entries)
     etag = hashlib.sha256(manifest.encode()).hexdigest()
@@ -95,6 +100,7 @@ def archive() -> Response:
     if request.if_none_match.contains(etag):
         response = Response(status=304, headers=headers)
     else:
-        response = Response(stream_with_context(_archive(entries)), mimetype="application/zip", headers=headers)
+        response = Response(_archive(current_app.extensions["pb_db"], entries), mimetype="application/zip",
+                            headers=headers)
     response.set_etag(etag)
     return response

@@ -15,7 +15,6 @@ from flask_babel import lazy_gettext as _l
 
 from pb.app import mark_cookie_free
 from pb.db import db_session, utcnow
-from pb.errors import NotFound
 from pb.extensions import limiter
 from pb.models.proposal import ProposalStatus
 from pb.services import open_data
@@ -80,16 +79,9 @@ def area(slug: str) -> Response:
 @operation(_l("Rondes, met fases, data, budget, stemregels en telregel"), schemas.RoundPage,
            query=schemas.RoundsQuery, tag="rounds")
 def rounds() -> Response:
-    """Every round, by id; ``area`` filters by area."""
+    """Every round, by id; ``area`` (a slug) filters."""
     args = query(schemas.RoundsQuery)
-    session = db_session()
-    area = None
-    if args.get("area"):
-        try:
-            area = open_data.area_by_slug(session, args["area"])
-        except NotFound:
-            raise BadQuery({"area": ["Onbekend gebied."]}) from None
-    page = open_data.rounds_page(session, area=area, after=args["after"], limit=args["limit"])
+    page = open_data.rounds_page(db_session(), area_slug=args.get("area"), after=args["after"], limit=args["limit"])
     now = utcnow()
     body, links = page_body(page, [schemas.serialize_round(r, now) for r in page.items], "api.rounds", args)
     return json_response(body, cache_control=SHORT, links=links)
@@ -112,14 +104,9 @@ def proposals() -> Response:
     """Public proposals, by id; ``round`` and ``status`` filter."""
     args = query(schemas.ProposalsQuery)
     session = db_session()
-    rnd = None
-    if args.get("round"):
-        try:
-            rnd = open_data.round_by_id(session, args["round"])
-        except NotFound:
-            raise BadQuery({"round": ["Onbekende ronde."]}) from None
     status = ProposalStatus(args["status"]) if args.get("status") else None
-    page = open_data.proposals_page(session, rnd=rnd, status=status, after=args["after"], limit=args["limit"])
+    page = open_data.proposals_page(session, round_id=args.get("round"), status=status, after=args["after"],
+                                    limit=args["limit"])
     counts = open_data.support_counts(session, page.items)
     items = [schemas.serialize_proposal(p, counts.get(p.id, 0)) for p in page.items]
     body, links = page_body(page, items, "api.proposals", args)
