@@ -47,6 +47,7 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     _register_blueprints(app)
     errors_web.init_app(app)
+    app.before_request(_api_without_cookies)
     app.after_request(_security_headers)
 
     from pb.cli import register_cli
@@ -78,6 +79,12 @@ def mark_cookie_free() -> None:
     """Serve this request without cookies: no login lookup, no session read or written."""
     g.pb_cookie_free = True
     g._login_user = login_manager.anonymous_user()  # Flask-Login then loads no user from the cookie
+
+
+def _api_without_cookies() -> None:
+    """Everything under /api/ (also its 404s) is served without cookies."""
+    if request.path.startswith("/api/"):
+        mark_cookie_free()
 
 
 def _init_extensions(app: Flask) -> None:

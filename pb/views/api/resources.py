@@ -13,7 +13,6 @@ from flask import Blueprint, Response, current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from pb.app import mark_cookie_free
 from pb.db import db_session, utcnow
 from pb.extensions import limiter
 from pb.models.proposal import ProposalStatus
@@ -26,7 +25,6 @@ from pb.views.api.spec import openapi_document, operation
 from pb.views.caching import IMMUTABLE, NEWEST_VERSION, SHORT, conditional
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-bp.before_request(mark_cookie_free)
 DEFAULT_API_LIMIT = "300 per minute"
 
 
