@@ -93,8 +93,9 @@ def _init_extensions(app: Flask) -> None:
     # Open data may be read from any website's scripts: GET only, never with credentials.
     cors.init_app(app, resources=OPEN_DATA_CORS, origins="*", send_wildcard=True, supports_credentials=False,
                   methods=["GET", "HEAD", "OPTIONS"], allow_headers=["If-None-Match", "Accept"],
-                  expose_headers=["ETag", "Link", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining",
-                                  "RateLimit-Reset", "RateLimit-Policy"], max_age=86400, vary_header=False)
+                  expose_headers=["API-Version", "ETag", "Link", "Retry-After", "RateLimit-Limit",
+                                  "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"],
+                  max_age=86400, vary_header=False)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -8,6 +8,7 @@ import json
 import zipfile
 from collections.abc import Iterator
 
+from apispec_webframeworks.flask import FlaskPlugin
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import force_locale
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,13 +35,11 @@ def api() -> str:
     operations = []
     for endpoint, _view, doc in documented_operations(current_app):
         rule = current_app.url_map._rules_by_endpoint[endpoint][0]
-        params = [name for name in rule.arguments]
         query = sorted(doc.query().fields) if doc.query is not None else []
         with force_locale("en"):
             summary_en = str(doc.summary)
-        operations.append({"path": rule.rule.replace("<int:", "{").replace("<", "{").replace(">", "}"),
-                           "summary": str(doc.summary), "summary_en": summary_en, "params": params,
-                           "query": query})
+        operations.append({"path": FlaskPlugin.flaskpath2openapi(rule.rule), "summary": str(doc.summary),
+                           "summary_en": summary_en, "query": query})
     return render_template("open_data/api.html", operations=operations)
 
 

@@ -21,11 +21,14 @@ bp = Blueprint("widgets", __name__, url_prefix="/widgets")
 bp.before_request(mark_cookie_free)
 
 
-def _widget(template: str, status: int = 200, **context: object) -> Response:
+def _widget(template: str, **context: object) -> Response:
+    """Render a widget in its language (``?lang=en``; no session to remember a choice) and allow
+    the listed origins to frame it. Cached briefly: a changed allow-list holds within a minute."""
     lang = request.args.get("lang", "nl")
-    with force_locale(lang if lang in ("nl", "en") else "nl"):
-        body = render_template(template, lang=lang if lang in ("nl", "en") else "nl", **context)
-    response = make_response(body, status)
+    lang = lang if lang in ("nl", "en") else "nl"
+    with force_locale(lang):
+        body = render_template(template, lang=lang, **context)
+    response = make_response(body)
     response.headers["Content-Security-Policy"] = CSP.replace(
         "frame-ancestors 'none'", "frame-ancestors " + widget_origins.frame_ancestors(db_session()))
     response.headers["Cache-Control"] = SHORT

@@ -188,6 +188,7 @@ def test_api_responses_set_no_cookie_and_do_not_vary_by_cookie(client, auth, ses
         response = client.get(url)
         assert "Set-Cookie" not in response.headers, url
         assert "Cookie" not in response.headers.get("Vary", ""), url
+        assert response.headers["API-Version"] == "1.0.0", url  # NLGov /core/version-header
 
 
 # --- CORS -----------------------------------------------------------------------------------------
@@ -383,16 +384,24 @@ def test_admin_allow_lists_origins_and_only_widgets_may_be_framed(client, auth, 
     assert _frame_ancestors(client.get("/widgets/areas/ulft")) == ["http://127.0.0.1:8080"]
 
 
-def test_widget_pages_refuse_others_and_need_admin(client, auth, session, area):
-    resident = make_user(session, email="bewoner@example.test")
+def test_widget_pages_refuse_others_and_only_admins_edit_the_list(client, auth, session, area):
     rnd = make_round(session, area)
+    session.add(WidgetOrigin(origin="https://www.gemeente.nl"))
+    users = [make_user(session, email="bewoner@example.test"),
+             make_user(session, role=Role.STAFF, email="staf@example.test"),
+             make_user(session, role=Role.MANAGER, email="regie@example.test", areas=[area])]
     session.commit()
+    origin_id = session.scalar(select(WidgetOrigin.id))
     assert client.get(f"/widgets/rounds/{rnd.id}/results").status_code == 404  # not published: no numbers
     assert client.get("/widgets/areas/nergens").status_code == 404
-    auth.login(resident.email)
-    assert client.get("/admin/widgets").status_code == 403
-    assert client.post("/admin/widgets", data={"origin": "https://evil.example"}).status_code == 403
-    assert session.scalars(select(WidgetOrigin)).all() == []
+    assert client.get("/admin/widgets").status_code == 302  # to the login page
+    for user in users:
+        auth.login(user.email)
+        assert client.get("/admin/widgets").status_code == 403, user.role
+        assert client.post("/admin/widgets", data={"origin": "https://evil.example"}).status_code == 403
+        assert client.post(f"/admin/widgets/{origin_id}/remove").status_code == 403
+        auth.logout()
+    assert [o.origin for o in session.scalars(select(WidgetOrigin))] == ["https://www.gemeente.nl"]
 
 
 def test_widget_speaks_english_on_request(client, session, area):

@@ -44,7 +44,8 @@ def json_response(data: Any, *, cache_control: str, links: dict[str, str] | None
     return conditional(response, cache_control=cache_control)
 
 
-def page_body(page: Page[Any], items: list[Any], endpoint: str, params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+def page_body(page: Page[Any], items: list[Any], endpoint: str,
+              params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """The envelope of one page and its links (first, self, next)."""
     base = {k: v for k, v in params.items() if k not in ("after",) and v is not None}
     links = {"first": url_for(endpoint, _external=True, **base),
@@ -54,8 +55,13 @@ def page_body(page: Page[Any], items: list[Any], endpoint: str, params: dict[str
     return {"items": items, "_links": {rel: {"href": href} for rel, href in links.items()}}, links
 
 
-def rate_limit_headers(response: Response) -> Response:
-    """Announce the client's rate limit with the IETF ``RateLimit`` headers."""
+API_VERSION = "1.0.0"
+
+
+def api_headers(response: Response) -> Response:
+    """The full API version (NLGov rule /core/version-header) and the client's rate limit with the
+    IETF ``RateLimit`` headers."""
+    response.headers["API-Version"] = API_VERSION
     current = limiter.current_limit
     if current is not None:
         window = current.limit.get_expiry()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -20,7 +20,7 @@ from pb.services import open_data
 from pb.services.proposals import status_history
 from pb.views.api import schemas
 from pb.errors_web import problem
-from pb.views.api.http import BadQuery, json_response, page_body, query, rate_limit_headers
+from pb.views.api.http import BadQuery, api_headers, json_response, page_body, query
 from pb.views.api.spec import openapi_document, operation
 from pb.views.caching import IMMUTABLE, NEWEST_VERSION, SHORT, conditional
 
@@ -35,7 +35,12 @@ def _api_limit() -> str:
 # One budget per client address for the whole API (Flask-Limiter keys on the client address,
 # which PB_PROXY_FIX makes the real one behind a proxy).
 limiter.shared_limit(_api_limit, scope="api")(bp)
-bp.after_request(rate_limit_headers)
+
+
+@bp.after_app_request
+def _api_headers(response: Response) -> Response:
+    """Version and rate-limit headers on every /api/v1 answer, its 404s and 405s included."""
+    return api_headers(response) if request.path.startswith("/api/v1/") else response
 
 
 @bp.errorhandler(BadQuery)
@@ -85,9 +90,9 @@ def rounds() -> Response:
     return json_response(body, cache_control=SHORT, links=links)
 
 
-@bp.get("/rounds/<int:round_id>")
+@bp.get("/rounds/<int:round_id>", endpoint="round")
 @operation(_l("Eén ronde"), schemas.RoundOut, tag="rounds")
-def round(round_id: int) -> Response:  # noqa: A001 - the resource's name
+def one_round(round_id: int) -> Response:
     """One round."""
     rnd = open_data.round_by_id(db_session(), round_id)
     return json_response(schemas.serialize_round(rnd, utcnow()), cache_control=SHORT)

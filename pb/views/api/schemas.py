@@ -125,7 +125,8 @@ class RoundsQuery(PageQuery):
 class ProposalsQuery(PageQuery):
     """Filters for the proposals."""
 
-    round = fields.Integer(validate=validate.Range(1, MAX_ID), metadata={"description": "Only proposals of this round."})
+    round = fields.Integer(validate=validate.Range(1, MAX_ID),
+                           metadata={"description": "Only proposals of this round."})
     status = fields.String(validate=validate.OneOf([s.value for s in PUBLIC_STATUSES]),
                            metadata={"description": "Only proposals with this status."})
 
@@ -348,7 +349,8 @@ class ProposalOut(Schema):
     cost_reason = fields.String(required=True)
     review_reason = fields.String(required=True)
     merged_into_id = fields.Integer(required=True, allow_none=True)
-    supports = fields.Integer(required=True, metadata={"description": "Residents who support the proposal (draagvlak)."})
+    supports = fields.Integer(required=True,
+                              metadata={"description": "Residents who support the proposal (draagvlak)."})
     links = fields.Nested(ProposalLinks, required=True)
 
 
@@ -466,7 +468,8 @@ class PublishedLinks(Schema):
     """Where to get a published round's files."""
 
     html = fields.Url(required=True)
-    ballots_pb = fields.Url(required=True, metadata={"description": "The anonymised ballots (pabulib), newest version."})
+    ballots_pb = fields.Url(required=True,
+                            metadata={"description": "The anonymised ballots (pabulib), newest version."})
     results_json = fields.Url(required=True)
     results_csv = fields.Url(required=True)
     versions = fields.Url(required=True)

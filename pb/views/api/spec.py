@@ -22,6 +22,7 @@ from marshmallow import Schema
 from werkzeug.routing import IntegerConverter
 
 from pb.db import MAX_ID
+from pb.views.api.http import API_VERSION
 
 F = TypeVar("F", bound=Callable[..., Any])
 TAGS = {
@@ -34,7 +35,10 @@ _CACHE_HEADERS = {
     "ETag": {"description": "Strong validator: the SHA-256 of the body.", "schema": {"type": "string"}},
     "Cache-Control": {"description": "How long the answer may be cached.", "schema": {"type": "string"}},
 }
-_RATE_HEADERS = {
+_PAGE_HEADERS = {"Link": {"description": "RFC 8288 links to the `first`, `self` and `next` page.",
+                          "schema": {"type": "string"}}}
+_RATE_HEADERS = {"API-Version": {"description": "The full version of this API.",
+                                 "schema": {"type": "string"}}} | {
     name: {"description": text, "schema": {"type": "string"}}
     for name, text in (("RateLimit-Limit", "Requests allowed per window for this client address."),
                        ("RateLimit-Remaining", "Requests left in the current window."),
@@ -95,7 +99,7 @@ def _problem(description: str) -> dict[str, Any]:
 def build_spec(app: Flask) -> dict[str, Any]:
     """The OpenAPI 3.1 document of every documented view of ``app``."""
     spec = APISpec(
-        title="Buurtbudget open data", version="1.0.0", openapi_version="3.1.0",
+        title="Buurtbudget open data", version=API_VERSION, openapi_version="3.1.0",
         plugins=[FlaskPlugin(), MarshmallowPlugin()],
         info={"description": "Read-only open data of the participatory budgets: areas, rounds, proposals and "
                              "published results. No count of votes exists here before a result is published. "
@@ -112,7 +116,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
             summary = str(doc.summary)
         responses: dict[str, Any] = {
             "200": {"description": (view.__doc__ or summary).strip().splitlines()[0],
-                    "headers": {**_CACHE_HEADERS, **_RATE_HEADERS},
+                    "headers": {**_CACHE_HEADERS, **_RATE_HEADERS,
+                                **(_PAGE_HEADERS if doc.query is not None else {})},
                     "content": {"application/json": {"schema": doc.response}}},
             "304": {"description": "Not modified (the `If-None-Match` ETag is still current)."},
             "404": _problem("Not found (or not published yet)."),
