@@ -35,7 +35,7 @@ def api() -> str:
     operations = []
     for endpoint, _view, doc in documented_operations(current_app):
         rule = current_app.url_map._rules_by_endpoint[endpoint][0]
-        query = sorted(doc.query().fields) if doc.query is not None else []
+        query = sorted(doc.query_schema().fields) if doc.query_schema is not None else []
         with force_locale("en"):
             summary_en = str(doc.summary)
         operations.append({"path": FlaskPlugin.flaskpath2openapi(rule.rule), "summary": str(doc.summary),

@@ -33,7 +33,6 @@ TAGS = {
 }
 _CACHE_HEADERS = {
     "ETag": {"description": "Strong validator: the SHA-256 of the body.", "schema": {"type": "string"}},
-    "Cache-Control": {"description": "How long the answer may be cached.", "schema": {"type": "string"}},
 }
 _PAGE_HEADERS = {"Link": {"description": "RFC 8288 links to the `first`, `self` and `next` page.",
                           "schema": {"type": "string"}}}
@@ -53,7 +52,7 @@ class Operation:
 
     summary: Any  # a lazy Dutch string; the document carries its English translation
     response: type[Schema]
-    query: type[Schema] | None
+    query_schema: type[Schema] | None
     tag: str
     immutable: bool
 
@@ -114,18 +113,20 @@ def build_spec(app: Flask) -> dict[str, Any]:
     for endpoint, view, doc in documented_operations(app):
         with force_locale("en"):
             summary = str(doc.summary)
+        headers = {**_CACHE_HEADERS, **_RATE_HEADERS, **(_PAGE_HEADERS if doc.query_schema is not None else {})}
+        headers["Cache-Control"] = {"schema": {"type": "string"}, "description": (
+            "`public, max-age=31536000, immutable`: a published version never changes." if doc.immutable
+            else "`public, max-age=60`: revalidate with the ETag.")}
         responses: dict[str, Any] = {
-            "200": {"description": (view.__doc__ or summary).strip().splitlines()[0],
-                    "headers": {**_CACHE_HEADERS, **_RATE_HEADERS,
-                                **(_PAGE_HEADERS if doc.query is not None else {})},
+            "200": {"description": (view.__doc__ or summary).strip().splitlines()[0], "headers": headers,
                     "content": {"application/json": {"schema": doc.response}}},
             "304": {"description": "Not modified (the `If-None-Match` ETag is still current)."},
             "404": _problem("Not found (or not published yet)."),
             "429": _problem("Too many requests from this client address; see `Retry-After`."),
         }
         parameters = _path_parameters(app, endpoint)
-        if doc.query is not None:
-            parameters.append({"in": "query", "schema": doc.query})
+        if doc.query_schema is not None:
+            parameters.append({"in": "query", "schema": doc.query_schema})
             responses["400"] = _problem("A query parameter is invalid.")
         spec.path(view=view, app=app, operations={"get": {
             "operationId": endpoint.split(".", 1)[1], "summary": summary, "tags": [doc.tag],
