@@ -11,7 +11,7 @@ import pytest
 
 from pb.models.widget import WidgetOrigin
 from tests.browser.conftest import screenshot
-from tests.factories import make_area, make_phase_round
+from tests.factories import make_area, make_round
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +50,7 @@ class _Municipality:
 def sites(live_server: str, session) -> Iterator[tuple[_Municipality, _Municipality]]:
     """Two outside websites; only the first is allow-listed."""
     area = make_area(session, slug="ulft", name="Ulft")
-    make_phase_round(session, area, phase="voting", title="Buurtbudget Ulft 2027")
+    make_round(session, area, phase="voting", title="Buurtbudget Ulft 2027")
     allowed = _Municipality(f"{live_server}/widgets/areas/ulft")
     refused = _Municipality(f"{live_server}/widgets/areas/ulft")
     session.add(WidgetOrigin(origin=allowed.origin))

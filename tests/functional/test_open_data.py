@@ -17,19 +17,14 @@ from pb.models.result import RoundResult
 from pb.models.user import Role
 from pb.models.widget import WidgetOrigin
 from pb.services import tallying
-from tests.factories import make_area, make_phase_round, make_proposal, make_results_ballot, make_results_round
-from tests.factories import make_round, make_user
+from tests.factories import make_area, make_proposal, make_results_ballot, make_round, make_round_with_proposals
+from tests.factories import make_user
 
 API = "/api/v1"
 
 
-@pytest.fixture
-def area(session):
-    return make_area(session, slug="ulft", name="Ulft")
-
-
 def _published_round(session, area, *, votes=((0, 1), (0, 2), (1,))):
-    round_ = make_results_round(session, area)
+    round_ = make_round_with_proposals(session, area)
     ids = [p.id for p in round_.proposals]
     for chosen in votes:
         make_results_ballot(session, round_, dict.fromkeys(ids[i] for i in chosen))
@@ -57,7 +52,7 @@ def _walk(client, url):
 # --- resources ------------------------------------------------------------------------------------
 
 def test_rounds_show_phases_budget_ballot_and_counting_rule_with_labels(client, session, area):
-    rnd = make_phase_round(session, area, phase="support", budget_cents=1_234_500, counting_rule="equalshares",
+    rnd = make_round(session, area, phase="support", budget_cents=1_234_500, counting_rule="equalshares",
                            ballot_type="k_approval", max_projects=3)
     session.commit()
     body = _json(client.get(f"{API}/rounds/{rnd.id}"))
@@ -77,13 +72,11 @@ def test_rounds_show_phases_budget_ballot_and_counting_rule_with_labels(client, 
 
 
 def test_proposals_show_public_fields_cost_and_history_but_no_drafts_or_hidden(client, session, area, auth):
-    from tests.factories import make_resident_proposal
-
-    rnd = make_phase_round(session, area, phase="review")
+    rnd = make_round(session, area, phase="review")
     author = make_user(session, name="Auteur")
-    public = make_resident_proposal(session, rnd, author, status="in_review", title="Speeltuin")
-    draft = make_resident_proposal(session, rnd, author, status="draft", title="Geheim concept")
-    hidden = make_resident_proposal(session, rnd, author, status="hidden", title="Verborgen plan")
+    public = make_proposal(session, rnd, author=author, status="in_review", title="Speeltuin")
+    draft = make_proposal(session, rnd, author=author, status="draft", title="Geheim concept")
+    hidden = make_proposal(session, rnd, author=author, status="hidden", title="Verborgen plan")
     manager = make_user(session, role=Role.MANAGER, areas=[area])
     session.commit()
     from pb.services import proposals as proposal_service
@@ -251,7 +244,7 @@ def test_index_lists_exactly_the_published_rounds_and_the_archive_holds_their_fi
     session.commit()
     tallying.correct_results(session, corrected, actor=manager, reason="Twee papieren stembiljetten vergeten.")
     session.commit()
-    closed = make_results_round(session, area)  # counted nowhere, not published
+    closed = make_round_with_proposals(session, area)  # counted nowhere, not published
     make_round(session, other)  # voting now
     session.commit()
 
@@ -344,7 +337,7 @@ def _frame_ancestors(response):
 
 def test_admin_allow_lists_origins_and_only_widgets_may_be_framed(client, auth, session, area, admin):
     rnd = _published_round(session, area)
-    make_phase_round(session, area, phase="voting", title="Buurtbudget Ulft 2027")
+    make_round(session, area, phase="voting", title="Buurtbudget Ulft 2027")
     session.commit()
     assert _frame_ancestors(client.get("/widgets/areas/ulft")) == ["'none'"]  # empty list: nobody
 
@@ -405,7 +398,7 @@ def test_widget_pages_refuse_others_and_only_admins_edit_the_list(client, auth, 
 
 
 def test_widget_speaks_english_on_request(client, session, area):
-    make_phase_round(session, area, phase="proposals")
+    make_round(session, area, phase="proposals")
     session.commit()
     body = client.get("/widgets/areas/ulft", query_string={"lang": "en"}).get_data(as_text=True)
     assert '<html lang="en">' in body and "Submit plans" in body
