@@ -20,6 +20,7 @@ from pb.views.caching import NEWEST_VERSION
 
 bp = Blueprint("open_data", __name__, url_prefix="/open-data")
 ARCHIVE_NAME = "buurtbudget-ballots.zip"
+_SLICE = 1 << 20
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so the archive's bytes depend on its content only
 
 
@@ -74,7 +75,9 @@ def _archive(factory: sessionmaker[Session], entries: list[open_data.ArchiveEntr
             with archive.open(info, mode="w") as member:
                 with factory() as session:
                     text = open_data.ballots_text(session, entry.result_id)
-                member.write(text.encode("utf-8"))
+                for start in range(0, len(text), _SLICE):  # encode in slices: no second full copy
+                    member.write(text[start:start + _SLICE].encode("utf-8"))
+                del text
             sums.append(f"{entry.ballots_sha256}  {name}\n")
             yield sink.take()
         index = [{"file": f"{e.area_slug}/ronde-{e.round_id}-v{e.version}-ballots.pb", "round_id": e.round_id,
