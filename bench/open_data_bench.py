@@ -25,7 +25,7 @@ from pb.db import db_session, make_engine, utcnow  # noqa: E402
 from pb.models.result import RoundResult  # noqa: E402
 from pb.models.round import BudgetRound  # noqa: E402
 from pb.services import areas  # noqa: E402
-from pb.services.tallying import chain_head, sha256_hex  # noqa: E402
+from pb.services.ballot_files import chain_head, sha256_hex  # noqa: E402
 
 
 def _ballots_file(n: int, size: int) -> str:

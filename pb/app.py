@@ -140,15 +140,28 @@ class _IdConverter(IntegerConverter):
 
 def _register_blueprints(app: Flask) -> None:
     from pb.views import (
-        admin, auth, infopunt, manage, manage_rounds, open_data, public, register, residency, results, rounds, voting,
+        address_register,
+        admin,
+        auth,
+        infopunt,
+        manage,
+        manage_rounds,
+        open_data,
+        public,
+        residency,
+        results,
+        rounds,
+        voting,
         widgets,
     )
     from pb.views.api import resources as api
+    from pb.views.presenters import template_labels
 
     app.url_map.converters["int"] = _IdConverter  # before any rule is added
-    for module in (public, auth, manage, admin, rounds, manage_rounds, voting, residency, infopunt, register,
-                   results, open_data, widgets, api):
+    for module in (public, auth, manage, admin, rounds, manage_rounds, voting, residency, infopunt,
+                   address_register, results, open_data, widgets, api):
         app.register_blueprint(module.bp)
+    app.context_processor(template_labels)
     csrf.exempt(api.bp)  # read-only: GET, HEAD and OPTIONS only
 
 

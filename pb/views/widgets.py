@@ -14,7 +14,7 @@ from pb.app import CSP, mark_cookie_free
 from pb.db import db_session, utcnow
 from pb.services import open_data, widget_origins
 from pb.services import rounds as round_service
-from pb.services.tallying import outcome_of
+from pb.services.results import outcome_of
 from pb.views.caching import SHORT
 
 bp = Blueprint("widgets", __name__, url_prefix="/widgets")

@@ -7,7 +7,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 
-from pb.services.demo import load_demo
+from pb.demo.people import load_demo
 
 EXAMPLES_PER_OPERATION = 12  # modest: the suite stays fast; CI runs it on SQLite and PostgreSQL
 

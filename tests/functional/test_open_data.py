@@ -16,7 +16,8 @@ from pb.models.proposal import ProposalStatus
 from pb.models.result import RoundResult
 from pb.models.user import Role
 from pb.models.widget import WidgetOrigin
-from pb.services import tallying
+from pb.services import results as result_service
+from pb.services.ballot_files import chain_head
 from tests.factories import make_area, make_proposal, make_results_ballot, make_round, make_round_with_proposals
 from tests.factories import make_user
 
@@ -28,7 +29,7 @@ def _published_round(session, area, *, votes=((0, 1), (0, 2), (1,))):
     ids = [p.id for p in round_.proposals]
     for chosen in votes:
         make_results_ballot(session, round_, dict.fromkeys(ids[i] for i in chosen))
-    tallying.publish_results(session, round_, actor=None)
+    result_service.publish_results(session, round_, actor=None)
     session.commit()
     return round_
 
@@ -242,7 +243,7 @@ def test_index_lists_exactly_the_published_rounds_and_the_archive_holds_their_fi
     corrected = _published_round(session, other)
     manager = make_user(session, role=Role.MANAGER, areas=[other])
     session.commit()
-    tallying.correct_results(session, corrected, actor=manager, reason="Twee papieren stembiljetten vergeten.")
+    result_service.correct_results(session, corrected, actor=manager, reason="Twee papieren stembiljetten vergeten.")
     session.commit()
     closed = make_round_with_proposals(session, area)  # counted nowhere, not published
     make_round(session, other)  # voting now
@@ -259,7 +260,7 @@ def test_index_lists_exactly_the_published_rounds_and_the_archive_holds_their_fi
         assert item["ballots_sha256"] == newest.ballots_sha256 and item["chain_head"] == newest.chain_head
         pb_text = client.get(item["links"]["ballots_pb_version"].removeprefix("http://buurtbudget.test")).get_data()
         assert hashlib.sha256(pb_text).hexdigest() == item["ballots_sha256"]
-        assert tallying.chain_head(pb_text.decode()) == item["chain_head"]
+        assert chain_head(pb_text.decode()) == item["chain_head"]
         assert client.get(item["links"]["results_json"].removeprefix("http://buurtbudget.test")).status_code == 200
 
     page = client.get("/open-data/").get_data(as_text=True)

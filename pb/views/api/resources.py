@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from pb.db import db_session, utcnow
 from pb.extensions import limiter
 from pb.models.proposal import ProposalStatus
-from pb.services import open_data
+from pb.services import exports, open_data
 from pb.services.proposals import status_history
 from pb.views.api import schemas
 from pb.errors_web import problem
@@ -154,7 +154,5 @@ def round_results(round_id: int) -> Response:
            immutable=True)
 def round_result(round_id: int, version: int) -> Response:
     """One published version: the same content as that version's ``results.json`` (immutable)."""
-    from pb.services import tallying
-
     rnd, result = open_data.published_version(db_session(), round_id, version)
-    return json_response(tallying.results_json(rnd, result), cache_control=IMMUTABLE)
+    return json_response(exports.results_json(rnd, result), cache_control=IMMUTABLE)

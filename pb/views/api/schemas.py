@@ -28,6 +28,7 @@ from pb.models.round import BudgetRound, Phase
 from pb.services import rounds as round_service
 from pb.services.open_data import MAX_PAGE_SIZE
 from pb.services.proposals import PUBLIC_STATUSES, STATUS_LABELS
+from pb.views.presenters import ACTION_LABELS, PHASE_LABELS, plain_rules
 
 CURRENCY = "EUR"
 
@@ -43,18 +44,6 @@ def _both(text: Callable[[], object]) -> dict[str, str]:
 
 def _labelled(ident: str, labels: Mapping[Any, Any]) -> dict[str, Any]:
     return {"id": ident, "label": _both(lambda: labels.get(ident, ident))}
-
-
-def _phase_labels() -> Mapping[Any, Any]:
-    from pb.views.rounds import PHASE_LABELS
-
-    return PHASE_LABELS
-
-
-def _action_labels() -> Mapping[Any, Any]:
-    from pb.views.rounds import ACTION_LABELS
-
-    return ACTION_LABELS
 
 
 def _link(endpoint: str, **values: Any) -> str:
@@ -263,14 +252,12 @@ class RoundOut(Schema):
 
 def serialize_round(rnd: BudgetRound, now: Any) -> dict[str, Any]:
     """A round as seen at ``now``."""
-    from pb.views.rounds import plain_rules
-
     phase = rnd.phase_at(now)
-    phases = [{"phase": _labelled(item["phase"].value, _phase_labels()), "starts_at": item["start"],
+    phases = [{"phase": _labelled(item["phase"].value, PHASE_LABELS), "starts_at": item["start"],
                "ends_at": item["end"], "state": item["state"]} for item in round_service.timeline(rnd, now)]
     return RoundOut().dump({
         "id": rnd.id, "area": area_ref(rnd.area), "title": rnd.title, "description": rnd.description,
-        "phase": _labelled(phase.value, _phase_labels()), "phases": phases,
+        "phase": _labelled(phase.value, PHASE_LABELS), "phases": phases,
         "proposals_open_at": rnd.proposals_open_at, "proposals_close_at": rnd.proposals_close_at,
         "support_close_at": rnd.support_close_at, "review_close_at": rnd.review_close_at,
         "voting_open_at": rnd.voting_open_at, "voting_close_at": rnd.voting_close_at,
@@ -385,7 +372,7 @@ def serialize_proposal(p: Proposal, supports: int) -> dict[str, Any]:
 
 def serialize_proposal_detail(p: Proposal, supports: int, history: list[AuditEntry]) -> dict[str, Any]:
     """A proposal with its public history."""
-    labels = {str(k): v for k, v in _action_labels().items()}
+    labels = {str(k): v for k, v in ACTION_LABELS.items()}
     rows = [{"at": e.at, "action": _labelled(e.action, labels), "before": e.before, "after": e.after,
              "reason": e.reason} for e in history]
     return ProposalDetailOut().dump({**_proposal_dict(p, supports), "history": rows})
