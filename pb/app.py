@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import AnonymousUserMixin
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from pb import config, db, errors_web, templating
-from pb.extensions import babel, csrf, limiter, login_manager
+from pb.extensions import babel, cors, csrf, limiter, login_manager
 from pb.models.user import User
 from pb.services import mail
 
@@ -18,6 +20,11 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+# Published, public data that scripts on other sites may read (CORS).
+OPEN_DATA_CORS = [re.compile(pattern) for pattern in (
+    r"^/api/v1/", r"^/open-data/", r"^/rounds/\d+/(ballots\.pb|results\.json|results\.csv)$",
+    r"^/rounds/\d+/results/v\d+/")]
 
 
 def build_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -29,6 +36,7 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder="../static",
     )
     config.load_config(app, test_config)
+    app.session_interface = _SessionInterface()
     if app.config.get("PROXY_FIX"):
         hops = int(app.config["PROXY_FIX"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
@@ -39,6 +47,7 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     _register_blueprints(app)
     errors_web.init_app(app)
+    app.before_request(_api_without_cookies)
     app.after_request(_security_headers)
 
     from pb.cli import register_cli
@@ -51,13 +60,42 @@ def select_locale() -> str:
     """The language chosen with the language switch, else Dutch (also outside requests: CLI)."""
     from flask import current_app, has_request_context
 
-    lang = session.get("lang") if has_request_context() else None
+    lang = session.get("lang") if has_request_context() and not g.get("pb_cookie_free") else None
     return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, except that cookie-free responses (API, widgets) never
+    set or clear a cookie: they are cached publicly and shown inside other websites."""
+
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        """Save as Flask does, unless the request was marked cookie-free."""
+        if g.get("pb_cookie_free"):
+            return
+        super().save_session(app, session, response)
+
+
+def mark_cookie_free() -> None:
+    """Serve this request without cookies: no login lookup, no session read or written."""
+    g.pb_cookie_free = True
+    g._login_user = login_manager.anonymous_user()  # Flask-Login then loads no user from the cookie
+
+
+def _api_without_cookies() -> None:
+    """Everything under /api/ (also its 404s) is served without cookies."""
+    if request.path.startswith("/api/"):
+        mark_cookie_free()
 
 
 def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
+    # Open data may be read from any website's scripts: GET only, never with credentials.
+    cors.init_app(app, resources=OPEN_DATA_CORS, origins="*", send_wildcard=True, supports_credentials=False,
+                  methods=["GET", "HEAD", "OPTIONS"], allow_headers=["If-None-Match", "Accept"],
+                  expose_headers=["API-Version", "ETag", "Link", "Retry-After", "RateLimit-Limit",
+                                  "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"],
+                  max_age=86400, vary_header=False)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -120,19 +158,23 @@ def _register_blueprints(app: Flask) -> None:
         infopunt,
         manage,
         manage_rounds,
+        open_data,
         public,
         residency,
         results,
         rounds,
         voting,
+        widgets,
     )
+    from pb.views.api import resources as api
     from pb.views.presenters import template_labels
 
     app.url_map.converters["int"] = _IdConverter  # before any rule is added
     for module in (public, auth, manage, admin, rounds, manage_rounds, voting, residency, infopunt,
-                   address_register, results):
+                   address_register, results, open_data, widgets, api):
         app.register_blueprint(module.bp)
     app.context_processor(template_labels)
+    csrf.exempt(api.bp)  # read-only: GET, HEAD and OPTIONS only
 
 
 def _security_headers(response: Any) -> Any:
@@ -140,7 +182,9 @@ def _security_headers(response: Any) -> Any:
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["X-Frame-Options"] = "DENY"
+    if "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]:
+        # Widgets set their own frame-ancestors (the allow-list), which X-Frame-Options cannot express.
+        response.headers["X-Frame-Options"] = "DENY"
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.endpoint != "static" and "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = "no-store"

@@ -57,3 +57,17 @@ class LanguageForm(FlaskForm):
     """Switch the interface language."""
 
     lang = SelectField(choices=options([("nl", "Nederlands"), ("en", "English")]))
+
+
+class WidgetOriginForm(FlaskForm):
+    """Allow one more website to show the widgets."""
+
+    origin = StringField(
+        _l("Webadres van de website"),
+        description=_l("Alleen het begin van het adres, bijvoorbeeld https://www.oude-ijsselstreek.nl"),
+        validators=[DataRequired(_REQUIRED), Length(max=200)],
+    )
+
+
+class RemoveForm(FlaskForm):
+    """A button that removes something (CSRF only)."""

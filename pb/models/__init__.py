@@ -10,6 +10,7 @@ from pb.models.result import RoundImport, RoundResult
 from pb.models.residency import Residency, VerificationMethod
 from pb.models.round import BallotType, BudgetRound, CountingRule, Phase, RoundNeighbourhood, RoundTheme, TieBreak
 from pb.models.user import Role, User
+from pb.models.widget import WidgetOrigin
 
 __all__ = [
     "RoundSeal",
@@ -44,6 +45,7 @@ __all__ = [
     "User",
     "VerificationFailure",
     "VerificationMethod",
+    "WidgetOrigin",
     "area_managers",
     "proposal_coinitiators",
 ]

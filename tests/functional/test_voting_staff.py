@@ -196,25 +196,39 @@ def test_no_vote_counts_in_any_response_during_voting(app, client, auth, session
                               choices={p3.id: 1000})
     session.commit()
     values = {"round_id": round_.id, "id": round_.id, "slug": area.slug, "area_id": area.id,
-              "proposal_id": p1.id, "user_id": voters[0].id, "entry_id": 1, "filename": "css/site.css"}
+              "proposal_id": p1.id, "user_id": voters[0].id, "entry_id": 1, "filename": "css/site.css",
+              "version": 1, "origin_id": 1}
     rules = [r for r in app.url_map.iter_rules() if "GET" in r.methods and r.endpoint != "static"]
-    crawled = 0
+    # The open-data API's lists with every filter, and the index of everything published.
+    extra = [f"/api/v1/rounds?area={area.slug}", f"/api/v1/proposals?round={round_.id}",
+             f"/api/v1/proposals?round={round_.id}&status=feasible", "/api/v1/results?limit=1",
+             f"/api/v1/rounds/{round_.id}/results", f"/api/v1/rounds/{round_.id}/results/1"]
+    crawled: dict[str, int] = {}
     for who in (None, voters[0], staff, manager, admin):
         if who is not None:
             auth.login(who.email)
-        for rule in rules:
-            url = _url_for_rule(rule, values)
-            if url is None:
-                continue
-            body = client.get(url).get_data(as_text=True)
-            crawled += 1
+        urls = [u for u in (_url_for_rule(rule, values) for rule in rules) if u is not None] + extra
+        for url in urls:
+            response = client.get(url)
+            body = (response.get_data() if response.is_streamed is False else b"".join(response.response))
+            body = body.decode("utf-8", "replace")
+            crawled[url] = response.status_code
             for total in POINT_TOTALS:
                 for shown in (total, f"{total[0]}.{total[1:]}", f"{total[0]} {total[1:]}"):
                     assert shown not in body, f"{url} as {who}: shows {shown}"
             assert not re.search(r"\b7\s+(stemmen|punten|votes)\b", body), url
+            if url.startswith("/api/") and not url.endswith("/openapi.json"):
+                # No count-shaped field at all in the API before publication.
+                assert not re.search(r'"(score|ballots[a-z_]*|votes|turnout|spent)"', body), url
         if who is not None:
             auth.logout()
-    assert crawled >= 5 * 8
+    assert len(crawled) >= 8
+    api_answers = {url: status for url, status in crawled.items() if url.startswith("/api/v1/")}
+    assert len(api_answers) >= 12, api_answers
+    assert api_answers[f"/api/v1/rounds/{round_.id}"] == 200 and api_answers[f"/api/v1/proposals/{p1.id}"] == 200
+    assert api_answers[f"/api/v1/rounds/{round_.id}/results"] == 404
+    assert api_answers[f"/api/v1/rounds/{round_.id}/results/1"] == 404
+    assert crawled[f"/widgets/areas/{area.slug}"] == 200 and crawled[f"/widgets/rounds/{round_.id}/results"] == 404
     # The voter page and the turnout page were among them and answered.
     auth.login(manager.email)
     assert "Opkomst" in client.get(f"/manage/rounds/{round_.id}/turnout").get_data(as_text=True)
