@@ -69,6 +69,8 @@ class Proposal(Base):
     hidden_reason: Mapped[str] = mapped_column(Text, default="")
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"))
     photo_filename: Mapped[str | None] = mapped_column(String(80))
+    # The item of the area agenda this proposal serves, if any.
+    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[dt.datetime | None]
 
