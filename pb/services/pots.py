@@ -155,7 +155,7 @@ def summary(session: Session, pot: GrantPot) -> PotSummary:
     rows = dict(session.execute(
         select(LedgerEntry.kind, func.sum(LedgerEntry.amount_cents)).where(LedgerEntry.pot_id == pot.id)
         .group_by(LedgerEntry.kind)
-    ).tuples().all())
+    ).all())
     return PotSummary(pot=pot, committed_cents=int(rows.get(LedgerKind.COMMITMENT, 0) or 0),
                       paid_cents=int(rows.get(LedgerKind.PAYMENT, 0) or 0),
                       returned_cents=int(rows.get(LedgerKind.RETURN, 0) or 0))
