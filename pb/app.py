@@ -102,13 +102,15 @@ class _IdConverter(IntegerConverter):
 
 def _register_blueprints(app: Flask) -> None:
     from pb.views import (
-        admin, auth, infopunt, manage, manage_rounds, public, register, residency, results, rounds, voting,
+        admin, admin_grants, auth, grant_presenters, grants, grants_staff, infopunt, manage, manage_grants,
+        manage_rounds, public, register, residency, results, rounds, voting,
     )
 
     app.url_map.converters["int"] = _IdConverter  # before any rule is added
     for module in (public, auth, manage, admin, rounds, manage_rounds, voting, residency, infopunt, register,
-                   results):
+                   results, grants, manage_grants, grants_staff, admin_grants):
         app.register_blueprint(module.bp)
+    grant_presenters.init_app(app)
 
 
 def _security_headers(response: Any) -> Any:
