@@ -11,7 +11,7 @@ from pb.db import utcnow
 from pb.models.area import Area
 from pb.models.residency import Residency, VerificationMethod
 from pb.models.user import Role, User
-from pb.services import accounts, areas, demo_rounds, register, tallying, voting
+from pb.services import accounts, areas, demo_grants, demo_rounds, register, tallying, voting
 
 DEMO_PASSWORD = "buurtbudget-demo"
 
@@ -69,4 +69,5 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
     demo_rounds.load_demo_rounds(session, DEMO_PASSWORD)
     register.load_demo_register(session)
     tallying.load_demo_results(session)
+    demo_grants.load_demo_grants(session, DEMO_PASSWORD)
     return logins
