@@ -57,7 +57,7 @@ def queue(slug: str) -> str:
         questions=[a for a in apps if a.status == ApplicationStatus.QUESTION],
         reports=[a for a in apps if a.report is not None and a.report.status == ReportStatus.SUBMITTED],
         unpaid=[a for a in apps if a.status == ApplicationStatus.GRANTED and not a.paid],
-        applications=apps, counts=backings.totals(session, [a.id for a in apps]),
+        applications=apps, titles={a.id: a.title for a in apps}, counts=backings.totals(session, [a.id for a in apps]),
         settings=grant_settings.settings_for(session, area), mandate=grant_settings.mandate_of(session, actor()),
         agenda=area_agenda.items_of(session, area),
     )
