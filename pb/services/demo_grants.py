@@ -68,14 +68,14 @@ def _back(session: Session, app: GrantApplication, people: list[User]) -> None:
 
 def _grant(session: Session, app: GrantApplication, pot: GrantPot, decider: User, *, paid: bool) -> None:
     amount = app.granted_cents or app.requested_cents
-    pots.commit_money(session, pot, amount, application_id=app.id, actor=decider)
-    app.granted_cents, app.pot_id = amount, pot.id
     app.decided_at = app.submitted_at + 4 * DAY
+    pots.commit_money(session, pot, amount, application_id=app.id, actor=decider).at = app.decided_at
+    app.granted_cents, app.pot_id = amount, pot.id
     session.add(GrantDecision(application_id=app.id, kind=DecisionKind.GRANT, decider_id=decider.id,
                               amount_cents=amount, text=app.conditions, at=app.decided_at))
     if paid:
         app.paid = True
-        pots.record_payment(session, pot, amount, application_id=app.id, actor=decider)
+        pots.record_payment(session, pot, amount, application_id=app.id, actor=decider).at = app.decided_at + 2 * DAY
     session.flush()
 
 
@@ -87,7 +87,7 @@ def _report(session: Session, app: GrantApplication, pot: GrantPot, decider: Use
         report.reviewed_at = utcnow() - DAY
         back = reclaimed or max((app.granted_cents or 0) - actual, 0)
         if back:
-            pots.return_money(session, pot, back, application_id=app.id, actor=decider)
+            pots.return_money(session, pot, back, application_id=app.id, actor=decider).at = report.reviewed_at
         report.reclaimed_cents = back
     session.add(report)
     session.flush()
