@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pb.db import Base, str_enum, utcnow
 
 if TYPE_CHECKING:
+    from pb.models.agenda import AgendaItem
     from pb.models.round import BudgetRound, RoundNeighbourhood, RoundTheme
     from pb.models.user import User
 
@@ -78,6 +79,7 @@ class Proposal(Base):
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     theme: Mapped[RoundTheme | None] = relationship()
     neighbourhood: Mapped[RoundNeighbourhood | None] = relationship()
+    agenda_item: Mapped[AgendaItem | None] = relationship()
     cost_lines: Mapped[list[CostLine]] = relationship(
         back_populates="proposal", cascade="all, delete-orphan", order_by="CostLine.position"
     )

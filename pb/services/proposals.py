@@ -99,6 +99,7 @@ class ProposalData:
     location: str
     theme_id: int | None = None
     neighbourhood_id: int | None = None
+    agenda_item_id: int | None = None
     cost_lines: list[tuple[str, int]] = field(default_factory=list)
     coinitiator_emails: list[str] = field(default_factory=list)
 
@@ -159,6 +160,12 @@ def _check_data(session: Session, rnd: BudgetRound, data: ProposalData, author: 
         raise ValidationFailed(_("Kies een thema uit de lijst."), field="theme_id")
     if data.neighbourhood_id is not None and data.neighbourhood_id not in {n.id for n in rnd.neighbourhoods}:
         raise ValidationFailed(_("Kies een buurt uit de lijst."), field="neighbourhood_id")
+    if data.agenda_item_id is not None:
+        from pb.models.agenda import AgendaItem
+
+        item = session.get(AgendaItem, data.agenda_item_id)
+        if item is None or item.area_id != rnd.area_id:
+            raise ValidationFailed(_("Kies een punt van de gebiedsagenda uit de lijst."), field="agenda_item_id")
     if len(data.cost_lines) > MAX_COST_LINES:
         raise ValidationFailed(_("Gebruik maximaal %(n)d kostenregels.", n=MAX_COST_LINES), field="cost_lines")
     for description, cents in data.cost_lines:
@@ -187,6 +194,7 @@ def _apply(proposal: Proposal, data: ProposalData, coinitiators: list[User]) -> 
     proposal.location = " ".join(data.location.split())
     proposal.theme_id = data.theme_id
     proposal.neighbourhood_id = data.neighbourhood_id
+    proposal.agenda_item_id = data.agenda_item_id
     proposal.cost_lines = [
         CostLine(position=i, description=d.strip(), amount_cents=c) for i, (d, c) in enumerate(data.cost_lines)
     ]

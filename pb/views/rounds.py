@@ -273,6 +273,7 @@ def _proposal_form(rnd: BudgetRound, p: Proposal | None) -> ProposalForm:
         form = ProposalForm(obj=p)
         form.theme_id.data = str(p.theme_id or "")
         form.neighbourhood_id.data = str(p.neighbourhood_id or "")
+        form.agenda_item_id.data = str(p.agenda_item_id or "")
         form.coinitiators.data = "\n".join(u.email or "" for u in p.coinitiators)
         for i, line in enumerate(p.cost_lines):
             from pb.templating import euro
@@ -285,6 +286,9 @@ def _proposal_form(rnd: BudgetRound, p: Proposal | None) -> ProposalForm:
         form = ProposalForm()
     form.theme_id.choices = options([("", _("Geen thema"))] + [(str(t.id), t.name) for t in rnd.themes])
     form.neighbourhood_id.choices = options([("", _("Geen buurt"))] + [(str(n.id), n.name) for n in rnd.neighbourhoods])
+    from pb.views.grants import agenda_choices
+
+    form.agenda_item_id.choices = agenda_choices(db_session(), rnd.area)
     return form
 
 
@@ -309,7 +313,8 @@ def _proposal_data(form: ProposalForm) -> proposal_service.ProposalData:
     return proposal_service.ProposalData(
         title=form.title.data or "", summary=form.summary.data or "", description=form.description.data or "",
         location=form.location.data or "", theme_id=_optional_id(form.theme_id.data),
-        neighbourhood_id=_optional_id(form.neighbourhood_id.data), cost_lines=lines,
+        neighbourhood_id=_optional_id(form.neighbourhood_id.data), agenda_item_id=_optional_id(form.agenda_item_id.data),
+        cost_lines=lines,
         coinitiator_emails=[e for e in (form.coinitiators.data or "").split() if e.strip()],
     )
 

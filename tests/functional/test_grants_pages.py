@@ -290,3 +290,30 @@ def test_xss_escaped_everywhere(app, session, world, outbox, payload):
         assert resp.headers["Content-Disposition"].startswith("attachment")
     for msg in outbox.messages():
         assert msg.get_content_type() == "text/plain" and not msg.is_multipart()
+
+
+def test_round_proposal_refers_to_an_agenda_item(app, session, world):
+    from pb.models.proposal import Proposal
+    from tests.factories import make_phase_round
+
+    w = world
+    rnd = make_phase_round(session, w["area"], phase="proposals")
+    item = area_agenda.create_item(session, w["area"], actor=w["manager"],
+                                   data=area_agenda.ItemData("Spelen", "Speelplekken"))
+    elsewhere = make_area(session)
+    foreign = AgendaItem(area_id=elsewhere.id, title="Elders")
+    session.add(foreign)
+    session.commit()
+    jan = _login(app, w["applicant"].email)
+    form = jan.get(f"/rounds/{rnd.id}/proposals/new").get_data(as_text=True)
+    assert "Spelen" in form and "Elders" not in form
+    post = {"title": "Schommel", "cost_lines-0-item": "Schommel", "cost_lines-0-amount": "900"}
+    resp = jan.post(f"/rounds/{rnd.id}/proposals/new", data={**post, "agenda_item_id": str(foreign.id)})
+    assert resp.status_code == 200 and session.scalar(select(func.count()).select_from(Proposal)) == 0
+    jan.post(f"/rounds/{rnd.id}/proposals/new", data={**post, "agenda_item_id": str(item.id)})
+    proposal = session.scalar(select(Proposal))
+    assert proposal.agenda_item_id == item.id
+    assert f"/areas/ulft/agenda/{item.id}" in jan.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    proposal.status = "submitted"
+    session.commit()
+    assert "Schommel" in app.test_client().get(f"/areas/ulft/agenda/{item.id}").get_data(as_text=True)
