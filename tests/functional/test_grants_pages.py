@@ -294,10 +294,10 @@ def test_xss_escaped_everywhere(app, session, world, outbox, payload):
 
 def test_round_proposal_refers_to_an_agenda_item(app, session, world):
     from pb.models.proposal import Proposal
-    from tests.factories import make_phase_round
+    from tests.factories import make_round
 
     w = world
-    rnd = make_phase_round(session, w["area"], phase="proposals")
+    rnd = make_round(session, w["area"], phase="proposals")
     item = area_agenda.create_item(session, w["area"], actor=w["manager"],
                                    data=area_agenda.ItemData("Spelen", "Speelplekken"))
     elsewhere = make_area(session)

@@ -21,7 +21,7 @@ from pb.services import (
 from pb.services.backings import AlreadyBacked
 from pb.services.grant_decisions import AboveCeiling, ConflictOfInterest, NotEnoughBacking
 from pb.services.pots import PotExhausted
-from tests.factories import make_area, make_phase_round, make_resident, make_user
+from tests.factories import make_area, make_round, make_resident, make_user
 from tests.grant_factories import make_application, make_mandate, make_pot, make_settings, png_bytes
 
 
@@ -233,7 +233,7 @@ def test_above_ceiling_must_go_to_a_round(session, world):
     with pytest.raises(AboveCeiling):
         grant_decisions.grant(session, app, actor=w["admin"])
     assert grant_applications.too_large(session, app)
-    rnd = make_phase_round(session, w["area"], phase="proposals")
+    rnd = make_round(session, w["area"], phase="proposals")
     proposal_id = grant_applications.move_to_round(session, app, rnd, actor=w["applicant"])
     from pb.models.proposal import Proposal
 
@@ -245,7 +245,7 @@ def test_above_ceiling_must_go_to_a_round(session, world):
 def test_small_application_is_not_moved(session, world):
     w = world
     app = _backed(session, world)
-    rnd = make_phase_round(session, w["area"], phase="proposals")
+    rnd = make_round(session, w["area"], phase="proposals")
     with pytest.raises(InvalidState):
         grant_applications.move_to_round(session, app, rnd, actor=w["applicant"])
 
