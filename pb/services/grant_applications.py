@@ -21,6 +21,7 @@ from pb.db import by_id, utcnow
 from pb.errors import InvalidState, NotFound, PermissionDenied, ValidationFailed
 from pb.models.agenda import AgendaItem
 from pb.models.area import Area
+from pb.models.audit import AuditEntry
 from pb.models.grant import ApplicationStatus, FileKind, GrantApplication, GrantCostLine, GrantFile
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import User
@@ -289,6 +290,13 @@ def own_applications(session: Session, user: User) -> list[GrantApplication]:
     """The applications ``user`` filed, newest first."""
     return list(session.scalars(select(GrantApplication).where(GrantApplication.applicant_id == user.id)
                                 .order_by(GrantApplication.id.desc())))
+
+
+def public_history(session: Session, application: GrantApplication) -> list[AuditEntry]:
+    """The public steps of one application, oldest first."""
+    return list(session.scalars(select(AuditEntry).where(
+        AuditEntry.object_type == "grant_application", AuditEntry.object_id == str(application.id),
+        AuditEntry.public.is_(True)).order_by(AuditEntry.seq)))
 
 
 def files_of(session: Session, application: GrantApplication, kind: FileKind) -> list[GrantFile]:

@@ -60,9 +60,9 @@ def _trail(session: Session, application: GrantApplication, kind: DecisionKind, 
 
 
 def _audit(session: Session, application: GrantApplication, actor: User, action: str, before: str,
-           after: dict[str, object], reason: str = "") -> None:
+           after: dict[str, object], reason: str = "", *, public: bool = True) -> None:
     audit.record(session, actor=actor, action=action, obj_type="grant_application", obj_id=application.id,
-                 area_id=application.area_id, public=True,
+                 area_id=application.area_id, public=public,
                  before={"status": before, "title": application.title},
                  after={"title": application.title, **after}, reason=reason)
 
@@ -158,8 +158,9 @@ def second_opinion(session: Session, application: GrantApplication, *, actor: Us
     claim(session, application, (ApplicationStatus.AWAITING_SECOND,), ApplicationStatus.SUBMITTED,
           pending_cents=None, pending_conditions="", pending_by_id=None)
     _trail(session, application, DecisionKind.DISAGREE, actor, text=note.strip())
+    # The decision-makers' deliberation stays internal; the public sees the status only.
     _audit(session, application, actor, "grant.disagree", before, {"status": ApplicationStatus.SUBMITTED.value},
-           reason=note.strip())
+           reason=note.strip(), public=False)
 
 
 def refuse(session: Session, application: GrantApplication, *, actor: User, reason: str) -> None:

@@ -121,6 +121,7 @@ def application(application_id: int) -> str:
         can_report=mine and app_row.status == ApplicationStatus.GRANTED and (
             app_row.report is None or app_row.report.status == ReportStatus.MORE_REQUESTED),
         due_on=grant_decisions.due_date(session, app_row) if app_row.is_open else None,
+        history=grant_applications.public_history(session, app_row),
     )
 
 

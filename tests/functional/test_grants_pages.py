@@ -100,6 +100,9 @@ def test_whole_path_through_the_forms(app, session, world, outbox):
     public = app.test_client().get("/areas/ulft/buurtbudget").get_data(as_text=True)
     assert "Bloembakken Kerkstraat" in public and "Verantwoording goedgekeurd" in public
     assert "9.500,00" in public  # 10.000 - 550 + 50 available
+    page = app.test_client().get(f"/grants/{application.id}").get_data(as_text=True)
+    for label in ("Aanvraag ingediend", "Aanvraag toegekend", "Bedrag uitbetaald", "Verantwoording goedgekeurd"):
+        assert label in page
     actions = set(session.scalars(select(AuditEntry.action)))
     assert {"grant.apply", "grant.grant", "grant.paid", "grant.report", "grant.report_accept"} <= actions
 
