@@ -320,3 +320,75 @@ def test_round_proposal_refers_to_an_agenda_item(app, session, world):
     proposal.status = "submitted"
     session.commit()
     assert "Schommel" in app.test_client().get(f"/areas/ulft/agenda/{item.id}").get_data(as_text=True)
+
+
+def test_too_large_application_is_moved_into_a_round_through_the_page(app, session, world, outbox):
+    from pb.models.proposal import Proposal, ProposalStatus
+    from tests.factories import make_round
+
+    w = world
+    rnd = make_round(session, w["area"], phase="proposals", title="Ronde Ulft")
+    application = make_application(session, w["area"], w["applicant"], cents=900_000, title="Nieuw speelveld")
+    session.commit()
+    jan = _login(app, w["applicant"].email)
+    page = jan.get(f"/grants/{application.id}").get_data(as_text=True)
+    assert "Dat is te veel voor het buurtbudget" in page and "Ronde Ulft" in page
+    resp = jan.post(f"/grants/{application.id}/move", data={"round_id": str(rnd.id)})
+    proposal = session.scalar(select(Proposal))
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/proposals/{proposal.id}")
+    assert proposal.title == "Nieuw speelveld" and proposal.status == ProposalStatus.DRAFT
+    assert proposal.author_id == w["applicant"].id and proposal.estimated_cost_cents == 900_000
+    session.refresh(application)
+    assert application.status == ApplicationStatus.MOVED_TO_ROUND and application.proposal_id == proposal.id
+    assert "concept-plan" in outbox.last_body()
+
+
+def test_every_manager_staff_and_admin_write_is_audited(session, world):
+    """Each write by a manager, staff member or admin adds an audit entry naming them."""
+    from pb.services import grant_applications, grant_settings, pots
+
+    w = world
+    staff = make_user(session, role=Role.STAFF)
+    admin = make_user(session, role=Role.ADMIN)
+    pot = w["pot"]
+
+    def entries_by(user):
+        return session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.actor_id == user.id))
+
+    steps = [
+        (admin, lambda: grant_settings.set_staff(session, w["area"], actor=admin, user_ids=[staff.id])),
+        (admin, lambda: grant_settings.set_mandate(session, w["colleague"], actor=admin, amount_cents=1)),
+        (admin, lambda: grant_settings.save_settings(session, w["area"], actor=admin, data=grant_settings.SettingsData(
+            min_backing=0, ceiling_cents=500_000, receipts_above_cents=50_000, service_days=10))),
+        (admin, lambda: pots.set_pot(session, w["area"], actor=admin, data=pots.PotData(
+            year=pot.year, total_cents=3_000_000, rounds_cents=0, grants_cents=2_000_000))),
+        (w["manager"], lambda: area_agenda.create_item(session, w["area"], actor=w["manager"],
+                                                       data=area_agenda.ItemData("Groen", ""))),
+    ]
+    for actor_, step in steps:
+        before = entries_by(actor_)
+        step()
+        assert entries_by(actor_) == before + 1
+    app_row = grant_applications.file_assisted(
+        session, w["area"], staff=staff, resident=w["applicant"],
+        data=grant_applications.ApplicationData(title="Bankje", description="x", cost_lines=[("Bankje", 40_000)]))
+    before = entries_by(staff)
+    backings.add_paper(session, app_row, staff=staff, signatures=4, scan=io.BytesIO(b"%PDF-1.4"))
+    assert entries_by(staff) == before + 1 == 2
+    item = session.scalar(select(AgendaItem))
+    m = w["manager"]
+    manager_steps = [
+        (m, lambda: area_agenda.update_item(session, item, actor=m, data=area_agenda.ItemData("Groen!", ""))),
+        (m, lambda: grant_decisions.ask_question(session, app_row, actor=m, question="?")),
+        (w["applicant"], lambda: grant_applications.answer_question(session, app_row, actor=w["applicant"],
+                                                                     answer="!")),
+        (m, lambda: grant_decisions.grant(session, app_row, actor=m)),
+        (m, lambda: grant_decisions.mark_paid(session, app_row, actor=m)),
+        (w["applicant"], lambda: accountability.submit_report(session, app_row, actor=w["applicant"], text="ok",
+                                                              actual_cents=40_000, photos=[], receipts=[])),
+        (m, lambda: accountability.reclaim(session, app_row, actor=m, amount_cents=100, note="Bon mist")),
+    ]
+    for actor_, step in manager_steps:
+        before = entries_by(actor_)
+        step()
+        assert entries_by(actor_) == before + 1
