@@ -13,13 +13,13 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from pb.forms import options
+from pb.forms.admin import MultiCheckboxField
 from pb.forms.rounds import CostLineForm
 
 _REQUIRED = _l("Vul dit veld in.")
@@ -157,7 +157,7 @@ class GrantSettingsForm(FlaskForm):
     receipts_above = _amount(_l("Bonnetjes verplicht boven dit bedrag in euro"), required=True)
     service_days = IntegerField(_l("Besluit binnen dit aantal werkdagen"),
                                 validators=[InputRequired(_REQUIRED), NumberRange(min=1, max=365)])
-    staff_ids = SelectMultipleField(_l("Medewerkers van het informatiepunt voor dit gebied"), coerce=int,
+    staff_ids = MultiCheckboxField(_l("Medewerkers van het informatiepunt voor dit gebied"), coerce=int,
                                     validate_choice=False)
 
 

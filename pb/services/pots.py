@@ -163,4 +163,4 @@ def summary(session: Session, pot: GrantPot) -> PotSummary:
 
 def ledger(session: Session, pot: GrantPot) -> list[LedgerEntry]:
     """The pot's ledger, oldest first."""
-    return list(session.scalars(select(LedgerEntry).where(LedgerEntry.pot_id == pot.id).order_by(LedgerEntry.id)))
+    return list(session.scalars(select(LedgerEntry).where(LedgerEntry.pot_id == pot.id).order_by(LedgerEntry.at, LedgerEntry.id)))
