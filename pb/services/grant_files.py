@@ -49,7 +49,8 @@ def _image(data: bytes, field: str) -> tuple[bytes, str]:
                 img = img.convert("RGBA")
             img.save(out, "PNG")
             return out.getvalue(), "image/png"
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+    # ValueError: Pillow's limit on compressed text chunks (zTXt/iTXt bombs).
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise refusal from exc
 
 

@@ -436,3 +436,52 @@ def test_working_days_and_overdue(session, world):
     late_ids = [d.application.id for d in grant_decisions.overdue(session, w["area"].id, now)]
     assert late.id in late_ids and asked.id not in late_ids
     assert fresh.id not in [d.application.id for d in grant_decisions.overdue(session, w["area"].id)]
+
+
+def _png_with(mode: str, size: tuple[int, int], text_bytes: int = 0) -> bytes:
+    from PIL import Image, PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    if text_bytes:
+        info.add_text("bom", "A" * text_bytes, zip=True)
+    out = io.BytesIO()
+    Image.new(mode, size).save(out, "PNG", pnginfo=info)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("data", [
+    b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>",
+    b"GIF89a" + b"\x00" * 50,
+    b"%PDF-1.4 not allowed as a photo",
+    b"",
+])
+def test_photo_must_be_a_real_jpeg_or_png(session, world, data):
+    from pb.services import grant_files
+
+    with pytest.raises(ValidationFailed):
+        grant_files.store_file(session, io.BytesIO(data), kind=FileKind.PHOTO, uploader=world["applicant"])
+    assert session.scalar(select(func.count()).select_from(GrantFile)) == 0
+
+
+def test_image_bombs_are_refused_without_decoding(session, world):
+    """THREAT 27: a zTXt bomb and a 6300x6300 16-bit PNG are refused (a clear message, no 500)."""
+    from pb.services import grant_files
+
+    for data in (_png_with("RGB", (10, 10), text_bytes=5 * 1024 * 1024), _png_with("I;16", (6300, 6300))):
+        assert len(data) < 300_000
+        with pytest.raises(ValidationFailed):
+            grant_files.store_file(session, io.BytesIO(data), kind=FileKind.REPORT_PHOTO, uploader=world["applicant"])
+
+
+def test_uploaded_photo_is_reencoded_without_metadata(session, world):
+    from PIL import Image
+
+    from pb.services import grant_files
+
+    out = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010E] = "geheime plek"  # ImageDescription
+    Image.new("RGB", (40, 30), (10, 200, 10)).save(out, "JPEG", exif=exif.tobytes())
+    stored = grant_files.store_file(session, io.BytesIO(out.getvalue()), kind=FileKind.PHOTO,
+                                    uploader=world["applicant"])
+    assert stored.content_type == "image/jpeg" and b"geheime plek" not in stored.data
