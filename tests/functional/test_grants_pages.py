@@ -392,3 +392,14 @@ def test_every_manager_staff_and_admin_write_is_audited(session, world):
         before = entries_by(actor_)
         step()
         assert entries_by(actor_) == before + 1
+
+
+def test_register_in_english(app, session, world):
+    w = world
+    make_application(session, w["area"], w["applicant"])
+    session.commit()
+    client = app.test_client()
+    client.post("/language", data={"lang": "en", "next": "/areas/ulft/buurtbudget"})
+    body = client.get("/areas/ulft/buurtbudget").get_data(as_text=True)
+    assert "Neighbourhood budget Ulft" in body and "Submitted, waiting for a decision" in body
+    assert "Alle aanvragen" not in body
