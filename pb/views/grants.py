@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from typing import IO, Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy.orm import Session
