@@ -102,15 +102,31 @@ class _IdConverter(IntegerConverter):
 
 def _register_blueprints(app: Flask) -> None:
     from pb.views import (
-        admin, admin_grants, auth, grant_presenters, grants, grants_staff, infopunt, manage, manage_grants,
-        manage_rounds, public, register, residency, results, rounds, voting,
+        address_register,
+        admin,
+        admin_grants,
+        auth,
+        grants,
+        grants_staff,
+        infopunt,
+        manage,
+        manage_grants,
+        manage_rounds,
+        public,
+        residency,
+        results,
+        rounds,
+        voting,
     )
+    from pb.views.presenters import template_labels
+    from pb.views.presenters_grants import grant_template_labels
 
     app.url_map.converters["int"] = _IdConverter  # before any rule is added
-    for module in (public, auth, manage, admin, rounds, manage_rounds, voting, residency, infopunt, register,
-                   results, grants, manage_grants, grants_staff, admin_grants):
+    for module in (public, auth, manage, admin, rounds, manage_rounds, voting, residency, infopunt,
+                   address_register, results, grants, manage_grants, grants_staff, admin_grants):
         app.register_blueprint(module.bp)
-    grant_presenters.init_app(app)
+    app.context_processor(template_labels)
+    app.context_processor(grant_template_labels)
 
 
 def _security_headers(response: Any) -> Any:

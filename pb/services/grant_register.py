@@ -17,7 +17,7 @@ from pb.models.area import Area
 from pb.models.grant import GrantApplication, GrantPot
 from pb.services import backings, grant_applications, pots
 from pb.services.accountability import report_label
-from pb.services.tallying import csv_safe
+from pb.csv_cells import csv_safe
 
 CSV_COLUMNS = ["id", "title", "applicant", "purpose", "agenda_item", "requested_eur", "granted_eur", "status",
                "decided_on", "decision_reason", "conditions", "accountability", "returned_eur", "backing",

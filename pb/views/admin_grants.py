@@ -15,7 +15,7 @@ from pb.models.area import Area
 from pb.models.user import Role, User
 from pb.services import grant_settings, pots
 from pb.services import areas as area_service
-from pb.services.proposals import parse_euros
+from pb.services.money import parse_euros
 from pb.templating import euro
 from pb.views.common import actor, error_onto_form, require_roles
 

@@ -26,8 +26,9 @@ from pb.services import (
     pots,
 )
 from pb.services import areas as area_service
-from pb.services.proposals import parse_euros
+from pb.services.money import parse_euros
 from pb.views.common import actor, error_onto_form, optional_actor
+from pb.views.presenters_grants import agenda_options
 
 bp = Blueprint("grants", __name__)
 DEFAULT_WRITE_LIMIT = "200 per hour"
@@ -157,11 +158,6 @@ def file(file_id: int) -> Response:
 # --- residents -----------------------------------------------------------------------------------------
 
 
-def agenda_choices(session: Session, area: Area) -> list[Any]:
-    """The agenda items of ``area`` as select options (with "none" first)."""
-    return options([("", _("Geen punt gekozen"))] + [(str(i.id), i.title) for i in area_agenda.items_of(session, area)])
-
-
 def application_data(form: ApplicationForm) -> grant_applications.ApplicationData:
     """The service's input from a valid form (amounts parsed; errors land on the right field)."""
     lines = []
@@ -215,7 +211,7 @@ def apply(slug: str) -> str | Response:
     area = area_service.get_by_slug(session, slug)
     authz.require_resident(session, actor(), area)
     form = ApplicationForm()
-    form.agenda_item_id.choices = agenda_choices(session, area)
+    form.agenda_item_id.choices = agenda_options(area_agenda.items_of(session, area))
     if form.validate_on_submit():
         try:
             created = grant_applications.file_application(session, area, actor=actor(), data=application_data(form),

@@ -12,10 +12,11 @@ from pb.errors import DomainError, NotFound, ValidationFailed
 from pb.forms.grants import AssistedApplicationForm, PaperBackingForm
 from pb.models.grant import ApplicationStatus
 from pb.models.user import Role
-from pb.services import accounts, authz, backings, grant_applications, grant_settings
+from pb.services import accounts, area_agenda, authz, backings, grant_applications, grant_settings
 from pb.services import areas as area_service
 from pb.views.common import actor, error_onto_form, require_roles
-from pb.views.grants import agenda_choices, application_data, upload
+from pb.views.grants import application_data, upload
+from pb.views.presenters_grants import agenda_options
 
 bp = Blueprint("grants_staff", __name__, url_prefix="/infopunt")
 
@@ -44,7 +45,7 @@ def file_for_resident(slug: str) -> str | Response:
     area = area_service.get_by_slug(session, slug)
     authz.require_info_point_for(actor(), area)
     form = AssistedApplicationForm()
-    form.agenda_item_id.choices = agenda_choices(session, area)
+    form.agenda_item_id.choices = agenda_options(area_agenda.items_of(session, area))
     if form.validate_on_submit():
         try:
             resident = accounts.find_by_login(session, form.resident_login.data or "")

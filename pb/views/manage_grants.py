@@ -20,7 +20,7 @@ from pb.services import (
     accountability, area_agenda, authz, backings, grant_applications, grant_decisions, grant_settings, pots,
 )
 from pb.services import areas as area_service
-from pb.services.proposals import parse_euros
+from pb.services.money import parse_euros
 from pb.views.common import actor, error_onto_form, require_roles
 
 bp = Blueprint("manage_grants", __name__, url_prefix="/manage")

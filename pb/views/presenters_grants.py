@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from pb.forms import options
+from pb.models.agenda import AgendaItem
 from pb.models.grant import DecisionKind, LedgerKind
 from pb.services import accountability, grant_applications
 
@@ -53,15 +55,17 @@ def action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
 
 
-def init_app(app: Flask) -> None:
-    """Make the labels available to every template."""
+def grant_template_labels() -> dict[str, Any]:
+    """The small-grant label functions every template may use (an app-wide context processor)."""
+    return {
+        "grant_status_label": grant_applications.status_label,
+        "grant_report_label": accountability.report_label,
+        "grant_action_label": action_label,
+        "ledger_label": lambda k: str(LEDGER_LABELS.get(LedgerKind(k), k)),
+        "decision_label": lambda k: str(DECISION_LABELS.get(DecisionKind(k), k)),
+    }
 
-    @app.context_processor
-    def _grant_labels() -> dict[str, Any]:
-        return {
-            "grant_status_label": grant_applications.status_label,
-            "grant_report_label": accountability.report_label,
-            "grant_action_label": action_label,
-            "ledger_label": lambda k: str(LEDGER_LABELS.get(LedgerKind(k), k)),
-            "decision_label": lambda k: str(DECISION_LABELS.get(DecisionKind(k), k)),
-        }
+
+def agenda_options(items: list[AgendaItem]) -> list[Any]:
+    """An area's agenda items as select options, "no item" first."""
+    return options([("", _("Geen punt gekozen"))] + [(str(i.id), i.title) for i in items])
