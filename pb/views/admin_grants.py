@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from pb.db import by_id, db_session
-from pb.errors import DomainError, NotFound, ValidationFailed
+from pb.errors import NotFound
 from pb.forms import options
 from pb.forms.grants import GrantSettingsForm, MandateForm
 from pb.models.area import Area
@@ -17,7 +17,8 @@ from pb.services import grant_settings, pots
 from pb.services import areas as area_service
 from pb.services.money import parse_euros
 from pb.templating import euro
-from pb.views.common import actor, error_onto_form, require_roles
+from pb.views.common import actor, require_roles, unit_of_work
+from pb.views.grants import euros_field
 
 bp = Blueprint("admin_grants", __name__, url_prefix="/admin")
 
@@ -54,10 +55,7 @@ def _settings_form(area: Area) -> GrantSettingsForm:
 
 
 def _euros(form: GrantSettingsForm, name: str) -> int:
-    try:
-        return parse_euros(getattr(form, name).data or "")
-    except ValidationFailed as exc:
-        raise ValidationFailed(exc.message, field=name) from exc
+    return euros_field(getattr(form, name).data, name)
 
 
 @bp.route("/areas/<slug>/buurtbudget", methods=["GET", "POST"])
@@ -67,7 +65,7 @@ def area_settings(slug: str) -> str | Response:
     area = area_service.get_by_slug(session, slug)
     form = _settings_form(area)
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             pots.set_pot(session, area, actor=actor(), data=pots.PotData(
                 year=form.year.data or 0, total_cents=_euros(form, "total"), rounds_cents=_euros(form, "rounds"),
                 grants_cents=_euros(form, "grants")))
@@ -75,11 +73,7 @@ def area_settings(slug: str) -> str | Response:
                 min_backing=form.min_backing.data or 0, ceiling_cents=_euros(form, "ceiling"),
                 receipts_above_cents=_euros(form, "receipts_above"), service_days=form.service_days.data or 0))
             grant_settings.set_staff(session, area, actor=actor(), user_ids=list(form.staff_ids.data or []))
-        except DomainError as exc:
-            session.rollback()
-            error_onto_form(form, exc)
-        else:
-            session.commit()
+        if not work.failed:
             flash(_("De instellingen van het buurtbudget zijn opgeslagen."), "success")
             return redirect(url_for("admin_grants.area_settings", slug=area.slug))
     return render_template("admin_grants/area_settings.html", form=form, area=area,
@@ -108,13 +102,9 @@ def set_mandate(user_id: int) -> Response:
         raise NotFound(_("Dit account bestaat niet."))
     form = MandateForm(prefix=f"m{person.id}")
     if form.validate_on_submit():
-        try:
+        with unit_of_work(flash_error=True) as work:
             grant_settings.set_mandate(session, person, actor=actor(), amount_cents=parse_euros(form.amount.data or ""))
-        except DomainError as exc:
-            session.rollback()
-            flash(exc.message, "error")
-        else:
-            session.commit()
+        if not work.failed:
             flash(_("Het mandaat van %(name)s is opgeslagen.", name=person.name), "success")
     else:
         flash(_("Vul een bedrag in euro's in, bijvoorbeeld 1.234,50."), "error")

@@ -13,7 +13,7 @@ from flask_login import login_required
 from sqlalchemy.orm import Session
 
 from pb.db import by_id, db_session
-from pb.errors import DomainError, ValidationFailed
+from pb.errors import ValidationFailed
 from pb.extensions import limiter
 from pb.forms import options
 from pb.forms.grants import AnswerForm, ApplicationForm, MoveForm, ReportForm
@@ -27,7 +27,7 @@ from pb.services import (
 )
 from pb.services import areas as area_service
 from pb.services.money import parse_euros
-from pb.views.common import actor, error_onto_form, optional_actor
+from pb.views.common import actor, optional_actor, unit_of_work
 from pb.views.presenters_grants import agenda_options
 
 bp = Blueprint("grants", __name__)
@@ -172,12 +172,7 @@ def application_data(form: ApplicationForm) -> grant_applications.ApplicationDat
             lines.append((description, parse_euros(amount)))
         except ValidationFailed as exc:
             raise ValidationFailed(exc.message, field="cost_lines") from exc
-    own = 0
-    if (form.own_contribution.data or "").strip():
-        try:
-            own = parse_euros(form.own_contribution.data or "")
-        except ValidationFailed as exc:
-            raise ValidationFailed(exc.message, field="own_contribution") from exc
+    own = euros_field(form.own_contribution.data, "own_contribution") if (form.own_contribution.data or "").strip() else 0
     agenda = form.agenda_item_id.data or ""
     return grant_applications.ApplicationData(
         title=form.title.data or "", description=form.description.data or "",
@@ -186,6 +181,18 @@ def application_data(form: ApplicationForm) -> grant_applications.ApplicationDat
         own_contribution_cents=own, volunteer_hours=form.volunteer_hours.data or 0,
         agenda_item_id=int(agenda) if agenda.isdigit() else None, cost_lines=lines,
     )
+
+
+def euros_field(text: str | None, field: str) -> int:
+    """Cents for an amount typed in a form field; a refusal names that field.
+
+    Raises:
+        ValidationFailed: not an amount.
+    """
+    try:
+        return parse_euros(text or "")
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.message, field=field) from exc
 
 
 def upload(field: Any) -> IO[bytes] | None:
@@ -213,14 +220,10 @@ def apply(slug: str) -> str | Response:
     form = ApplicationForm()
     form.agenda_item_id.choices = agenda_options(area_agenda.items_of(session, area))
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             created = grant_applications.file_application(session, area, actor=actor(), data=application_data(form),
                                                           photo=upload(form.photo))
-        except DomainError as exc:
-            session.rollback()
-            error_onto_form(form, exc)
-        else:
-            session.commit()
+        if not work.failed:
             flash(_("Uw aanvraag is ingediend. Vraag uw buren om haar te steunen."), "success")
             return redirect(url_for("grants.application", application_id=created.id))
     return render_template("grants/apply.html", form=form, area=area,
@@ -233,13 +236,9 @@ def _action(application_id: int, call: Callable[[Session, GrantApplication, Any]
     app_row = _application(application_id)
     form = form_class()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(flash_error=True) as work:
             call(session, app_row, form)
-        except DomainError as exc:
-            session.rollback()
-            flash(exc.message, "error")
-        else:
-            session.commit()
+        if not work.failed:
             flash(done, "success")
     else:
         flash(_("Controleer wat u heeft ingevuld en probeer het opnieuw."), "error")
@@ -296,13 +295,10 @@ def move(application_id: int) -> Response:
     if rnd is None:
         flash(_("Kies een ronde."), "error")
         return redirect(url_for("grants.application", application_id=application_id))
-    try:
+    with unit_of_work(flash_error=True) as work:
         proposal_id = grant_applications.move_to_round(session, app_row, rnd, actor=actor())
-    except DomainError as exc:
-        session.rollback()
-        flash(exc.message, "error")
+    if work.failed:
         return redirect(url_for("grants.application", application_id=application_id))
-    session.commit()
     flash(_("Uw aanvraag staat nu als concept-plan in de ronde. Controleer het en dien het in."), "success")
     return redirect(url_for("rounds.proposal", proposal_id=proposal_id))
 
@@ -318,22 +314,13 @@ def report(application_id: int) -> str | Response:
         abort(403)
     form = ReportForm()
     if form.validate_on_submit():
-        try:
-            actual = parse_euros(form.actual.data or "")
-        except ValidationFailed as exc:
-            error_onto_form(form, ValidationFailed(exc.message, field="actual"))
-        else:
-            try:
-                accountability.submit_report(session, app_row, actor=actor(), text=form.text.data or "",
-                                             actual_cents=actual, photos=uploads(form.photos),
-                                             receipts=uploads(form.receipts))
-            except DomainError as exc:
-                session.rollback()
-                error_onto_form(form, exc)
-            else:
-                session.commit()
-                flash(_("Bedankt! Uw verantwoording is verstuurd."), "success")
-                return redirect(url_for("grants.application", application_id=application_id))
+        with unit_of_work(form) as work:
+            accountability.submit_report(session, app_row, actor=actor(), text=form.text.data or "",
+                                         actual_cents=euros_field(form.actual.data, "actual"),
+                                         photos=uploads(form.photos), receipts=uploads(form.receipts))
+        if not work.failed:
+            flash(_("Bedankt! Uw verantwoording is verstuurd."), "success")
+            return redirect(url_for("grants.application", application_id=application_id))
     return render_template("grants/report.html", form=form, a=app_row,
                            receipts_required=accountability.receipts_required(session, app_row),
                            settings=grant_settings.settings_for(session, app_row.area))

@@ -8,13 +8,13 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from pb.db import db_session
-from pb.errors import DomainError, NotFound, ValidationFailed
+from pb.errors import NotFound, ValidationFailed
 from pb.forms.grants import AssistedApplicationForm, PaperBackingForm
 from pb.models.grant import ApplicationStatus
 from pb.models.user import Role
 from pb.services import accounts, area_agenda, authz, backings, grant_applications, grant_settings
 from pb.services import areas as area_service
-from pb.views.common import actor, error_onto_form, require_roles
+from pb.views.common import actor, require_roles, unit_of_work
 from pb.views.grants import application_data, upload
 from pb.views.presenters_grants import agenda_options
 
@@ -47,18 +47,14 @@ def file_for_resident(slug: str) -> str | Response:
     form = AssistedApplicationForm()
     form.agenda_item_id.choices = agenda_options(area_agenda.items_of(session, area))
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             resident = accounts.find_by_login(session, form.resident_login.data or "")
             if resident is None or authz.residency_in(session, resident, area) is None:
                 raise NotFound(_("Geen bevestigde bewoner van %(area)s gevonden met deze gegevens. Bevestig de "
                                  "bewoner eerst persoonlijk.", area=area.name), field="resident_login")
             created = grant_applications.file_assisted(session, area, staff=actor(), resident=resident,
                                                        data=application_data(form), photo=upload(form.photo))
-        except DomainError as exc:
-            session.rollback()
-            error_onto_form(form, exc)
-        else:
-            session.commit()
+        if not work.failed:
             flash(_("De aanvraag is ingediend voor de bewoner."), "success")
             return redirect(url_for("grants.application", application_id=created.id))
     return render_template("grants/apply.html", form=form, area=area,
@@ -73,16 +69,12 @@ def paper(application_id: int) -> str | Response:
     authz.require_info_point_for(actor(), app_row.area)
     form = PaperBackingForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             scan = upload(form.scan)
             if scan is None:
                 raise ValidationFailed(_("Voeg de scan van de lijst toe."), field="scan")
             backings.add_paper(session, app_row, staff=actor(), signatures=form.signatures.data or 0, scan=scan)
-        except DomainError as exc:
-            session.rollback()
-            error_onto_form(form, exc)
-        else:
-            session.commit()
+        if not work.failed:
             flash(_("De handtekeningen zijn geteld."), "success")
             return redirect(url_for("grants_staff.index"))
     return render_template("grants_staff/paper.html", form=form, a=app_row,

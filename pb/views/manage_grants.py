@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from pb.db import db_session
-from pb.errors import DomainError, ValidationFailed
+from pb.errors import ValidationFailed
 from pb.forms.grants import AgendaItemForm, DecisionForm, ReportReviewForm, SecondOpinionForm
 from pb.forms.rounds import ActionForm
 from pb.models.area import Area
@@ -20,8 +20,8 @@ from pb.services import (
     accountability, area_agenda, authz, backings, grant_applications, grant_decisions, grant_settings, pots,
 )
 from pb.services import areas as area_service
-from pb.services.money import parse_euros
-from pb.views.common import actor, error_onto_form, require_roles
+from pb.views.common import actor, require_roles, unit_of_work
+from pb.views.grants import euros_field
 
 bp = Blueprint("manage_grants", __name__, url_prefix="/manage")
 
@@ -91,18 +91,12 @@ def application(application_id: int) -> str:
 
 
 def _done(app_row: GrantApplication, message: str) -> Response:
-    db_session().commit()
     flash(message, "success")
     return redirect(url_for("manage_grants.application", application_id=app_row.id))
 
 
 def _optional_euros(text: str | None, field: str) -> int | None:
-    if not (text or "").strip():
-        return None
-    try:
-        return parse_euros(text or "")
-    except ValidationFailed as exc:
-        raise ValidationFailed(exc.message, field=field) from exc
+    return euros_field(text, field) if (text or "").strip() else None
 
 
 @bp.post("/grants/<int:application_id>/decide")
@@ -112,7 +106,7 @@ def decide(application_id: int) -> str | Response:
     app_row = _application(application_id)
     form = DecisionForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             outcome = form.outcome.data
             if outcome == "grant":
                 grant_decisions.grant(session, app_row, actor=actor(),
@@ -126,10 +120,7 @@ def decide(application_id: int) -> str | Response:
             else:
                 grant_decisions.ask_question(session, app_row, actor=actor(), question=form.text.data or "")
                 message = _("Uw vraag is naar de aanvrager gestuurd.")
-        except DomainError as exc:
-            session.rollback()
-            error_onto_form(form, exc)
-        else:
+        if not work.failed:
             return _done(app_row, message)
     return _render_application(app_row, decision=form)
 
@@ -141,13 +132,10 @@ def second(application_id: int) -> str | Response:
     app_row = _application(application_id)
     form = SecondOpinionForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             grant_decisions.second_opinion(session, app_row, actor=actor(), agree=form.agree.data == "yes",
                                            note=form.note.data or "")
-        except DomainError as exc:
-            session.rollback()
-            error_onto_form(form, exc)
-        else:
+        if not work.failed:
             return _done(app_row, _("Toegekend.") if form.agree.data == "yes" else _("Teruggestuurd."))
     return _render_application(app_row, second=form)
 
@@ -158,12 +146,9 @@ def paid(application_id: int) -> Response:
     session = db_session()
     app_row = _application(application_id)
     if ActionForm().validate_on_submit():
-        try:
+        with unit_of_work(flash_error=True) as work:
             grant_decisions.mark_paid(session, app_row, actor=actor())
-        except DomainError as exc:
-            session.rollback()
-            flash(exc.message, "error")
-        else:
+        if not work.failed:
             return _done(app_row, _("De uitbetaling staat in het kasboek."))
     return redirect(url_for("manage_grants.application", application_id=app_row.id))
 
@@ -175,7 +160,7 @@ def review(application_id: int) -> str | Response:
     app_row = _application(application_id)
     form = ReportReviewForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             note = form.note.data or ""
             if form.outcome.data == "accept":
                 accountability.accept_report(session, app_row, actor=actor(), note=note)
@@ -186,10 +171,7 @@ def review(application_id: int) -> str | Response:
                 if amount is None:
                     raise ValidationFailed(_("Vul het bedrag in dat u terugvraagt."), field="amount")
                 accountability.reclaim(session, app_row, actor=actor(), amount_cents=amount, note=note)
-        except DomainError as exc:
-            session.rollback()
-            error_onto_form(form, exc)
-        else:
+        if not work.failed:
             return _done(app_row, _("Uw beoordeling is opgeslagen. De aanvrager krijgt bericht."))
     return _render_application(app_row, review=form)
 
@@ -201,16 +183,12 @@ def _agenda_form(area: Area, form: AgendaItemForm, item: Any = None) -> str | Re
     session = db_session()
     if form.validate_on_submit():
         data = area_agenda.ItemData(title=form.title.data or "", description=form.description.data or "")
-        try:
+        with unit_of_work(form) as work:
             if item is None:
                 area_agenda.create_item(session, area, actor=actor(), data=data)
             else:
                 area_agenda.update_item(session, item, actor=actor(), data=data)
-        except DomainError as exc:
-            session.rollback()
-            error_onto_form(form, exc)
-        else:
-            session.commit()
+        if not work.failed:
             flash(_("De gebiedsagenda is bijgewerkt."), "success")
             return redirect(url_for("manage_grants.queue", slug=area.slug) + "#agenda")
     return render_template("manage_grants/agenda_form.html", form=form, area=area, item=item)
