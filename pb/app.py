@@ -154,9 +154,13 @@ def _register_blueprints(app: Flask) -> None:
     from pb.views import (
         address_register,
         admin,
+        admin_grants,
         auth,
+        grants,
+        grants_staff,
         infopunt,
         manage,
+        manage_grants,
         manage_rounds,
         open_data,
         public,
@@ -168,12 +172,15 @@ def _register_blueprints(app: Flask) -> None:
     )
     from pb.views.api import resources as api
     from pb.views.presenters import template_labels
+    from pb.views.presenters_grants import grant_template_labels
 
     app.url_map.converters["int"] = _IdConverter  # before any rule is added
     for module in (public, auth, manage, admin, rounds, manage_rounds, voting, residency, infopunt,
-                   address_register, results, open_data, widgets, api):
+                   address_register, results, open_data, widgets, api, grants, manage_grants, grants_staff,
+                   admin_grants):
         app.register_blueprint(module.bp)
     app.context_processor(template_labels)
+    app.context_processor(grant_template_labels)
     csrf.exempt(api.bp)  # read-only: GET, HEAD and OPTIONS only
 
 

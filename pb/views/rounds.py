@@ -16,7 +16,7 @@ from pb.forms import options
 from pb.forms.rounds import ActionForm, ProposalForm
 from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.round import BudgetRound, Phase
-from pb.services import authz
+from pb.services import area_agenda, authz
 from pb.services import ballots as ballot_service
 from pb.services import money, pabulib_import, photos
 from pb.services import proposals as proposal_service
@@ -24,6 +24,7 @@ from pb.services import rounds as round_service
 from pb.services.rounds import RoundFrozen
 from pb.views import presenters
 from pb.views.common import actor, optional_actor, unit_of_work
+from pb.views.presenters_grants import agenda_options
 
 bp = Blueprint("rounds", __name__)
 # Writing proposals (with uploads) and supporting: generous for people, a wall for floods.
@@ -120,6 +121,7 @@ def _proposal_form(round_: BudgetRound, p: Proposal | None) -> ProposalForm:
         form = ProposalForm(obj=p)
         form.theme_id.data = str(p.theme_id or "")
         form.neighbourhood_id.data = str(p.neighbourhood_id or "")
+        form.agenda_item_id.data = str(p.agenda_item_id or "")
         form.coinitiators.data = "\n".join(u.email or "" for u in p.coinitiators)
         for i, line in enumerate(p.cost_lines):
             from pb.templating import euro
@@ -132,6 +134,7 @@ def _proposal_form(round_: BudgetRound, p: Proposal | None) -> ProposalForm:
         form = ProposalForm()
     form.theme_id.choices = options([("", _("Geen thema"))] + [(str(t.id), t.name) for t in round_.themes])
     form.neighbourhood_id.choices = options([("", _("Geen buurt"))] + [(str(n.id), n.name) for n in round_.neighbourhoods])
+    form.agenda_item_id.choices = agenda_options(area_agenda.items_of(db_session(), round_.area))
     return form
 
 
@@ -156,7 +159,8 @@ def _proposal_data(form: ProposalForm) -> proposal_service.ProposalData:
     return proposal_service.ProposalData(
         title=form.title.data or "", summary=form.summary.data or "", description=form.description.data or "",
         location=form.location.data or "", theme_id=_optional_id(form.theme_id.data),
-        neighbourhood_id=_optional_id(form.neighbourhood_id.data), cost_lines=lines,
+        neighbourhood_id=_optional_id(form.neighbourhood_id.data), agenda_item_id=_optional_id(form.agenda_item_id.data),
+        cost_lines=lines,
         coinitiator_emails=[e for e in (form.coinitiators.data or "").split() if e.strip()],
     )
 
