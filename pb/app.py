@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
 from flask_login import AnonymousUserMixin
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -55,8 +55,21 @@ def select_locale() -> str:
     return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+LARGE_UPLOAD_ENDPOINTS = frozenset({"register.upload"})
+
+
+def _upload_limit() -> None:
+    """Allow the register upload more than ``MAX_CONTENT_LENGTH``: a city's address file is larger.
+
+    Registered before CSRF protection, which reads the form (and so applies the limit) first.
+    """
+    if request.endpoint in LARGE_UPLOAD_ENDPOINTS:
+        request.max_content_length = int(current_app.config["REGISTER_MAX_CONTENT_LENGTH"])
+
+
 def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    app.before_request(_upload_limit)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -8,6 +8,7 @@ from pb.models.register import LetterCode, RegisterEntry, VerificationFailure
 from pb.models.result import RoundImport, RoundResult
 from pb.models.residency import Residency, VerificationMethod
 from pb.models.round import BallotType, BudgetRound, CountingRule, Phase, RoundNeighbourhood, RoundTheme, TieBreak
+from pb.models.stored_file import StoredFile
 from pb.models.user import Role, User
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "RoundResult",
     "RoundNeighbourhood",
     "RoundTheme",
+    "StoredFile",
     "Support",
     "TieBreak",
     "User",

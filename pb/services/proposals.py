@@ -10,10 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import IO, Any
 
 from flask import current_app
@@ -30,7 +28,7 @@ from pb.models.audit import AuditEntry
 from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import User
-from pb.services import audit, authz, mail
+from pb.services import audit, authz, image_checks, mail, stored_files
 from pb.services.rounds import lock_round, refuse_if_frozen
 
 STATUS_LABELS = {
@@ -54,7 +52,7 @@ WITHDRAWABLE = (
 MAX_COST_LINES = 20
 MAX_AMOUNT_CENTS = 10_000_000 * 100
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
-MAX_PHOTO_PIXELS = 40_000_000
+PHOTO_KIND = "photo"
 PHOTO_MAX_SIDE = 2000
 _EURO_RE = re.compile(r"^\d+(?:[.,]\d{1,2})?$")
 _DUTCH_THOUSANDS_RE = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?$")
@@ -235,10 +233,10 @@ def update_proposal(session: Session, proposal: Proposal, *, actor: User, data: 
     coinitiators = _check_data(session, proposal.round, data, actor)
     _apply(proposal, data, coinitiators)
     if photo is not None:
-        delete_photo(proposal.photo_filename)
+        delete_photo(session, proposal.photo_filename)
         proposal.photo_filename = photo
     elif remove_photo:
-        delete_photo(proposal.photo_filename)
+        delete_photo(session, proposal.photo_filename)
         proposal.photo_filename = None
     session.flush()
 
@@ -286,10 +284,15 @@ def withdraw_proposal(session: Session, proposal: Proposal, *, actor: User) -> N
 # --- photos ----------------------------------------------------------------------------------------
 
 
-def store_photo(stream: IO[bytes]) -> str:
+def store_photo(session: Session, stream: IO[bytes]) -> str:
     """Check an uploaded photo by its content, re-encode it without metadata and store it.
 
-    Returns the random file name under ``UPLOAD_DIR``.
+    The header is checked before anything decodes the image (:mod:`pb.services.image_checks`):
+    too many pixels, more than 8 bits per sample or a compressed chunk that expands too far is
+    refused in milliseconds. JPEGs decode scaled down (draft mode). The photo is stored in the
+    database, so every app host serves it.
+
+    Returns the stored file's name (``<32 hex>.jpg`` or ``.png``).
 
     Raises:
         ValidationFailed: too large, not a JPEG or PNG, or unreadable.
@@ -299,44 +302,37 @@ def store_photo(stream: IO[bytes]) -> str:
         raise ValidationFailed(_("De foto is te groot. Kies een foto van maximaal 5 MB."), field="photo")
     refusal = ValidationFailed(_("Kies een foto in JPEG- of PNG-formaat."), field="photo")
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.format not in ("JPEG", "PNG"):
+        header = image_checks.check_image(data)
+    except image_checks.ImageRefused as exc:
+        if exc.too_large:
+            raise ValidationFailed(_("De foto heeft te veel pixels."), field="photo") from exc
+        raise refusal from exc
+    try:
+        with Image.open(io.BytesIO(data), formats=[header.format]) as img:
+            if (img.width, img.height) != (header.width, header.height):
                 raise refusal
-            if probe.width * probe.height > MAX_PHOTO_PIXELS:
-                raise ValidationFailed(_("De foto heeft te veel pixels."), field="photo")
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as img:
-            fmt = img.format
+            if header.format == "JPEG":
+                img.draft("RGB", (PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
             img.load()
             img = ImageOps.exif_transpose(img)
             img.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
             out = io.BytesIO()
-            if fmt == "JPEG":
+            if header.format == "JPEG":
                 img.convert("RGB").save(out, "JPEG", quality=85)  # no exif= argument: metadata dropped
-                suffix = ".jpg"
+                suffix, content_type = ".jpg", "image/jpeg"
             else:
                 if img.mode not in ("RGB", "RGBA", "L", "LA", "P"):
                     img = img.convert("RGBA")
                 img.save(out, "PNG")
-                suffix = ".png"
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+                suffix, content_type = ".png", "image/png"
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise refusal from exc
-    name = secrets.token_hex(16) + suffix
-    folder = photo_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(out.getvalue())
-    return name
+    return stored_files.put(session, out.getvalue(), kind=PHOTO_KIND, content_type=content_type, suffix=suffix).name
 
 
-def photo_dir() -> Path:
-    """Where proposal photos are stored."""
-    return Path(current_app.config["UPLOAD_DIR"]) / "proposals"
-
-
-def delete_photo(name: str | None) -> None:
-    """Remove a stored photo file, if any."""
-    if name and re.fullmatch(r"[0-9a-f]{32}\.(jpg|png)", name):
-        (photo_dir() / name).unlink(missing_ok=True)
+def delete_photo(session: Session, name: str | None) -> None:
+    """Remove a stored photo, if any."""
+    stored_files.delete_file(session, name)
 
 
 # --- support -------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from pb.models.residency import Residency, VerificationMethod
 from pb.models.round import BudgetRound
 from pb.models.user import Role, User
 from pb.services import accounts, audit, letter_codes
-from pb.services.register import normalise_full_postcode, normalise_toevoeging
+from pb.services.addresses import normalise_full_postcode, normalise_toevoeging
 
 log = logging.getLogger(__name__)
 
@@ -115,11 +115,21 @@ def _record_failure(session: Session, user: User, ip: str) -> None:
 
 @dataclass(frozen=True)
 class AddressInput:
-    """The address as a resident typed it."""
+    """The address as a resident typed it.
+
+    Huisletter and toevoeging are compared together (``A-2``, ``a2`` and letter ``A`` with
+    toevoeging ``2`` are the same), so it does not matter in which field a resident types them.
+    """
 
     postcode: str
     huisnummer: int
     toevoeging: str = ""
+    huisletter: str = ""
+
+    @property
+    def suffix(self) -> str:
+        """Huisletter and toevoeging together, upper case, without separators."""
+        return normalise_toevoeging(self.huisletter + self.toevoeging)
 
 
 def _check_birth_date(birth_date: dt.date | None) -> None:
@@ -194,7 +204,7 @@ def verify_with_code(
         and letter_codes.looks_like_code(normal)
         and row[1].postcode == postcode
         and row[1].huisnummer == address.huisnummer
-        and row[1].toevoeging == normalise_toevoeging(address.toevoeging)
+        and row[1].suffix == address.suffix
         and row[0].used_at is None
         and row[0].valid_until >= today
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,11 +19,11 @@ from pb.forms import options
 from pb.forms.rounds import BALLOT_TYPE_LABELS, BOUNDARY_LABELS, COUNTING_RULE_LABELS, TIE_BREAK_LABELS, ActionForm, ProposalForm
 from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.round import BallotType, BudgetRound, Phase
-from pb.services import authz
+from pb.services import authz, stored_files
 from pb.services import proposals as proposal_service
 from pb.services import rounds as round_service
 from pb.services.rounds import RoundFrozen
-from pb.views.common import actor, error_onto_form, optional_actor
+from pb.views.common import actor, error_onto_form, optional_actor, stored_file_response
 
 bp = Blueprint("rounds", __name__)
 # Writing proposals (with uploads) and supporting: generous for people, a wall for floods.
@@ -259,10 +259,10 @@ def photo(proposal_id: int) -> Response:
     p = _visible_proposal(proposal_id)
     if not p.photo_filename:
         abort(404)
-    mimetype = "image/png" if p.photo_filename.endswith(".png") else "image/jpeg"
-    response = send_from_directory(proposal_service.photo_dir(), p.photo_filename, mimetype=mimetype)
-    response.headers["Cache-Control"] = "private, max-age=300"
-    return response
+    stored = stored_files.find(db_session(), p.photo_filename, kind=proposal_service.PHOTO_KIND)
+    if stored is None:
+        abort(404)
+    return stored_file_response(stored, max_age=300)
 
 
 # --- residents -------------------------------------------------------------------------------------
@@ -318,7 +318,7 @@ def _uploaded_photo(form: ProposalForm) -> str | None:
     upload = form.photo.data
     if upload is None or not getattr(upload, "filename", ""):
         return None
-    return proposal_service.store_photo(upload.stream)
+    return proposal_service.store_photo(db_session(), upload.stream)
 
 
 @bp.route("/rounds/<int:round_id>/proposals/new", methods=["GET", "POST"])
@@ -331,14 +331,12 @@ def new_proposal(round_id: int) -> str | Response:
     authz.require_resident(session, actor(), rnd.area)
     form = _proposal_form(rnd, None)
     if form.validate_on_submit():
-        photo_name = None
         try:
             data = _proposal_data(form)
             photo_name = _uploaded_photo(form)
             created = proposal_service.create_proposal(session, rnd, actor=actor(), data=data, photo=photo_name)
         except DomainError as exc:
-            session.rollback()
-            proposal_service.delete_photo(photo_name)
+            session.rollback()  # also removes a photo stored in this request
             error_onto_form(form, exc)
         else:
             session.commit()
@@ -358,15 +356,13 @@ def edit_proposal(proposal_id: int) -> str | Response:
         abort(403)
     form = _proposal_form(p.round, p)
     if form.validate_on_submit():
-        photo_name = None
         try:
             data = _proposal_data(form)
             photo_name = _uploaded_photo(form)
             proposal_service.update_proposal(session, p, actor=actor(), data=data, photo=photo_name,
                                              remove_photo=bool(form.remove_photo.data))
         except DomainError as exc:
-            session.rollback()
-            proposal_service.delete_photo(photo_name)
+            session.rollback()  # also removes a photo stored in this request
             error_onto_form(form, exc)
         else:
             session.commit()
