@@ -25,7 +25,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
-from urllib.parse import urlencode
+from urllib.parse import quote
 
 import segno
 from flask import current_app, render_template
@@ -48,9 +48,19 @@ _ALLOWED = frozenset(ALPHABET)
 ProgressCallback = Callable[[int, int], None]
 
 
+_UNBIASED_LIMIT = 256 - 256 % len(ALPHABET)  # bytes at or above this would favour the first letters
+
+
 def new_code() -> str:
-    """Return a fresh random code (ungrouped, upper case)."""
-    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    """Return a fresh random code (ungrouped, upper case), uniform over the alphabet.
+
+    Random bytes below a multiple of 31 are mapped onto the alphabet (rejection sampling): the
+    same distribution as ``secrets.choice`` per character, at a fraction of the cost.
+    """
+    chars: list[str] = []
+    while len(chars) < CODE_LENGTH:
+        chars.extend(ALPHABET[b % len(ALPHABET)] for b in secrets.token_bytes(CODE_LENGTH + 4) if b < _UNBIASED_LIMIT)
+    return "".join(chars[:CODE_LENGTH])
 
 
 def group_code(code: str) -> str:
@@ -83,6 +93,7 @@ def code_hmac(code: str, key: bytes | None = None) -> str:
 
 
 PAGE_SIZE = 1000
+QR_MASK = 2
 LETTERS_PER_FILE = 500
 
 
@@ -91,14 +102,17 @@ def verify_url(address: BagAddress, code: str) -> str:
     base = str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
     suffix = address.huisletter + (f"-{address.huisnummertoevoeging}" if address.huisletter and
                                    address.huisnummertoevoeging else address.huisnummertoevoeging)
-    query = urlencode({"postcode": address.postcode, "huisnummer": address.huisnummer,
-                       "toevoeging": suffix, "code": group_code(code)})
-    return f"{base}/verify?{query}"
+    # Every part is letters, digits and dashes (checked on import), so nothing needs escaping;
+    # quote() stays for safety at little cost.
+    return (f"{base}/verify?postcode={quote(address.postcode)}&huisnummer={address.huisnummer}"
+            f"&toevoeging={quote(suffix)}&code={group_code(code)}")
 
 
 def qr_data_uri(url: str) -> str:
     """A QR code for ``url`` as an SVG data URI (allowed by the CSP's ``img-src data:``)."""
-    return str(segno.make(url, error="m").svg_data_uri(scale=4, border=2))
+    # A fixed mask: segno would otherwise score all eight masks, most of the time spent per letter;
+    # readers decode any mask.
+    return str(segno.make(url, error="m", mask=QR_MASK).svg_data_uri(scale=4, border=2))
 
 
 @dataclass(frozen=True)
