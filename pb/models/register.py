@@ -72,12 +72,15 @@ class RegisterEntry(BagAddress, Base):
     __table_args__ = (
         Index("ux_register_entries_address", "postcode", "huisnummer", "huisletter", "huisnummertoevoeging",
               unique=True),
+        # An area's addresses in postcode order, a page at a time (letter codes).
+        Index("ix_register_entries_area_address", "area_id", "postcode", "huisnummer", "huisletter",
+              "huisnummertoevoeging"),
         CheckConstraint("eligible_count >= 0", name="eligible_not_negative"),
         CheckConstraint("verified_count <= eligible_count", name="verified_within_eligible"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"), index=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"))
     street: Mapped[str] = mapped_column(String(80), default="", server_default="")
     huisnummer: Mapped[int] = mapped_column(Integer)
     huisletter: Mapped[str] = mapped_column(String(1), default="", server_default="")  # upper case

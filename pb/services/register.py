@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from pb.errors import InvalidState, ValidationFailed
@@ -45,6 +45,30 @@ def area_counts(session: Session) -> dict[int, tuple[int, int]]:
         .where(LetterCode.used_at.is_(None)).group_by(RegisterEntry.area_id)
     ).all())
     return {aid: (n, codes.get(aid, 0)) for aid, n in addresses.items()}
+
+
+@dataclass(frozen=True)
+class AreaRegister:
+    """One area's part of the register: addresses, those without street or woonplaats, unused codes."""
+
+    addresses: int
+    without_postal_address: int
+    unused_codes: int
+
+
+def area_register(session: Session, area: Area) -> AreaRegister:
+    """Counts for one area only (index range scans; the whole register is never counted here)."""
+    addresses, incomplete = session.execute(
+        select(func.count(RegisterEntry.id),
+               func.coalesce(func.sum(case((or_(RegisterEntry.street == "", RegisterEntry.woonplaats == ""), 1),
+                                           else_=0)), 0))
+        .where(RegisterEntry.area_id == area.id)
+    ).one()
+    codes = session.scalar(
+        select(func.count(LetterCode.id)).join(RegisterEntry)
+        .where(RegisterEntry.area_id == area.id, LetterCode.used_at.is_(None))
+    ) or 0
+    return AreaRegister(addresses=int(addresses), without_postal_address=int(incomplete), unused_codes=codes)
 
 
 @dataclass(frozen=True)

@@ -382,15 +382,19 @@ def _set_errors(conn: Connection) -> tuple[list[RowError], int]:
         s.c.line != first.c.first_line)
     lowered = select(s.c.line, entries.c.verified_count).join(entries, _same_address(s.c, entries.c)).where(
         s.c.eligible < entries.c.verified_count)
+    checks = [(duplicates, lambda n: _("Dit adres staat ook al op regel %(line)d.", line=n))]
+    if conn.scalar(select(entries.c.id).where(entries.c.verified_count > 0).limit(1)) is not None:
+        checks.append((lowered, lambda n: _("Op dit adres zijn al %(n)d bewoners bevestigd; het aantal kan niet "
+                                            "lager.", n=n)))
     errors: list[RowError] = []
     total = 0
-    for query, message in (
-        (duplicates, lambda n: _("Dit adres staat ook al op regel %(line)d.", line=n)),
-        (lowered, lambda n: _("Op dit adres zijn al %(n)d bewoners bevestigd; het aantal kan niet lager.", n=n)),
-    ):
-        total += conn.scalar(select(func.count()).select_from(query.subquery())) or 0
-        for line, number in conn.execute(query.order_by(s.c.line).limit(MAX_REPORTED_ERRORS)):
-            errors.append(RowError(line, message(number)))
+    for query, message in checks:
+        found = conn.execute(query.order_by(s.c.line).limit(MAX_REPORTED_ERRORS)).all()
+        errors.extend(RowError(line, message(number)) for line, number in found)
+        if len(found) == MAX_REPORTED_ERRORS:  # only then is a count worth another pass
+            total += conn.scalar(select(func.count()).select_from(query.subquery())) or 0
+        else:
+            total += len(found)
     return errors, total
 
 

@@ -22,7 +22,7 @@ NAME_RE = re.compile(r"^[0-9a-f]{32}(\.[a-z0-9]{2,4})?$")
 
 
 def put(session: Session, data: bytes, *, kind: str, content_type: str, suffix: str = "",
-        keep_for: dt.timedelta | None = None) -> StoredFile:
+        keep_for: dt.timedelta | None = None, name: str | None = None) -> StoredFile:
     """Store ``data`` under a fresh random name (``<32 hex><suffix>``) and return the row.
 
     Args:
@@ -32,9 +32,12 @@ def put(session: Session, data: bytes, *, kind: str, content_type: str, suffix: 
         content_type: the MIME type it is served with.
         suffix: appended to the name, e.g. ``.jpg``.
         keep_for: remove the file after this long (None: keep until deleted).
+        name: keep this name instead (moving a file that already has one; it must match ``NAME_RE``).
     """
+    if name is not None and not NAME_RE.match(name):
+        raise ValueError(f"not a stored file name: {name!r}")
     row = StoredFile(
-        name=secrets.token_hex(16) + suffix, kind=kind, content_type=content_type, size=len(data),
+        name=name or secrets.token_hex(16) + suffix, kind=kind, content_type=content_type, size=len(data),
         sha256=hashlib.sha256(data).hexdigest(), data=data,
         expires_at=utcnow() + keep_for if keep_for is not None else None,
     )

@@ -69,8 +69,9 @@ def purge(slug: str) -> str | Response:
     area = area_service.get_by_slug(db_session(), slug)
     form = PurgeForm()
     if request.method == "GET":
-        counts = register.area_counts(db_session()).get(area.id, (0, 0))
-        return render_template("register/purge.html", area=area, form=form, counts=counts)
+        counts = register.area_register(db_session(), area)
+        return render_template("register/purge.html", area=area, form=form,
+                               counts=(counts.addresses, counts.unused_codes))
     if form.validate_on_submit():
         try:
             result = register.purge_register(db_session(), area, actor=actor())
@@ -90,8 +91,8 @@ def codes(slug: str) -> str | Response:
     require_roles(Role.MANAGER)
     area = area_service.get_by_slug(db_session(), slug)
     authz.require_area_manager(actor(), area)
-    existing = letter_codes.existing_code_count(db_session(), area)
-    addresses = register.area_counts(db_session()).get(area.id, (0, 0))[0]
+    counts = register.area_register(db_session(), area)
+    existing, addresses = counts.unused_codes, counts.addresses
     form = LetterCodesForm()
     if form.validate_on_submit():
         if existing and not form.confirm.data:
@@ -114,4 +115,5 @@ def codes(slug: str) -> str | Response:
                 payload.seek(0)
                 return send_file(payload, mimetype="application/zip", as_attachment=True,
                                  download_name=f"lettercodes-{area.slug}-{batch.valid_until.isoformat()}.zip")
-    return render_template("register/codes.html", area=area, form=form, existing=existing, addresses=addresses)
+    return render_template("register/codes.html", area=area, form=form, existing=existing, addresses=addresses,
+                           without_postal_address=counts.without_postal_address)
