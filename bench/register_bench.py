@@ -63,6 +63,18 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _backend_cpu(session) -> float:  # type: ignore[no-untyped-def]
+    """CPU seconds the session's PostgreSQL backend has used (0 when it cannot be read)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return 0.0
+    pid = session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def child_import(url: str, csv_path: str) -> dict[str, float]:
     """In a fresh process: import the file; return seconds, peak RSS and counts."""
     from pb.services import register_import
@@ -70,12 +82,14 @@ def child_import(url: str, csv_path: str) -> dict[str, float]:
     app = _app(url)
     with app.app_context():
         session = db_session()
+        db_cpu = _backend_cpu(session)
         start, cpu = time.perf_counter(), time.process_time()
         with open(csv_path, "rb") as source:
             result = register_import.import_addresses(session, source, actor=None)
+        db_cpu = _backend_cpu(session) - db_cpu
         session.commit()
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    return {"seconds": seconds, "cpu": cpu, "peak_rss_mb": _peak_rss_mb(), "created": result.created,
+    return {"seconds": seconds, "cpu": cpu, "db_cpu": db_cpu, "peak_rss_mb": _peak_rss_mb(), "created": result.created,
             "updated": result.updated, "unchanged": result.unchanged}
 
 
@@ -93,10 +107,12 @@ def child_codes(url: str, slug: str, out_dir: str, letters: int) -> dict[str, fl
     with app.test_request_context():
         session = db_session()
         area = areas.get_by_slug(session, slug)
+        db_cpu = _backend_cpu(session)
         start, cpu = time.perf_counter(), time.process_time()
         with open(os.path.join(out_dir, "drukkerij.csv"), "w", encoding="utf-8", newline="") as out:
             batch = letter_codes.generate_codes(session, area, actor=None, valid_until=valid_until,
                                                 sink=letter_codes.MailingCsv(out))
+        db_cpu = _backend_cpu(session) - db_cpu
         session.commit()
         codes_seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
         codes_rss = _peak_rss_mb()
@@ -115,7 +131,7 @@ def child_codes(url: str, slug: str, out_dir: str, letters: int) -> dict[str, fl
             zipped.close()
         session.commit()
         letters_seconds = time.perf_counter() - start
-    return {"seconds": codes_seconds, "cpu": cpu, "codes": batch.code_count, "addresses": batch.address_count,
+    return {"seconds": codes_seconds, "cpu": cpu, "db_cpu": db_cpu, "codes": batch.code_count, "addresses": batch.address_count,
             "peak_rss_mb": codes_rss, "letters_addresses": count or 0, "letters_codes": letter_batch.code_count,
             "letters_seconds": letters_seconds, "peak_rss_after_letters_mb": _peak_rss_mb()}
 
@@ -214,14 +230,14 @@ def main() -> int:
     print(f"load average before the import: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     first = _run_child("--child", "import", url, str(csv_path))
     ok = first["seconds"] < 60 and first["peak_rss_mb"] < 400
-    print(f"import     {first['seconds']:6.1f} s  (this process's CPU {first['cpu']:.1f} s)  peak RSS {first['peak_rss_mb']:5.0f} MB  "
+    print(f"import     {first['seconds']:6.1f} s  (CPU: this process {first['cpu']:.1f} s, its database backend {first['db_cpu']:.1f} s)  peak RSS {first['peak_rss_mb']:5.0f} MB  "
           f"({first['created']:,} new)  {'within' if ok else 'OVER'} the 60 s / 400 MB target on {where}")
     again = _run_child("--child", "import", url, str(csv_path))
-    print(f"re-import  {again['seconds']:6.1f} s  (CPU {again['cpu']:.1f} s)  peak RSS {again['peak_rss_mb']:5.0f} MB  "
+    print(f"re-import  {again['seconds']:6.1f} s  (CPU {again['cpu']:.1f} s + database {again['db_cpu']:.1f} s)  peak RSS {again['peak_rss_mb']:5.0f} MB  "
           f"({again['created']:,} new, {again['unchanged']:,} unchanged)")
     codes = _run_child("--child", "codes", url, "wijk-0", tmp.name, str(args.letters))
     ok = codes["seconds"] < 60
-    print(f"codes      {codes['seconds']:6.1f} s  (CPU {codes['cpu']:.1f} s)  peak RSS {codes['peak_rss_mb']:5.0f} MB  "
+    print(f"codes      {codes['seconds']:6.1f} s  (CPU {codes['cpu']:.1f} s + database {codes['db_cpu']:.1f} s)  peak RSS {codes['peak_rss_mb']:5.0f} MB  "
           f"({codes['codes']:,} codes for {codes['addresses']:,} addresses + mailing CSV)  "
           f"{'within' if ok else 'OVER'} the 60 s target on {where}")
     per_letter = codes["letters_seconds"] / max(codes["letters_codes"], 1) * 1000

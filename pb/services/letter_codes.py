@@ -254,7 +254,7 @@ def generate_codes(
                 result.address_count += 1
                 result.code_count += len(printed)
         if rows:
-            session.execute(insert(LetterCode), rows)
+            session.execute(insert(LetterCode.__table__), rows)  # Core executemany: no ids fetched back
         done += len(page)
         if progress is not None:
             progress(done, total)

@@ -24,6 +24,7 @@ import csv
 import datetime as dt
 import io
 import itertools
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -304,9 +305,13 @@ class _RowChecker:
         return area_id
 
 
-def _write_chunk(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+_AREA = _STAGING_COLUMNS.index("area_id")
+
+
+def _write_chunk(conn: Connection, rows: list[tuple[Any, ...]], per_area: Counter[int]) -> None:
     if not rows:
         return
+    per_area.update(row[_AREA] for row in rows)
     if conn.dialect.name == "postgresql":
         raw: Any = conn.connection.driver_connection
         with raw.cursor() as cur, cur.copy(
@@ -321,8 +326,12 @@ def _write_chunk(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
         )
 
 
-def _stage(conn: Connection, session: Session, source: IO[bytes], progress: Progress | None) -> tuple[int, list[RowError], int]:
-    """Read the file into the staging table; return (rows staged, first errors, number of errors)."""
+def _stage(conn: Connection, session: Session, source: IO[bytes], progress: Progress | None,
+           per_area: Counter[int]) -> tuple[int, list[RowError], int]:
+    """Read the file into the staging table; return (rows staged, first errors, number of errors).
+
+    ``per_area`` counts the staged rows per area id.
+    """
     text = _text_stream(source)
     try:
         first = text.readline()
@@ -348,12 +357,12 @@ def _stage(conn: Connection, session: Session, source: IO[bytes], progress: Prog
                 row = (line, *row[1:])
             chunk.append(row)
             if len(chunk) >= CHUNK_ROWS:
-                _write_chunk(conn, chunk)
+                _write_chunk(conn, chunk, per_area)
                 staged += len(chunk)
                 chunk = []
                 if progress is not None:
                     progress(staged)
-        _write_chunk(conn, chunk)
+        _write_chunk(conn, chunk, per_area)
         staged += len(chunk)
     except csv.Error as exc:
         raise ImportFailed([RowError(reader.line_num, _("Deze regel is geen geldige CSV: %(e)s", e=str(exc)))]) \
@@ -411,20 +420,19 @@ def _apply(conn: Connection) -> tuple[int, int]:
         update(e).where(_same_address(e.c, s.c), changed).values(
             area_id=s.c.area_id, eligible_count=s.c.eligible, birth_year=s.c.birth_year,
             street=func.coalesce(s.c.street, e.c.street), woonplaats=func.coalesce(s.c.woonplaats, e.c.woonplaats),
-        )
+        ).execution_options(preserve_rowcount=True)
     ).rowcount or 0
     new_rows = select(
         s.c.area_id, func.coalesce(s.c.street, ""), s.c.huisnummer, s.c.huisletter, s.c.huisnummertoevoeging,
         s.c.postcode, func.coalesce(s.c.woonplaats, ""), s.c.eligible, literal(0), s.c.birth_year,
         literal(utcnow(), type_=e.c.imported_at.type),
     ).where(~exists().where(_same_address(e.c, s.c)))
-    # Counted first: psycopg reports no row count for INSERT ... SELECT.
-    created = conn.scalar(select(func.count()).select_from(new_rows.subquery())) or 0
-    conn.execute(
+    created = conn.execute(
         insert(e).from_select(
             ["area_id", "street", "huisnummer", "huisletter", "huisnummertoevoeging", "postcode", "woonplaats",
              "eligible_count", "verified_count", "birth_year", "imported_at"], new_rows)
-    )
+        .execution_options(preserve_rowcount=True)  # SQLAlchemy drops an INSERT's row count otherwise
+    ).rowcount or 0
     return created, updated
 
 
@@ -449,7 +457,8 @@ def import_addresses(session: Session, source: bytes | IO[bytes], *, actor: User
     conn.exec_driver_sql("DROP TABLE IF EXISTS register_import_rows")
     # On failure the caller's rollback removes the temporary table with everything else.
     STAGING.create(conn)
-    staged, errors, error_count = _stage(conn, session, stream, progress)
+    per_area_id: Counter[int] = Counter()
+    staged, errors, error_count = _stage(conn, session, stream, progress, per_area_id)
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("ANALYZE register_import_rows")
     set_errors, set_count = _set_errors(conn)
@@ -458,10 +467,8 @@ def import_addresses(session: Session, source: bytes | IO[bytes], *, actor: User
     if not staged:
         raise ImportFailed([RowError(1, _("Het bestand bevat geen adressen."))])
     created, updated = _apply(conn)
-    per_area = dict(conn.execute(
-        select(Area.slug, func.count()).select_from(STAGING).join(Area, Area.id == STAGING.c.area_id)
-        .group_by(Area.slug)
-    ).all())
+    slugs = dict(session.execute(select(Area.id, Area.slug)).all())
+    per_area = {slugs[area_id]: n for area_id, n in sorted(per_area_id.items())}
     conn.exec_driver_sql("DROP TABLE register_import_rows")
     session.expire_all()
     result = ImportResult(created=created, updated=updated, unchanged=staged - created - updated,
