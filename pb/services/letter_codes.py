@@ -19,7 +19,6 @@ import hashlib
 import hmac
 import io
 import secrets
-import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -386,7 +385,3 @@ def export_zip(batch: CodeBatch) -> bytes:
     writer.close()
     return out.getvalue()
 
-
-def copy_stream(source: IO[bytes], target: IO[bytes]) -> None:
-    """Copy one binary file into another in blocks."""
-    shutil.copyfileobj(source, target, 1 << 20)
