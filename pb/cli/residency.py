@@ -9,9 +9,10 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from pb.clock import local_today
 from pb.db import db_session
 from pb.errors import DomainError
-from pb.services import areas, letter_codes, register, register_import
+from pb.services import address_register, areas, letter_codes, register_import
 
 
 @click.command("import-addresses")
@@ -41,7 +42,7 @@ def import_addresses(csv_file: Path) -> None:
 
 def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date:
     if value is None:
-        return dt.date.today() + dt.timedelta(days=60)
+        return local_today() + dt.timedelta(days=60)
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
@@ -111,7 +112,7 @@ def purge_register(area_slug: str) -> None:
     session = db_session()
     try:
         area = areas.get_by_slug(session, area_slug)
-        result = register.purge_register(session, area, actor=None)
+        result = address_register.purge_register(session, area, actor=None)
     except DomainError as exc:
         session.rollback()
         raise click.ClickException(exc.message) from exc

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from pb.db import db_session
 from pb.models.proposal import Proposal
 from pb.services import stored_files
-from pb.services.proposals import PHOTO_KIND
+from pb.services.photos import PHOTO_KIND
 
 _TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
 

@@ -32,6 +32,8 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
+from pb.clock import local_today
+from pb.csv_cells import csv_safe
 from pb.errors import ValidationFailed
 from pb.models.area import Area
 from pb.models.register import BagAddress, LetterCode, RegisterEntry
@@ -224,7 +226,7 @@ def generate_codes(
     Raises:
         ValidationFailed: ``valid_until`` lies in the past, or the area has no addresses.
     """
-    if valid_until < (today or dt.date.today()):
+    if valid_until < (today or local_today()):
         raise ValidationFailed(_("Kies een datum in de toekomst."), field="valid_until")
     total = session.scalar(select(func.count(RegisterEntry.id)).where(RegisterEntry.area_id == area.id)) or 0
     if not total:
@@ -264,14 +266,8 @@ def generate_codes(
     return result
 
 
-_CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAILING_COLUMNS = ("code", "qr_url", "straat", "huisnummer", "huisletter", "huisnummertoevoeging", "postcode",
                    "woonplaats", "adresregel_1", "adresregel_2")
-
-
-def _cell(value: object) -> str:
-    text = str(value)
-    return "'" + text if text.startswith(_CSV_FORMULA_START) else text
 
 
 class MailingCsv:
@@ -287,7 +283,7 @@ class MailingCsv:
         a = letter.entry
         line_1, line_2 = a.postal_lines
         for printed in letter.codes:
-            self._writer.writerow([_cell(v) for v in (
+            self._writer.writerow([csv_safe(v) for v in (
                 printed.grouped, printed.url, a.street, a.huisnummer, a.huisletter, a.huisnummertoevoeging,
                 a.postcode, a.woonplaats, line_1, line_2)])
 

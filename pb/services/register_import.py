@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
 import io
 import itertools
 from collections import Counter
@@ -34,6 +33,8 @@ from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, and
     select, update
 from sqlalchemy.orm import Session
 
+from pb.clock import local_today
+from pb.csv_cells import csv_safe
 from pb.db import utcnow
 from pb.errors import ValidationFailed
 from pb.models.area import Area, AreaPostcode
@@ -152,7 +153,7 @@ class _RowChecker:
         self.fmt = fmt
         self.areas_by_slug = {slug: aid for aid, slug in session.execute(select(Area.id, Area.slug))}
         self.area_by_postcode = dict(session.execute(select(AreaPostcode.postcode, AreaPostcode.area_id)).all())
-        self.this_year = dt.date.today().year
+        self.this_year = local_today().year
         where = fmt.index.get
         self._postcode, self._number = fmt.index["postcode"], fmt.index["huisnummer"]
         self._letter = where("huisletter")
@@ -487,7 +488,7 @@ def error_report_csv(errors: Iterable[RowError], total: int | None = None) -> st
     shown = 0
     for err in errors:
         message = err.message
-        writer.writerow([err.line, "'" + message if message.startswith(("=", "+", "-", "@", "\t", "\r")) else message])
+        writer.writerow([err.line, csv_safe(message)])
         shown += 1
     if total is not None and total > shown:
         writer.writerow(["", _("en nog %(n)d fouten; verbeter deze eerst en lees het bestand opnieuw in.",

@@ -21,7 +21,7 @@ from pb.models.residency import Residency
 from pb.models.stored_file import StoredFile
 from pb.models.user import Role
 from pb.services import stored_files
-from pb.services.proposals import PHOTO_KIND, store_photo
+from pb.services.photos import PHOTO_KIND, store_photo
 from tests.factories import make_area, make_letter_code, make_proposal, make_register_entry, make_round, make_user
 
 FUTURE = (dt.date.today() + dt.timedelta(days=40)).isoformat()

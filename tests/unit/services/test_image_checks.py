@@ -12,7 +12,7 @@ from PIL import Image
 
 from pb.errors import ValidationFailed
 from pb.services import image_checks
-from pb.services.proposals import store_photo
+from pb.services.photos import store_photo
 
 
 def _chunk(kind: bytes, body: bytes) -> bytes:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import event, func, select
 
 from pb.models.register import LetterCode, RegisterEntry
-from pb.services import letter_codes, register, register_import
+from pb.services import address_register, letter_codes, register_import
 from pb.services.addresses import HouseNumber, parse_house_number
 from tests.factories import make_area, make_register_entry
 
@@ -203,7 +203,7 @@ def test_no_statement_grows_with_the_number_of_addresses(app, session, monkeypat
             session, area, actor=None, valid_until=FUTURE, sink=lambda _letter: None))
         assert most <= 100 * 5
     session.commit()  # the area has no round, so the purge may run
-    most = _max_parameters(session, lambda: register.purge_register(session, area, actor=None))
+    most = _max_parameters(session, lambda: address_register.purge_register(session, area, actor=None))
     assert most < 100
     assert session.scalar(select(func.count(LetterCode.id))) == 0
     assert session.scalar(select(func.count(RegisterEntry.id))) == 0

@@ -12,7 +12,8 @@ from pb.errors import InvalidState
 from pb.models.audit import AuditEntry
 from pb.models.register import LetterCode, RegisterEntry
 from pb.models.residency import Residency
-from pb.services import letter_codes, register, register_import
+from pb.demo import address_register as demo_register
+from pb.services import address_register, letter_codes, register_import
 from tests.factories import make_area, make_register_entry, make_resident, make_round
 
 GOOD = (
@@ -105,7 +106,7 @@ def test_purge_refused_while_a_round_is_unpublished(session):
     make_register_entry(session, area)
     _round(session, area, published=False)
     with pytest.raises(InvalidState):
-        register.purge_register(session, area, actor=None)
+        address_register.purge_register(session, area, actor=None)
     assert _count(session) == 1
 
 
@@ -122,7 +123,7 @@ def test_purge_removes_addresses_and_codes_but_keeps_residencies(session):
     residency.register_entry_id = entry.id
     entry_id, keep_id = entry.id, keep.id
     session.commit()
-    result = register.purge_register(session, area, actor=None)
+    result = address_register.purge_register(session, area, actor=None)
     session.commit()
     assert (result.addresses, result.codes) == (1, 2)
     assert session.scalars(select(RegisterEntry.id)).all() == [keep_id]
@@ -134,10 +135,10 @@ def test_purge_removes_addresses_and_codes_but_keeps_residencies(session):
 
 
 def test_demo_register_loads_idempotently(session):
-    for slug in register.DEMO_REGISTER:
+    for slug in demo_register.DEMO_REGISTER:
         make_area(session, slug=slug)
-    first = register.load_demo_register(session)
-    assert first == sum(len(rows) for rows in register.DEMO_REGISTER.values())
-    assert register.load_demo_register(session) == 0
+    first = demo_register.load_demo_register(session)
+    assert first == sum(len(rows) for rows in demo_register.DEMO_REGISTER.values())
+    assert demo_register.load_demo_register(session) == 0
     imports = session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "register.import"))
     assert imports == 1

@@ -10,14 +10,13 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from pb.db import db_session
-from pb.errors import DomainError
 from pb.forms.residency import LetterCodesForm, PurgeForm, RegisterUploadForm
 from pb.models.user import Role
 from pb.services import areas as area_service
-from pb.services import authz, letter_codes, register, register_import, stored_files
-from pb.views.common import actor, error_onto_form, require_roles, stored_file_response
+from pb.services import address_register, authz, letter_codes, register_import, stored_files
+from pb.views.common import actor, require_roles, stored_file_response, unit_of_work
 
-bp = Blueprint("register", __name__)
+bp = Blueprint("address_register", __name__)
 _REPORT_NAME_LEN = 32
 REPORT_KIND = "register-report"
 REPORT_KEEP = dt.timedelta(days=1)  # reports quote the file's content (addresses)
@@ -47,8 +46,8 @@ def upload() -> str:
             session.commit()
         else:
             session.commit()
-    counts = register.area_counts(db_session())
-    return render_template("register/upload.html", form=form, errors=errors, report=report, result=result,
+    counts = address_register.area_counts(db_session())
+    return render_template("address_register/upload.html", form=form, errors=errors, report=report, result=result,
                            areas=area_service.list_areas(db_session()), counts=counts)
 
 
@@ -69,20 +68,16 @@ def purge(slug: str) -> str | Response:
     area = area_service.get_by_slug(db_session(), slug)
     form = PurgeForm()
     if request.method == "GET":
-        counts = register.area_register(db_session(), area)
-        return render_template("register/purge.html", area=area, form=form,
+        counts = address_register.area_register(db_session(), area)
+        return render_template("address_register/purge.html", area=area, form=form,
                                counts=(counts.addresses, counts.unused_codes))
     if form.validate_on_submit():
-        try:
-            result = register.purge_register(db_session(), area, actor=actor())
-        except DomainError as exc:
-            db_session().rollback()
-            flash(exc.message, "error")
-        else:
-            db_session().commit()
+        with unit_of_work(flash_error=True) as work:
+            result = address_register.purge_register(db_session(), area, actor=actor())
+        if not work.failed:
             flash(_("%(n)d adressen en %(c)d codes van %(area)s zijn gewist.", n=result.addresses,
                     c=result.codes, area=area.name), "success")
-    return redirect(url_for("register.upload"))
+    return redirect(url_for("address_register.upload"))
 
 
 @bp.route("/manage/areas/<slug>/letter-codes", methods=["GET", "POST"])
@@ -91,7 +86,7 @@ def codes(slug: str) -> str | Response:
     require_roles(Role.MANAGER)
     area = area_service.get_by_slug(db_session(), slug)
     authz.require_area_manager(actor(), area)
-    counts = register.area_register(db_session(), area)
+    counts = address_register.area_register(db_session(), area)
     existing, addresses = counts.unused_codes, counts.addresses
     form = LetterCodesForm()
     if form.validate_on_submit():
@@ -101,19 +96,16 @@ def codes(slug: str) -> str | Response:
             # The ZIP goes to a temporary file while it is made (memory stays flat) and is streamed
             # from there; the file disappears when the response is closed.
             payload = tempfile.TemporaryFile()
-            try:
+            with unit_of_work(form) as work:
                 letters = letter_codes.LettersZip(payload, area, form.valid_until.data)
                 batch = letter_codes.generate_codes(db_session(), area, actor=actor(),
                                                     valid_until=form.valid_until.data, sink=letters)
                 letters.close()
-            except DomainError as exc:
+            if work.failed:
                 payload.close()
-                db_session().rollback()
-                error_onto_form(form, exc)
             else:
-                db_session().commit()
                 payload.seek(0)
                 return send_file(payload, mimetype="application/zip", as_attachment=True,
                                  download_name=f"lettercodes-{area.slug}-{batch.valid_until.isoformat()}.zip")
-    return render_template("register/codes.html", area=area, form=form, existing=existing, addresses=addresses,
+    return render_template("address_register/codes.html", area=area, form=form, existing=existing, addresses=addresses,
                            without_postal_address=counts.without_postal_address)

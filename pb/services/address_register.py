@@ -1,4 +1,4 @@
-"""The address register: search, counts, purge, and the demo register.
+"""The address register: search, counts, purge.
 
 The import from CSV lives in :mod:`pb.services.register_import`.
 """
@@ -18,7 +18,6 @@ from pb.models.round import BudgetRound
 from pb.models.user import User
 from pb.services import audit
 from pb.services.addresses import normalise_full_postcode
-from pb.services.register_import import import_addresses
 
 FIND_LIMIT = 500  # a postcode has at most a few hundred addresses
 
@@ -105,38 +104,3 @@ def purge_register(session: Session, area: Area, *, actor: User | None) -> Purge
     audit.record(session, actor=actor, action="register.purge", obj_type="area", obj_id=area.id,
                  area_id=area.id, after={"addresses": addresses, "codes": codes})
     return PurgeResult(addresses=addresses, codes=codes)
-
-
-# A few addresses per demo area (street, postcode, huisnummer, huisletter, toevoeging, woonplaats,
-# eligible, birth year). Street names are made up for the demo.
-DEMO_REGISTER = {
-    "ulft": [("Dorpsstraat", "7071AA", 1, "", "", "Ulft", 2, None), ("Dorpsstraat", "7071AA", 3, "", "", "Ulft", 1, None),
-             ("Kerkstraat", "7071AB", 12, "A", "", "Ulft", 1, None), ("Molenweg", "7072BC", 5, "", "", "Ulft", 3, None),
-             ("Molenweg", "7072BC", 7, "", "", "Ulft", 1, 2012)],
-    "gendringen": [("Hoofdstraat", "7081AA", 2, "", "", "Gendringen", 2, None),
-                   ("Schoolstraat", "7081AB", 10, "", "", "Gendringen", 1, None),
-                   ("Veldweg", "7081AC", 4, "B", "", "Gendringen", 1, None)],
-    "silvolde-terborg": [("Markt", "7061AA", 8, "", "", "Terborg", 2, None),
-                         ("Kastanjelaan", "7064AB", 15, "", "", "Silvolde", 1, None),
-                         ("Eikenlaan", "7064AC", 21, "", "", "Silvolde", 1, 2010)],
-    "varsseveld": [("Stationsstraat", "7051AA", 1, "", "", "Varsseveld", 2, None),
-                   ("Lindelaan", "7052AB", 33, "", "", "Varsseveld", 1, None),
-                   ("Beukenlaan", "7052AC", 9, "", "1", "Varsseveld", 1, None)],
-}
-
-
-def load_demo_register(session: Session) -> int:
-    """Import the demo addresses that are missing (idempotent); return how many were added."""
-    have = set(session.execute(select(RegisterEntry.postcode, RegisterEntry.huisnummer, RegisterEntry.huisletter,
-                                      RegisterEntry.huisnummertoevoeging)).all())
-    lines = ["openbare_ruimte;huisnummer;huisletter;huisnummertoevoeging;postcode;woonplaats;gebied;"
-             "aantal_stemgerechtigden;geboortejaar"]
-    for slug, rows in DEMO_REGISTER.items():
-        if session.scalar(select(Area.id).where(Area.slug == slug)) is None:
-            continue
-        for street, pc, nr, letter, add, town, eligible, year in rows:
-            if (pc, nr, letter, add) not in have:
-                lines.append(f"{street};{nr};{letter};{add};{pc};{town};{slug};{eligible};{year or ''}")
-    if len(lines) == 1:
-        return 0
-    return import_addresses(session, "\n".join(lines).encode(), actor=None).created
