@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import AnonymousUserMixin
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -87,8 +87,21 @@ def _api_without_cookies() -> None:
         mark_cookie_free()
 
 
+LARGE_UPLOAD_ENDPOINTS = frozenset({"address_register.upload"})
+
+
+def _upload_limit() -> None:
+    """Allow the register upload more than ``MAX_CONTENT_LENGTH``: a city's address file is larger.
+
+    Registered before CSRF protection, which reads the form (and so applies the limit) first.
+    """
+    if request.endpoint in LARGE_UPLOAD_ENDPOINTS:
+        request.max_content_length = int(current_app.config["REGISTER_MAX_CONTENT_LENGTH"])
+
+
 def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    app.before_request(_upload_limit)
     csrf.init_app(app)
     # Open data may be read from any website's scripts: GET only, never with credentials.
     cors.init_app(app, resources=OPEN_DATA_CORS, origins="*", send_wildcard=True, supports_credentials=False,

@@ -74,13 +74,19 @@ def make_resident(session: Session, area: Area, *, user: User | None = None,
 
 
 def make_register_entry(session: Session, area: Area, *, postcode: str = "7071AB", huisnummer: int | None = None,
-                        toevoeging: str = "", eligible_count: int = 1, birth_year: int | None = None):
-    """An address of ``area`` in the register (a fresh house number unless given)."""
-    from pb.models.register import RegisterEntry
+                        toevoeging: str = "", eligible_count: int = 1, birth_year: int | None = None,
+                        street: str = "Dorpsstraat", woonplaats: str = "Ulft"):
+    """An address of ``area`` in the register (a fresh house number unless given).
 
-    entry = RegisterEntry(area_id=area.id, postcode=postcode, huisnummer=huisnummer or next(_seq),
-                          toevoeging=toevoeging, eligible_count=eligible_count, verified_count=0,
-                          birth_year=birth_year)
+    ``toevoeging`` is what follows the number ("A", "A-2", "bis"), split as the import does.
+    """
+    from pb.models.register import RegisterEntry
+    from pb.services.addresses import split_suffix
+
+    letter, addition = split_suffix(toevoeging)
+    entry = RegisterEntry(area_id=area.id, street=street, postcode=postcode, huisnummer=huisnummer or next(_seq),
+                          huisletter=letter, huisnummertoevoeging=addition, woonplaats=woonplaats,
+                          eligible_count=eligible_count, verified_count=0, birth_year=birth_year)
     session.add(entry)
     session.flush()
     return entry

@@ -208,10 +208,10 @@ def update_proposal(session: Session, proposal: Proposal, *, actor: User, data: 
     coinitiators = _check_data(session, proposal.round, data, actor)
     _apply(proposal, data, coinitiators)
     if photo is not None:
-        delete_photo(proposal.photo_filename)
+        delete_photo(session, proposal.photo_filename)
         proposal.photo_filename = photo
     elif remove_photo:
-        delete_photo(proposal.photo_filename)
+        delete_photo(session, proposal.photo_filename)
         proposal.photo_filename = None
     session.flush()
 

@@ -34,7 +34,7 @@ from pb.models.residency import Residency, VerificationMethod
 from pb.models.round import BudgetRound
 from pb.models.user import Role, User
 from pb.services import accounts, address_keys, audit, authz, letter_codes
-from pb.services.address_register import normalise_full_postcode, normalise_toevoeging
+from pb.services.addresses import normalise_full_postcode, normalise_toevoeging
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +73,7 @@ def _throttle_key_of_address(address: AddressInput) -> str:
     # Keyed on the typed address whether or not it is in the register: the lock then says
     # nothing about which addresses exist (threat 6).
     postcode = normalise_full_postcode(address.postcode) or address.postcode.strip().upper()[:8]
-    return "address:" + address_keys.address_key(postcode, address.huisnummer,
-                                                 normalise_toevoeging(address.toevoeging))
+    return "address:" + address_keys.address_key(postcode, address.huisnummer, address.suffix)
 
 
 def account_locked_until(session: Session, user: User, now: dt.datetime | None = None) -> dt.datetime | None:
@@ -171,11 +170,21 @@ def _record_failure(session: Session, user: User, ip: str) -> None:
 
 @dataclass(frozen=True)
 class AddressInput:
-    """The address as a resident typed it."""
+    """The address as a resident typed it.
+
+    Huisletter and toevoeging are compared together (``A-2``, ``a2`` and letter ``A`` with
+    toevoeging ``2`` are the same), so it does not matter in which field a resident types them.
+    """
 
     postcode: str
     huisnummer: int
     toevoeging: str = ""
+    huisletter: str = ""
+
+    @property
+    def suffix(self) -> str:
+        """Huisletter and toevoeging together, upper case, without separators."""
+        return normalise_toevoeging(self.huisletter + self.toevoeging)
 
 
 def _check_birth_date(birth_date: dt.date | None) -> None:
@@ -251,7 +260,7 @@ def verify_with_code(
         and letter_codes.looks_like_code(normal)
         and row[1].postcode == postcode
         and row[1].huisnummer == address.huisnummer
-        and row[1].toevoeging == normalise_toevoeging(address.toevoeging)
+        and row[1].suffix == address.suffix
         and row[0].used_at is None
         and row[0].valid_until >= today
     )

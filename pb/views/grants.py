@@ -18,7 +18,6 @@ from pb.extensions import limiter
 from pb.forms import options
 from pb.forms.grants import AnswerForm, ApplicationForm, MoveForm, ReportForm
 from pb.forms.rounds import ActionForm
-from pb.models.area import Area
 from pb.models.grant import ApplicationStatus, FileKind, GrantApplication, GrantFile, ReportStatus
 from pb.models.round import BudgetRound
 from pb.services import (

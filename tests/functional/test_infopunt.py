@@ -33,7 +33,7 @@ def test_staff_search_and_verify_existing_account_with_audit(client, auth, sessi
     session.commit()
     auth.login(staff.email)
     page = client.get("/infopunt/?postcode=7081+ab&huisnummer=4").get_data(as_text=True)
-    assert "7081 AB 4-B" in page and "Gendringen" in page and f"/infopunt/addresses/{entry.id}" in page
+    assert "Dorpsstraat 4B, 7081 AB" in page and "Gendringen" in page and f"/infopunt/addresses/{entry.id}" in page
     url = f"/infopunt/addresses/{entry.id}/verify-account"
     resp = client.post(url, data={"email": "truus@example.test"})
     assert resp.status_code == 200 and "identiteitsbewijs heeft gecontroleerd" in resp.get_data(as_text=True)

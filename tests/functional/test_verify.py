@@ -50,7 +50,7 @@ def test_qr_link_prefills_and_verifies(client, auth, session):
     assert session.scalar(select(LetterCode.used_at)) is not None
     assert session.get(RegisterEntry, entry.id).verified_count == 1
     account = client.get("/account").get_data(as_text=True)
-    assert "Ulft" in account and "met de code uit de brief" in account and "7071 AB 12-A" in account
+    assert "Ulft" in account and "met de code uit de brief" in account and "Dorpsstraat 12A, 7071 AB Ulft" in account
 
 
 def test_verify_requires_login(client):

@@ -1,7 +1,7 @@
 """widget origins: websites allowed to embed the widgets (CSP frame-ancestors)
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-29 16:45:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import pb.db
 
 revision = '0011'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

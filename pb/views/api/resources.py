@@ -7,7 +7,6 @@ result views read published versions only and answer 404 before (THREAT #9).
 
 from __future__ import annotations
 
-from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 from flask_babel import gettext as _
