@@ -28,7 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pb.tally import RULES, Election, TieBreak, read_pb, tally  # noqa: E402
-from pb.tally.rules import equalshares  # noqa: E402
+from pb.tally.rules.equalshares import fast as equalshares  # noqa: E402
 from pb.tally.rules.equalshares import equal_shares_add1  # noqa: E402
 
 LARGE = ["Poland_Lodz_2022", "Poland_Krakow_2024", "Poland_Warszawa_2026"]
