@@ -125,6 +125,7 @@ class _Prepared:
     cap_limits: list[int]
     cap_of: list[tuple[int, ...]]
     rank_array: np.ndarray  # tie-break rank per project, for np.lexsort
+    floor: np.ndarray  # a lower bound of every project's price in every round: 1 / support
     wf_of: list[np.ndarray]  # weights of each project's supporters, as floats
     wsum_of: list[float]
     _incidence: np.ndarray | None = None
@@ -165,7 +166,7 @@ def _start(prep: _Prepared) -> tuple[_Run, list[int], set[int], np.ndarray, int]
         for k in prep.cap_of[q]:
             cap_left[k] -= prep.costs[q]
     remaining = set(prep.candidates)
-    lower = np.zeros(len(prep.costs), dtype=np.float64)  # a lower bound of each price
+    lower = prep.floor.copy()  # a lower bound of each price
     return run, cap_left, remaining, lower, sum(prep.costs[q] for q in run.selected)
 
 
@@ -209,7 +210,11 @@ def _prepare(election: Election, tie_break: TieBreak, use_caps: bool) -> _Prepar
     return _Prepared(scale, costs, weights, (rows, cols), ballots_of, support, candidates, free,
                      n, rank, [int(c.limit * scale) for c in caps],
                      [election.caps_for(q) if use_caps else () for q in range(m)],
-                     np.asarray(rank, dtype=np.int64), wf_of, [float(x.sum()) for x in wf_of])
+                     np.asarray(rank, dtype=np.int64),
+                     # Each supporter pays at most rho * cost, so rho >= 1 / support; the float
+                     # quotient is lowered by a few ulps to stay below the exact one.
+                     np.where(support > 0, (1.0 / np.maximum(support, 1)) * (1 - 2.0 ** -49), 0.0),
+                     wf_of, [float(x.sum()) for x in wf_of])
 
 
 def _mes_run(prep: _Prepared, share: Fraction, *, trace: bool = False) -> _Run:
@@ -592,7 +597,7 @@ def _mes_run_ballots(prep: _Prepared, share: Fraction, *, trace: bool = False,
     # evaluates projects from the top until the next lower bound exceeds the best upper bound,
     # and puts them back with their new bounds (stale entries of dropped projects are skipped).
     bound = lower.tolist()
-    heap = [(0.0, prep.rank[q], q) for q in remaining]
+    heap = [(bound[q], prep.rank[q], q) for q in remaining]
     heapq.heapify(heap)
     while True:
         best_hi = float("inf")
