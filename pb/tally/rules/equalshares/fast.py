@@ -577,6 +577,11 @@ def _mes_run_ballots(prep: _Prepared, share: Fraction, *, trace: bool = False,
     costs = prep.costs
     ledger = _Ledger(prep, share * prep.scale)
     run, cap_left, remaining, lower, spent = _start(prep)
+    if trace:
+        # The traced run prices every project in every round, so the 1/support bound saves
+        # nothing; starting from 0 keeps the order of evaluation, which decides the runners-up
+        # shown among equal float prices, as it always was.
+        lower[:] = 0.0
     round_no = 0
     while guide is not None:
         step = _certified_round(prep, ledger, guide, run, remaining, lower, cap_left)
