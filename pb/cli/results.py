@@ -14,7 +14,8 @@ from pb.db import by_id, db_session
 from pb.errors import DomainError
 from pb.models.area import Area
 from pb.models.round import BudgetRound
-from pb.services import areas, tallying
+from pb.services import areas, pabulib_import
+from pb.services import results as result_service
 
 
 @click.command("import-pabulib")
@@ -37,7 +38,7 @@ def _import(session: Session, file: Path, slug: str, create_area: bool) -> None:
                 raise click.ClickException(f"Gebied {slug!r} bestaat niet (gebruik --create-area).")
             area = areas.create_area(session, actor=None, data=areas.AreaData(
                 name=slug.replace("-", " ").title(), slug=slug, description="", postcodes=[], manager_ids=[]))
-        summary = tallying.import_pabulib(session, file, area=area)
+        summary = pabulib_import.import_pabulib(session, file, area=area)
     except DomainError as exc:
         session.rollback()
         raise click.ClickException(exc.message) from exc
@@ -62,12 +63,12 @@ def _publish(session: Session, round_id: int) -> None:
     if round_ is None:
         raise click.ClickException(f"Ronde {round_id} bestaat niet.")
     try:
-        result = tallying.publish_results(session, round_, actor=None)
+        result = result_service.publish_results(session, round_, actor=None)
     except DomainError as exc:
         session.rollback()
         raise click.ClickException(exc.message) from exc
     session.commit()
-    outcome = tallying.outcome_of(result)
+    outcome = result_service.outcome_of(result)
     click.echo(f"Uitslag van ronde {round_id} gepubliceerd (versie {result.version}, regel {result.rule}): "
                f"{len(outcome['selected'])} projecten gekozen, {result.ballots_total} stembiljetten.")
     click.echo(f"ballots.pb sha256 {result.ballots_sha256}")
