@@ -87,6 +87,13 @@ class PurgeForm(FlaskForm):
     """Confirm removing an area's register."""
 
 
+class BirthDateForm(FlaskForm):
+    """Add or change my birth date in my account."""
+
+    birth_date = DateField(_l("Uw geboortedatum"), validators=[InputRequired(_REQUIRED)],
+                           description=_l("Nodig voor rondes met een leeftijdsgrens."))
+
+
 class DeleteAccountForm(FlaskForm):
     """Delete my account: confirm with the password."""
 

@@ -179,14 +179,35 @@ def require_eligible(session: Session, round_: BudgetRound, voter: User, now: dt
         )
     if residency is None:  # the area is loaded only for the refusal's message
         residency = authz.require_resident(session, voter, round_.area)
+    refusal = _age_refusal(residency, round_, now)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
+    return residency
+
+
+def _age_refusal(residency: Residency, round_: BudgetRound, now: dt.datetime) -> str | None:
     day = local_today(now)
     # The register's birth year wins over a declared birth date (pb.services.residency).
-    if not residency_rules.meets_age_limits(residency, round_, on=day):
-        if residency_rules.age_on(residency, day) is None:
-            raise PermissionDenied(_("Voor deze ronde geldt een leeftijdsgrens en uw geboortedatum is niet "
-                                     "bekend. Ga naar het informatiepunt met uw identiteitsbewijs."))
-        raise PermissionDenied(_("U valt buiten de leeftijdsgrens van deze ronde."))
-    return residency
+    if residency_rules.meets_age_limits(residency, round_, on=day):
+        return None
+    if residency_rules.age_on(residency, day) is None:
+        return _("Voor deze ronde geldt een leeftijdsgrens en uw geboortedatum is niet bekend. "
+                 "Vul uw geboortedatum in bij uw account.")
+    return _("U valt buiten de leeftijdsgrens van deze ronde.")
+
+
+def age_refusal(session: Session, round_: BudgetRound, voter: User | None, now: dt.datetime) -> str | None:
+    """Why the round's age rule will refuse ``voter``'s ballot, or None when it will not.
+
+    None too for a visitor or a non-resident of the area: the ballot page explains those.
+    Pages use this so they never offer a ballot that :func:`require_eligible` refuses.
+    """
+    if voter is None or round_.min_age is None and round_.max_age is None:
+        return None
+    residency = session.scalar(
+        select(Residency).where(Residency.user_id == voter.id, Residency.area_id == round_.area_id)
+    )
+    return None if residency is None else _age_refusal(residency, round_, now)
 
 
 def validate_choices(round_: BudgetRound, proposals: Sequence[Proposal | BallotProject], choices: Choices) -> None:

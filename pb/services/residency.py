@@ -369,6 +369,36 @@ def create_account_in_person(
     return NewLogin(user=user, username=username, password=password)
 
 
+def set_birth_date(session: Session, user: User, birth_date: dt.date) -> list[Residency]:
+    """The resident adds or changes their birth date in their account, on every residency.
+
+    Where the register holds a birth year, a date in another year is refused: the register's
+    year wins for the age rule, so such a date would change nothing. The date itself is not
+    written to the audit log.
+
+    Raises:
+        ValidationFailed: a date not in the past, a year the register contradicts, or no residency.
+    """
+    _check_birth_date(birth_date)
+    residencies = list(session.scalars(select(Residency).where(Residency.user_id == user.id)))
+    if not residencies:
+        raise ValidationFailed(_("Bevestig eerst uw adres. Daarna kunt u uw geboortedatum invullen."),
+                               field="birth_date")
+    for residency in residencies:
+        if residency.birth_year is not None and residency.birth_year != birth_date.year:
+            raise ValidationFailed(
+                _("Het geboortejaar %(year)s past niet bij de gemeentelijke administratie. "
+                  "Klopt uw geboortedatum wel? Ga dan naar het informatiepunt met uw identiteitsbewijs.",
+                  year=birth_date.year),
+                field="birth_date",
+            )
+    for residency in residencies:
+        residency.birth_date = birth_date
+    session.flush()
+    audit.record(session, actor=user, action="residency.set_birth_date", obj_type="user", obj_id=user.id)
+    return residencies
+
+
 # --- age -------------------------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from pb.db import db_session
 from pb.extensions import limiter
-from pb.forms.residency import DeleteAccountForm, VerifyForm
+from pb.forms.residency import BirthDateForm, DeleteAccountForm, VerifyForm
 from pb.services.addresses import parse_house_number
 from pb.services import residency as residency_service
 from pb.views.common import actor, log_out, unit_of_work
@@ -83,6 +83,25 @@ def verify() -> str | Response | tuple[str, int]:
             flash(_("Gelukt. U bent nu bevestigd als bewoner van %(area)s.", area=area_name), "success")
             return redirect(url_for("auth.account"))
     return render_template("residency/verify.html", form=form), status
+
+
+@bp.route("/account/birth-date", methods=["GET", "POST"])
+@login_required
+def birth_date() -> str | Response | tuple[str, int]:
+    """Add or change my birth date (checked against the register's birth year)."""
+    me = actor()
+    form = BirthDateForm()
+    if request.method == "GET":
+        known = next((r.birth_date for r in me.residencies if r.birth_date), None)
+        form = BirthDateForm(formdata=None, birth_date=known)
+        return render_template("residency/birth_date.html", form=form)
+    if form.validate_on_submit():
+        with unit_of_work(form) as work:
+            residency_service.set_birth_date(db_session(), me, form.birth_date.data)
+        if not work.failed:
+            flash(_("Uw geboortedatum is opgeslagen."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("residency/birth_date.html", form=form), 400
 
 
 @bp.route("/account/delete", methods=["GET", "POST"])

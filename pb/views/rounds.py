@@ -50,6 +50,8 @@ def round_page(round_id: int) -> str:
         drafts=proposal_service.drafts_of(session, round_, optional_actor()),
         can_propose=round_.phase_at(now) == Phase.PROPOSALS,
         can_manage=authz.can_manage_area(optional_actor(), round_.area),
+        age_refusal=(ballot_service.age_refusal(session, round_, optional_actor(), now)
+                     if round_.phase_at(now) == Phase.VOTING else None),
     )
 
 

@@ -72,7 +72,8 @@ def index() -> str:
     now = utcnow()
     rounds = ballot_service.rounds_open_to(db_session(), me, now=now)
     voted = {r.id for r in rounds if ballot_service.participation_of(db_session(), r, me) is not None}
-    return render_template("voting/index.html", rounds=rounds, voted=voted)
+    refusals = {r.id: ballot_service.age_refusal(db_session(), r, me, now) for r in rounds}
+    return render_template("voting/index.html", rounds=rounds, voted=voted, refusals=refusals)
 
 
 @bp.get("/rounds/<int:round_id>/vote")
