@@ -193,9 +193,11 @@ class ChartBar:
 
 
 def score_text(value: int | str | Fraction) -> str:
-    """A score as Dutch text: whole, or with two decimals."""
+    """A score in the page's number format (Dutch: 2,50): whole, or with two decimals."""
     number = Fraction(value)
-    return str(number.numerator) if number.denominator == 1 else f"{float(number):.2f}".replace(".", ",")
+    if number.denominator == 1:
+        return str(number.numerator)
+    return format_decimal(float(number), format="0.00")
 
 
 def chart(record: OutcomeRecord) -> tuple[list[ChartBar], int]:

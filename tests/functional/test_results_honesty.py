@@ -131,6 +131,10 @@ def test_turnout_divides_by_the_register_and_shows_both_numbers(client, session,
     page = client.get(f"/rounds/{round_.id}/results").get_data(as_text=True)
     assert "10 stembiljetten van 80 bewoners die mochten stemmen: 12,5%" in page
     assert client.get(f"/rounds/{round_.id}/results.json").get_json()["eligible_voters"] == 80
+    with client.session_transaction() as sess:  # the language switch: English numbers in English
+        sess["lang"] = "en"
+    english = client.get(f"/rounds/{round_.id}/results").get_data(as_text=True)
+    assert "12.5%" in english and "12,5%" not in english
 
 
 def test_without_a_register_the_page_says_so_instead_of_a_rate(client, session, area):
