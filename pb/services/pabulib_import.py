@@ -258,7 +258,8 @@ def imported_rule_note(session: Session, round_: BudgetRound) -> str | None:
     imported = import_of(session, round_)
     if imported is None or not imported.file_rule or imported.file_rule in RULES:
         return None
+    # The fallback is always greedy (import_pabulib); pages name it plainly, never by its id.
     return _("Het bestand %(file)s noemt de telregel ‘%(original)s’. Die regel is eigen aan die stad en zit "
-             "niet in ons rekenprogramma. Daarom is deze ronde geteld met ‘%(rule)s’: de projecten met de "
-             "meeste stemmen die nog in het budget passen. De uitslag kan daardoor afwijken van de "
-             "officiële uitslag.", file=imported.source_name, original=imported.file_rule, rule=imported.rule)
+             "niet in ons rekenprogramma. Daarom is deze ronde geteld met de regel ‘meeste stemmen eerst’: "
+             "de projecten met de meeste stemmen die nog in het budget passen. De uitslag kan daardoor "
+             "afwijken van de officiële uitslag.", file=imported.source_name, original=imported.file_rule)

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from pb.forms.rounds import BALLOT_TYPE_LABELS, BOUNDARY_LABELS, COUNTING_RULE_LABELS, TIE_BREAK_LABELS
-from pb.models.round import BallotType, BudgetRound, Phase
+from pb.models.round import BallotType, BudgetRound, CountingRule, Phase
 from pb.services.counting import OutcomeRecord, ProjectRecord
 from pb.services.proposals import status_label
 
@@ -117,7 +117,21 @@ def _value(key: str, value: object) -> str:
         return _moment(value)
     if key == "status":
         return status_label(str(value))
+    if key in ("rule", "counting_rule"):
+        return rule_label(str(value))
     return str(value)
+
+
+def rule_label(rule: str) -> str:
+    """The plain name of an engine rule id (``equalshares/add1``, ``greedy``, ...) for pages."""
+    base = rule.split("/")[0]
+    if base == "equalshares":
+        return str(COUNTING_RULE_LABELS[CountingRule.EQUAL_SHARES])
+    if base == "greedy-threshold":
+        return _("Meeste stemmen eerst, alleen projecten met genoeg stemmen")
+    if base in {r.value for r in CountingRule}:
+        return str(COUNTING_RULE_LABELS[CountingRule(base)])
+    return _("Een andere telregel")
 
 
 def history_rows(entries: list[Any], hidden_ids: set[int] | frozenset[int] = frozenset()) -> list[dict[str, Any]]:

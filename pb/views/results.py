@@ -175,7 +175,7 @@ def _manage_page(round_: BudgetRound, publish_form: PublishForm, correction_form
         "results/manage.html", round=round_, phase=phase, count=count, what_if=what_if, compare=compare,
         versions=result_service.result_versions(session, round_), publish_form=publish_form,
         correction_form=correction_form, money=presenters.money_cents, pb_id=counting.pb_project_id,
-        score_text=presenters.score_text,
+        score_text=presenters.score_text, rule_label=presenters.rule_label,
     ), status
 
 

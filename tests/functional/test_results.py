@@ -66,7 +66,8 @@ def test_manager_previews_compares_and_publishes(client, auth, session, area, ma
     page = client.get(f"/manage/rounds/{round_.id}/results").get_data(as_text=True).replace("\xa0", " ")
     assert "Alleen voor u zichtbaar" in page and "Wat als" not in page
     page = client.get(f"/manage/rounds/{round_.id}/results?compare=1").get_data(as_text=True)
-    assert "Wat als er met een andere regel was geteld?" in page and "equalshares/add1" in page
+    assert "Wat als er met een andere regel was geteld?" in page and "Gelijke delen" in page
+    assert "equalshares/add1" not in page  # plain labels, no rule ids
     assert client.get(f"/rounds/{round_.id}/results").status_code == 404
 
     refused = client.post(f"/manage/rounds/{round_.id}/results/publish", data={})

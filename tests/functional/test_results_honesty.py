@@ -99,7 +99,7 @@ def test_import_keeps_meta_and_export_writes_it_back(client, runner, session, tm
     assert rows[0][3:5] == ["cost", "currency"] and {r[4] for r in rows[1:]} == {"PLN"}
     page = client.get(f"/rounds/{round_id}/results").get_data(as_text=True).replace("\xa0", " ")
     assert "PLN 7.500.000,00" in page and "€" not in page
-    assert "greedy-custom" in page and "geteld met ‘greedy’" in page
+    assert "greedy-custom" in page and "geteld met de regel ‘meeste stemmen eerst’" in page
     round_page = client.get(f"/rounds/{round_id}").get_data(as_text=True)
     assert "greedy-custom" in round_page and "PLN" in round_page
 
