@@ -9,10 +9,9 @@ from flask_login import AnonymousUserMixin
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from pb import config, db, errors_web, templating
+from pb import config, db, errors_web, logs, templating, worker
 from pb.extensions import babel, csrf, limiter, login_manager
 from pb.models.user import User
-from pb.services import mail
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -34,7 +33,8 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
-    mail.init_app(app)
+    worker.init_app(app)
+    logs.init_app(app)
     _init_extensions(app)
     templating.init_app(app)
     _register_blueprints(app)
@@ -102,12 +102,13 @@ class _IdConverter(IntegerConverter):
 
 def _register_blueprints(app: Flask) -> None:
     from pb.views import (
-        admin, auth, infopunt, manage, manage_rounds, public, register, residency, results, rounds, voting,
+        admin, auth, health, infopunt, jobs, manage, manage_rounds, public, register, residency, results, rounds,
+        voting,
     )
 
     app.url_map.converters["int"] = _IdConverter  # before any rule is added
     for module in (public, auth, manage, admin, rounds, manage_rounds, voting, residency, infopunt, register,
-                   results):
+                   results, jobs, health):
         app.register_blueprint(module.bp)
 
 

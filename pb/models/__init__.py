@@ -3,6 +3,8 @@
 from pb.models.area import Area, AreaPostcode, area_managers
 from pb.models.audit import AuditEntry
 from pb.models.ballot import Ballot, BallotItem, BallotSealKey, Channel, PaperEntry, Participation, RoundSeal
+from pb.models.job import Job, JobStatus
+from pb.models.outbox import OutboxMessage
 from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support, proposal_coinitiators
 from pb.models.register import LetterCode, RegisterEntry, VerificationFailure
 from pb.models.result import RoundImport, RoundResult
@@ -26,6 +28,9 @@ __all__ = [
     "CostLine",
     "CountingRule",
     "Phase",
+    "Job",
+    "JobStatus",
+    "OutboxMessage",
     "LetterCode",
     "Proposal",
     "ProposalStatus",

@@ -15,7 +15,8 @@ from pb.errors import DomainError
 from pb.forms.residency import LetterCodesForm, PurgeForm, RegisterUploadForm
 from pb.models.user import Role
 from pb.services import areas as area_service
-from pb.services import authz, letter_codes, register
+from pb.jobs import register as register_jobs
+from pb.services import authz, jobs, letter_codes, register
 from pb.views.common import actor, error_onto_form, require_roles
 
 bp = Blueprint("register", __name__)
@@ -83,15 +84,11 @@ def purge(slug: str) -> str | Response:
         counts = register.area_counts(db_session()).get(area.id, (0, 0))
         return render_template("register/purge.html", area=area, form=form, counts=counts)
     if form.validate_on_submit():
-        try:
-            result = register.purge_register(db_session(), area, actor=actor())
-        except DomainError as exc:
-            db_session().rollback()
-            flash(exc.message, "error")
-        else:
-            db_session().commit()
-            flash(_("%(n)d adressen en %(c)d codes van %(area)s zijn gewist.", n=result.addresses,
-                    c=result.codes, area=area.name), "success")
+        job = jobs.enqueue(db_session(), register_jobs.PURGE, {"area_id": area.id}, owner=actor(),
+                           subject=f"area:{area.id}")
+        db_session().commit()
+        flash(_("Het wissen van het adressenbestand van %(area)s is gevraagd.", area=area.name), "success")
+        return redirect(url_for("jobs.show", job_id=job.id))
     return redirect(url_for("register.upload"))
 
 
