@@ -69,7 +69,6 @@ def configure(json_lines: bool, level: str) -> None:
         handler.set_name(_HANDLER_NAME)
         handler.addFilter(RequestIdFilter())
         logger.addHandler(handler)
-        logger.propagate = False
     handler.setFormatter(JsonFormatter() if json_lines else
                          logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
 

@@ -117,7 +117,9 @@ class Worker:
 
     def run_consumer(self, workers: int) -> None:
         """Run the worker loop until interrupted (``flask pb worker``)."""
+        # Polls a SQLite queue at least once a second (a Redis queue blocks and answers at once).
         consumer = self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
+                                             initial_delay=0.1, backoff=1.15, max_delay=1.0,
                                              check_worker_health=True)
         consumer.run()
 

@@ -53,7 +53,9 @@ class JobContext:
 
     def progress(self, done: int, total: int | None = None) -> None:
         """Report progress; visible on the job page while the job still runs."""
-        _write_progress(self.session, self.job.id, done, total)
+        if not _write_progress(self.session, self.job.id, done, total):
+            # SQLite while this job holds the write lock: stored with the job's own commit.
+            self.job.progress_done, self.job.progress_total = done, total
         if self.on_progress is not None:
             self.on_progress(done, total)
 
@@ -139,6 +141,7 @@ def execute(session: Session, job_id: int, *, final: bool = True,
     assert row is not None
     handler = HANDLERS[row.kind]
     owner = session.get(User, row.owner_id) if row.owner_id is not None else None
+    session.commit()  # end the read transaction (on SQLite it holds the one write lock)
     ctx = JobContext(session=session, job=row, payload=json.loads(row.payload_json), owner=owner,
                      on_progress=on_progress)
     try:
@@ -181,8 +184,11 @@ def run_here(session: Session, kind: str, payload: dict[str, Any], *, owner: Use
     return ended
 
 
-def _write_progress(session: Session, job_id: int, done: int, total: int | None) -> None:
-    """Store progress outside the job's own transaction, so other requests see it now."""
+def _write_progress(session: Session, job_id: int, done: int, total: int | None) -> bool:
+    """Store progress outside the job's own transaction, so other requests see it now.
+
+    Returns False when SQLite's write lock is taken (by the job itself) and nothing was stored.
+    """
     engine = session.get_bind()
     values = {"done": done, "total": total, "id": job_id}
     sql = "UPDATE jobs SET progress_done = :done, progress_total = :total WHERE id = :id"
@@ -190,7 +196,7 @@ def _write_progress(session: Session, job_id: int, done: int, total: int | None)
         with engine.connect() as conn:
             conn.execute(text(sql), values)
             conn.commit()
-        return
+        return True
     # SQLite has one writer: while the job's own transaction holds the lock, progress would wait
     # for it; try briefly in autocommit mode and skip this report when the database is busy.
     raw = engine.raw_connection()
@@ -200,8 +206,9 @@ def _write_progress(session: Session, job_id: int, done: int, total: int | None)
         driver.execute("PRAGMA busy_timeout=50")
         try:
             driver.execute(sql, values)
+            return True
         except Exception:  # noqa: BLE001 - "database is locked": progress is a comfort, not a duty
-            pass
+            return False
         finally:
             driver.execute("PRAGMA busy_timeout=30000")
     finally:
