@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, request, session
@@ -21,11 +22,13 @@ CSP = (
 
 def build_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the Flask application."""
+    # In the repository templates/ and static/ sit beside pb/; an installed wheel has them inside.
+    shipped = (Path(__file__).parent / "templates").is_dir()
     app = Flask(
         "pb",
         instance_relative_config=True,
-        template_folder="../templates",
-        static_folder="../static",
+        template_folder="templates" if shipped else "../templates",
+        static_folder="static" if shipped else "../static",
     )
     config.load_config(app, test_config)
     if app.config.get("PROXY_FIX"):

@@ -15,3 +15,12 @@ def register_cli(app: Flask) -> None:
         for command in module.COMMANDS:
             group.add_command(command)
     app.cli.add_command(group)
+
+
+def main() -> None:
+    """The ``buurtbudget`` console script: ``flask --app wsgi`` for an installed package."""
+    from flask.cli import FlaskGroup
+
+    from pb import create_app
+
+    FlaskGroup(create_app=create_app, help="Buurtbudget (flask commands for the installed package).")()

@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.orm import Session
 
-from pb.db import utcnow
+from pb.db import rowcount, utcnow
 from pb.errors import DomainError, NotFound
 from pb.models.job import Job, JobStatus
 from pb.models.user import Role, User
@@ -130,10 +130,10 @@ def execute(session: Session, job_id: int, *, final: bool = True,
     Returns:
         The job as it ended, or None when there was nothing to run.
     """
-    claimed = session.execute(
+    claimed = rowcount(session.execute(
         update(Job).where(Job.id == job_id, Job.status == JobStatus.QUEUED)
         .values(status=JobStatus.RUNNING, attempts=Job.attempts + 1, started_at=utcnow(), error=None)
-    ).rowcount
+    ))
     session.commit()
     if claimed != 1:
         return None
@@ -190,6 +190,7 @@ def _write_progress(session: Session, job_id: int, done: int, total: int | None)
     Returns False when SQLite's write lock is taken (by the job itself) and nothing was stored.
     """
     engine = session.get_bind()
+    assert isinstance(engine, Engine)
     values = {"done": done, "total": total, "id": job_id}
     sql = "UPDATE jobs SET progress_done = :done, progress_total = :total WHERE id = :id"
     if engine.dialect.name != "sqlite":

@@ -26,7 +26,7 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from pb.db import utcnow
+from pb.db import rowcount, utcnow
 from pb.models.outbox import OutboxMessage
 
 _PENDING = "pb_outbox_pending"
@@ -88,13 +88,13 @@ def send_queued(session: Session, message_id: int) -> bool:
         DeliveryFailed: the backend refused or could not be reached (the attempt is recorded).
     """
     now = utcnow()
-    claimed = session.execute(
+    claimed = rowcount(session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None),
                or_(OutboxMessage.last_attempt_at.is_(None), OutboxMessage.last_attempt_at < now - CLAIM_TIMEOUT,
                    OutboxMessage.last_error.is_not(None)))
         .values(attempts=OutboxMessage.attempts + 1, last_attempt_at=now, last_error=None)
-    ).rowcount
+    ))
     session.commit()
     if claimed != 1:
         return False
