@@ -162,7 +162,8 @@ def free_port() -> int:
 
 def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     """Start gunicorn in its own process group; wait until it answers."""
-    env = {**os.environ, "PB_SECRET_KEY": secrets.token_hex(32), "PB_DATABASE_URL": url,
+    # A local benchmark, not a deployment: development mode allows its one-machine settings.
+    env = {**os.environ, "PB_ENV": "development", "PB_SECRET_KEY": secrets.token_hex(32), "PB_DATABASE_URL": url,
            "PB_RATELIMIT_ENABLED": "false"}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     proc = subprocess.Popen(
