@@ -211,3 +211,28 @@ class AuthActions:
 def auth(client: CSRFClient) -> AuthActions:
     """Login helper for the client fixture."""
     return AuthActions(client)
+
+
+@pytest.fixture
+def area(session: Session) -> Any:
+    """The area Ulft (slug ``ulft``)."""
+    from tests.factories import make_area
+
+    return make_area(session, slug="ulft", name="Ulft")
+
+
+@pytest.fixture
+def manager(session: Session, area: Any) -> Any:
+    """A gebiedsregisseur of ``area`` (not logged in)."""
+    from pb.models.user import Role
+    from tests.factories import make_user
+
+    return make_user(session, role=Role.MANAGER, areas=[area])
+
+
+@pytest.fixture
+def resident(session: Session, area: Any) -> Any:
+    """Jan, a verified resident of ``area`` (jan@example.test)."""
+    from tests.factories import make_resident, make_user
+
+    return make_resident(session, area, user=make_user(session, email="jan@example.test", name="Jan"))

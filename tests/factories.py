@@ -79,54 +79,6 @@ def make_resident(session: Session, area: Area, *, user: User | None = None,
     return user
 
 
-def make_round(session: Session, area: Area, **overrides: object) -> "BudgetRound":
-    """A budget round of ``area`` in its voting phase now (knapsack ballot, € 50.000 budget).
-
-    Pass any ``BudgetRound`` column to override, e.g. ``ballot_type=BallotType.RANKED``.
-    """
-    import datetime as dt
-
-    from pb.models.round import BallotType, BudgetRound
-
-    now = utcnow()
-    day = dt.timedelta(days=1)
-    values: dict[str, object] = {
-        "title": f"Buurtbudget {next(_seq)}",
-        "description": "",
-        "budget_cents": 5_000_000,
-        "proposals_open_at": now - 40 * day,
-        "proposals_close_at": now - 30 * day,
-        "support_close_at": now - 20 * day,
-        "review_close_at": now - 10 * day,
-        "voting_open_at": now - day,
-        "voting_close_at": now + 7 * day,
-        "ballot_type": BallotType.KNAPSACK,
-        "allow_revote": False,
-    }
-    values.update(overrides)
-    round_ = BudgetRound(area_id=area.id, **values)
-    session.add(round_)
-    session.flush()
-    return round_
-
-
-def make_proposal(session: Session, round_: "BudgetRound", **overrides: object) -> "Proposal":
-    """A feasible proposal (on the ballot) in ``round_`` costing € 10.000 unless overridden."""
-    from pb.models.proposal import Proposal, ProposalStatus
-
-    n = next(_seq)
-    values: dict[str, object] = {
-        "title": f"Project {n}",
-        "summary": f"Samenvatting van project {n}.",
-        "status": ProposalStatus.FEASIBLE,
-        "estimated_cost_cents": 1_000_000,
-    }
-    values.update(overrides)
-    proposal = Proposal(round_id=round_.id, **values)
-    session.add(proposal)
-    session.flush()
-    return proposal
-
 def make_register_entry(session: Session, area: Area, *, postcode: str = "7071AB", huisnummer: int | None = None,
                         toevoeging: str = "", eligible_count: int = 1, birth_year: int | None = None):
     """An address of ``area`` in the register (a fresh house number unless given)."""
@@ -154,36 +106,6 @@ def make_letter_code(session: Session, entry, *, valid_days: int = 30, used: boo
     session.flush()
     return code
 
-def make_results_round(session: Session, area: Area, *, phase: str = "closed", budget_cents: int = 100_000_00,
-                       ballot_type: str = "knapsack", counting_rule: str = "greedy",
-                       tie_break: str = "lower-cost", costs_cents: list[int] | None = None,
-                       titles: list[str] | None = None, **config: object) -> "BudgetRound":
-    """A round in ``phase`` (voting / closed) with feasible proposals of ``costs_cents``."""
-    import datetime as dt
-
-    from pb.models.proposal import Proposal, ProposalStatus
-    from pb.models.round import BudgetRound
-
-    now = utcnow()
-    day = dt.timedelta(days=1)
-    close = now - day if phase == "closed" else now + day
-    round_ = BudgetRound(
-        area_id=area.id, title=f"Ronde {next(_seq)}", budget_cents=budget_cents,
-        proposals_open_at=now - 10 * day, proposals_close_at=now - 8 * day, support_close_at=now - 7 * day,
-        review_close_at=now - 6 * day, voting_open_at=now - 5 * day, voting_close_at=close,
-        ballot_type=ballot_type, counting_rule=counting_rule, tie_break=tie_break, **config,
-    )
-    session.add(round_)
-    session.flush()
-    costs = costs_cents or [40_000_00, 30_000_00, 25_000_00, 20_000_00, 10_000_00]
-    for i, cost in enumerate(costs):
-        title = titles[i] if titles else f"Project {chr(65 + i)}"
-        session.add(Proposal(round_id=round_.id, title=title, status=ProposalStatus.FEASIBLE,
-                             estimated_cost_cents=cost, cost_cents=cost))
-    session.flush()
-    return round_
-
-
 def make_results_ballot(session: Session, round_: "BudgetRound", choices: dict[int, int | None], *,
                         channel: str = "online") -> "Ballot":
     """A stored ballot: proposal id -> None (approval), points (cumulative) or rank (ranked)."""
@@ -203,8 +125,6 @@ def make_results_ballot(session: Session, round_: "BudgetRound", choices: dict[i
     return ballot
 
 
-# --- budget rounds and proposals (issue 5) ---
-
 _PHASE_ORDER = ["upcoming", "proposals", "support", "review", "waiting", "voting", "closed"]
 
 
@@ -220,31 +140,66 @@ def round_dates(phase: str, *, now=None, step_days: int = 2) -> dict:
             for k, name in enumerate(names)}
 
 
-def make_phase_round(session: Session, area: Area, *, phase: str = "proposals", **fields):
-    """A budget round of ``area`` currently in ``phase`` (knapsack, € 10.000 unless overridden)."""
+def make_round(session: Session, area: Area, *, phase: str = "voting", **overrides: object) -> "BudgetRound":
+    """A budget round of ``area`` now in the middle of ``phase``.
+
+    Knapsack ballot, € 10.000, themes Spelen and Groen, no support threshold, no re-vote, counted
+    with greedy (lower cost first on ties). Pass any ``BudgetRound`` column to override, and
+    ``themes=[...]`` for other themes.
+    """
     from pb.models.round import BallotType, BudgetRound, RoundTheme
 
-    values = {"title": f"Ronde {next(_seq)}", "description": "", "budget_cents": 1_000_000,
-              "ballot_type": BallotType.KNAPSACK, "support_threshold": 0, **round_dates(phase), **fields}
+    values: dict[str, object] = {
+        "title": f"Ronde {next(_seq)}", "description": "", "budget_cents": 1_000_000,
+        "ballot_type": BallotType.KNAPSACK, "support_threshold": 0, "allow_revote": False,
+        **round_dates(phase), **overrides,
+    }
     themes = values.pop("themes", ["Spelen", "Groen"])
-    rnd = BudgetRound(area=area, **values)
-    rnd.themes = [RoundTheme(name=t) for t in themes]
-    session.add(rnd)
+    round_ = BudgetRound(area=area, **values)
+    round_.themes = [RoundTheme(name=t) for t in themes]  # type: ignore[union-attr]
+    session.add(round_)
     session.flush()
-    return rnd
+    return round_
 
 
-def make_resident_proposal(session: Session, rnd, author: User, *, status: str = "submitted", title: str | None = None,
-                  cost_cents: int = 100_000, supporters: list[User] | None = None):
-    """A proposal in ``rnd`` with one cost line, in ``status``, supported by ``supporters``."""
+def make_proposal(session: Session, round_: "BudgetRound", *, author: User | None = None,
+                  status: str = "feasible", supporters: list[User] | None = None,
+                  **overrides: object) -> "Proposal":
+    """A proposal in ``round_`` with one cost line, in ``status`` (on the ballot unless overridden).
+
+    € 1.000 estimated unless ``estimated_cost_cents`` is given; submitted now unless a draft;
+    ``supporters`` each add a support. Pass any ``Proposal`` column to override.
+    """
     from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support
 
-    p = Proposal(round=rnd, author_id=author.id, title=title or f"Plan {next(_seq)}", status=ProposalStatus(status),
-                 estimated_cost_cents=cost_cents, submitted_at=None if status == "draft" else utcnow())
-    p.cost_lines = [CostLine(position=0, description="Materiaal", amount_cents=cost_cents)]
-    session.add(p)
+    n = next(_seq)
+    values: dict[str, object] = {
+        "title": f"Project {n}", "summary": f"Samenvatting van project {n}.",
+        "status": ProposalStatus(status), "estimated_cost_cents": 100_000,
+        "author_id": author.id if author else None,
+        "submitted_at": None if status == "draft" else utcnow(),
+        **overrides,
+    }
+    proposal = Proposal(round=round_, **values)
+    proposal.cost_lines = [CostLine(position=0, description="Materiaal", amount_cents=values["estimated_cost_cents"])]
+    session.add(proposal)
     session.flush()
     for user in supporters or []:
-        session.add(Support(proposal_id=p.id, user_id=user.id))
+        session.add(Support(proposal_id=proposal.id, user_id=user.id))
     session.flush()
-    return p
+    return proposal
+
+
+def make_round_with_proposals(session: Session, area: Area, *, phase: str = "closed",
+                              costs_cents: list[int] | None = None, titles: list[str] | None = None,
+                              **overrides: object) -> "BudgetRound":
+    """A round (€ 100.000 unless overridden) in ``phase`` with reviewed proposals of ``costs_cents``.
+
+    Defaults: A € 40.000, B € 30.000, C € 25.000, D € 20.000, E € 10.000.
+    """
+    round_ = make_round(session, area, phase=phase, **{"budget_cents": 100_000_00, **overrides})
+    costs = costs_cents or [40_000_00, 30_000_00, 25_000_00, 20_000_00, 10_000_00]
+    for i, cost in enumerate(costs):
+        make_proposal(session, round_, title=titles[i] if titles else f"Project {chr(65 + i)}",
+                      estimated_cost_cents=cost, cost_cents=cost)
+    return round_

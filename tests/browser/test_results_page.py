@@ -9,14 +9,14 @@ from pb.models.ballot import Ballot
 from pb.models.proposal import Proposal
 from pb.services import tallying
 from tests.browser.conftest import screenshot
-from tests.factories import make_area, make_results_ballot, make_results_round
+from tests.factories import make_area, make_results_ballot, make_round_with_proposals
 
 pytestmark = pytest.mark.browser
 
 
 def _published_round(session):
     area = make_area(session, slug="ulft", name="Ulft")
-    round_ = make_results_round(session, area, counting_rule="equalshares",
+    round_ = make_round_with_proposals(session, area, counting_rule="equalshares",
                                 titles=["Speeltuin Hofpark", "Bankjes langs de IJssel", "Moestuin", "Jeu-de-boules",
                                         "Buurtkast"])
     ids = list(session.scalars(select(Proposal.id).where(Proposal.round_id == round_.id).order_by(Proposal.id)))

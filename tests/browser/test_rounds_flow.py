@@ -10,7 +10,7 @@ from sqlalchemy import select
 from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.user import Role
 from tests.browser.conftest import screenshot
-from tests.factories import PASSWORD, make_area, make_resident, make_phase_round, make_user, round_dates
+from tests.factories import PASSWORD, make_area, make_resident, make_round, make_user, round_dates
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +33,7 @@ def test_propose_support_review_history(live_server, page, session, outbox):
     author = make_resident(session, area, user=make_user(session, email="jan@example.test", name="Jan Jansen"))
     make_resident(session, area, user=make_user(session, email="mien@example.test", name="Mien Hendriks"))
     make_user(session, role=Role.MANAGER, areas=[area], email="regisseur@example.test", name="Gerrit")
-    rnd = make_phase_round(session, area, phase="proposals", title="Buurtbudget Ulft", support_threshold=1)
+    rnd = make_round(session, area, phase="proposals", title="Buurtbudget Ulft", support_threshold=1)
     round_id = rnd.id
     session.commit()
 

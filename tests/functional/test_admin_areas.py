@@ -78,6 +78,7 @@ def test_only_admins_reach_admin_pages(client, auth, session):
         assert client.get("/admin/areas").status_code == 403
         assert client.post("/admin/areas/new", data={"name": "x", "slug": "x"}).status_code == 403
         auth.logout()
+    assert session.scalar(select(Area).where(Area.slug == "x")) is None
     assert client.get("/admin/").status_code == 302  # anonymous: to the login page
 
 

@@ -24,7 +24,7 @@ from pb.models.result import RoundResult
 from pb.models.user import Role
 from pb.services import tallying
 from pb.tally import read_pb
-from tests.factories import make_area, make_results_ballot, make_results_round, make_user
+from tests.factories import make_area, make_results_ballot, make_round_with_proposals, make_user
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -35,18 +35,13 @@ def _proposals(session, round_):
 
 def _knapsack_round(session, area, *, phase="closed", titles=None, paper=0):
     """Budget 100k; A 40k, B 30k, C 25k, D 20k, E 10k. Votes: A 6, B 5, C 4, D 3, E 1."""
-    round_ = make_results_round(session, area, phase=phase, titles=titles)
+    round_ = make_round_with_proposals(session, area, phase=phase, titles=titles)
     a, b, c, d, e = (p.id for p in _proposals(session, round_))
     ballots = [{a, b}, {a, b, c}, {a, c, d}, {a, b}, {a, d}, {a, b, c, d}, {b, c, e}]
     for i, chosen in enumerate(ballots):
         make_results_ballot(session, round_, dict.fromkeys(chosen),
                             channel="paper" if i < paper else "online")
     return round_
-
-
-@pytest.fixture
-def area(session):
-    return make_area(session, slug="ulft")
 
 
 @pytest.fixture
@@ -212,7 +207,7 @@ def test_ballots_pb_round_trips_with_published_hashes(client, session, area):
 
 
 def test_published_order_is_shuffled_not_the_stored_order(session, area):
-    round_ = make_results_round(session, area)
+    round_ = make_round_with_proposals(session, area)
     ids = [p.id for p in _proposals(session, round_)]
     import itertools
 
@@ -284,7 +279,7 @@ def test_recount_from_published_file_equals_published_outcome(client, session, a
     config = {"points_total": 10} if ballot_type == "cumulative" else {}
     if ballot_type in ("ranked", "k_approval"):
         config["max_projects"] = 3
-    round_ = make_results_round(session, area, ballot_type=ballot_type, counting_rule=rule,
+    round_ = make_round_with_proposals(session, area, ballot_type=ballot_type, counting_rule=rule,
                                 tie_break="lottery", tie_break_seed="20261124", **config)
     ids = [p.id for p in _proposals(session, round_)]
     patterns = [(0, 1), (0, 2, 3), (1, 4), (2, 3, 4), (0,), (3, 1, 0), (4, 2)]

@@ -11,7 +11,7 @@ from pb.models.audit import AuditEntry
 from pb.models.proposal import Proposal, Support
 from pb.models.round import BudgetRound
 from pb.models.user import Role
-from tests.factories import PASSWORD, make_area, make_resident_proposal, make_resident, make_phase_round, make_user
+from tests.factories import PASSWORD, make_area, make_proposal, make_resident, make_round, make_user
 
 ROLES = ["anonymous", "resident", "resident_other", "manager", "manager_other", "staff", "admin"]
 EVERYONE = set(ROLES)
@@ -58,9 +58,9 @@ def world(app, session):
         "staff": make_user(session, role=Role.STAFF),
         "admin": make_user(session, role=Role.ADMIN),
     }
-    rnd = make_phase_round(session, area, phase="proposals")
-    p = make_resident_proposal(session, rnd, users["resident"], status="draft")
-    target = make_resident_proposal(session, rnd, users["resident"], status="submitted")
+    rnd = make_round(session, area, phase="proposals")
+    p = make_proposal(session, rnd, author=users["resident"], status="draft")
+    target = make_proposal(session, rnd, author=users["resident"], status="submitted")
     ids = {"round_id": rnd.id, "proposal_id": p.id, "slug": area.slug, "target": target.id}
     emails = {role: u.email for role, u in users.items()}
     session.commit()

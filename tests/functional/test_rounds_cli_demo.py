@@ -11,16 +11,16 @@ from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.round import BallotType, BudgetRound, Phase
 from pb.services import rounds as round_service
 from pb.services import tallying
-from tests.factories import make_area, make_resident_proposal, make_resident, make_phase_round
+from tests.factories import make_area, make_proposal, make_resident, make_round
 
 
 def test_advance_phases_settles_once(runner, session, outbox):
     area = make_area(session)
-    rnd = make_phase_round(session, area, phase="review", support_threshold=1)
+    rnd = make_round(session, area, phase="review", support_threshold=1)
     author, fan = make_resident(session, area), make_resident(session, area)
-    liked = make_resident_proposal(session, rnd, author, supporters=[fan])
-    ignored = make_resident_proposal(session, rnd, author)
-    running = make_resident_proposal(session, make_phase_round(session, area, phase="support"), author)
+    liked = make_proposal(session, rnd, author=author, status="submitted", supporters=[fan])
+    ignored = make_proposal(session, rnd, author=author, status="submitted")
+    running = make_proposal(session, make_round(session, area, phase="support"), author=author, status="submitted")
     result = runner.invoke(args=["pb", "advance-phases"])
     assert result.exit_code == 0, result.output
     assert "2 proposals moved on" in result.output

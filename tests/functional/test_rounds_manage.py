@@ -15,7 +15,7 @@ from pb.models.proposal import Proposal, ProposalStatus, Support
 from pb.models.round import BallotType, BudgetRound, CountingRule
 from pb.models.user import Role
 from pb.services import rounds as round_service
-from tests.factories import make_area, make_resident_proposal, make_resident, make_phase_round, make_user, round_dates
+from tests.factories import make_area, make_proposal, make_resident, make_round, make_user, round_dates
 
 
 def _local(moment: dt.datetime) -> str:
@@ -57,18 +57,13 @@ def form_of(rnd: BudgetRound, **overrides) -> dict:
 
 
 @pytest.fixture
-def area(session):
-    return make_area(session, slug="ulft", name="Ulft")
-
-
-@pytest.fixture
-def manager(session, area, client, auth):
+def signed_in_manager(session, area, client, auth):
     user = make_user(session, role=Role.MANAGER, areas=[area], email="regisseur@example.test")
     auth.login(user.email)
     return user
 
 
-def test_create_round_through_form(client, session, area, manager):
+def test_create_round_through_form(client, session, area, signed_in_manager):
     resp = client.post(f"/manage/areas/{area.slug}/rounds/new", data=round_form())
     assert resp.status_code == 302, resp.get_data(as_text=True)
     rnd = session.scalar(select(BudgetRound))
@@ -85,20 +80,20 @@ def test_create_round_through_form(client, session, area, manager):
     ({"budget": "veel"}, "bedrag in euro"),
     ({"min_projects": "4", "max_projects": "2"}, "minimum aantal projecten"),
 ])
-def test_create_round_errors_shown(client, session, area, manager, overrides, message):
+def test_create_round_errors_shown(client, session, area, signed_in_manager, overrides, message):
     resp = client.post(f"/manage/areas/{area.slug}/rounds/new", data=round_form(**overrides))
     assert resp.status_code == 200 and message in resp.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(BudgetRound)) == 0
 
 
-def test_dates_out_of_order_shown(client, session, area, manager):
+def test_dates_out_of_order_shown(client, session, area, signed_in_manager):
     data = round_form()
     data["voting_open_at"], data["review_close_at"] = data["review_close_at"], data["voting_open_at"]
     resp = client.post(f"/manage/areas/{area.slug}/rounds/new", data=data)
     assert resp.status_code == 200 and "op volgorde" in resp.get_data(as_text=True)
 
 
-def test_round_mass_assignment_ignored(client, session, area, manager):
+def test_round_mass_assignment_ignored(client, session, area, signed_in_manager):
     other = make_area(session)
     resp = client.post(f"/manage/areas/{area.slug}/rounds/new",
                        data=round_form(area_id=str(other.id), budget_cents="1", results_published_at="2020-01-01",
@@ -109,8 +104,8 @@ def test_round_mass_assignment_ignored(client, session, area, manager):
     assert rnd.id != 999
 
 
-def test_edit_round_before_voting(client, session, area, manager):
-    rnd = make_phase_round(session, area, phase="review")
+def test_edit_round_before_voting(client, session, area, signed_in_manager):
+    rnd = make_round(session, area, phase="review")
     resp = client.post(f"/manage/rounds/{rnd.id}/edit", data=form_of(rnd, budget="12.345,67", ballot_type="ranked",
                                                                       max_projects="3"))
     assert resp.status_code == 302, resp.get_data(as_text=True)
@@ -132,8 +127,8 @@ FROZEN_EDITS = {
 
 
 @pytest.mark.parametrize("name", sorted(FROZEN_EDITS))
-def test_frozen_field_edit_is_409_audited_unchanged(client, session, area, manager, name):
-    rnd = make_phase_round(session, area, phase="voting")
+def test_frozen_field_edit_is_409_audited_unchanged(client, session, area, signed_in_manager, name):
+    rnd = make_round(session, area, phase="voting")
     before = round_service.snapshot(rnd)
     resp = client.post(f"/manage/rounds/{rnd.id}/edit", data=form_of(rnd, **FROZEN_EDITS[name]))
     assert resp.status_code == 409
@@ -141,18 +136,18 @@ def test_frozen_field_edit_is_409_audited_unchanged(client, session, area, manag
     session.refresh(rnd)
     assert round_service.snapshot(rnd) == before
     refused = session.scalars(select(AuditEntry).where(AuditEntry.action == "round.update.refused")).all()
-    assert len(refused) == 1 and refused[0].actor_id == manager.id and refused[0].round_id == rnd.id
+    assert len(refused) == 1 and refused[0].actor_id == signed_in_manager.id and refused[0].round_id == rnd.id
 
 
-def test_frozen_round_text_edit_allowed(client, session, area, manager):
-    rnd = make_phase_round(session, area, phase="voting", counting_rule=CountingRule.EQUAL_SHARES)
+def test_frozen_round_text_edit_allowed(client, session, area, signed_in_manager):
+    rnd = make_round(session, area, phase="voting", counting_rule=CountingRule.EQUAL_SHARES)
     resp = client.post(f"/manage/rounds/{rnd.id}/edit", data=form_of(rnd, description="Stem voor 1 december!"))
     assert resp.status_code == 302
     assert rnd.description == "Stem voor 1 december!" and rnd.counting_rule == CountingRule.EQUAL_SHARES
 
 
-def test_phase_move_form(client, session, area, manager):
-    rnd = make_phase_round(session, area, phase="proposals")
+def test_phase_move_form(client, session, area, signed_in_manager):
+    rnd = make_round(session, area, phase="proposals")
     new = utcnow() + dt.timedelta(hours=12)
     resp = client.post(f"/manage/rounds/{rnd.id}/phase",
                        data={"boundary": "proposals_close_at", "new_at": _local(new), "reason": ""})
@@ -165,14 +160,14 @@ def test_phase_move_form(client, session, area, manager):
     assert "Fase verschoven" in page and "Kermis" in page
 
 
-def test_review_queue_actions(client, session, area, manager, outbox):
-    rnd = make_phase_round(session, area, phase="review", support_threshold=1)
+def test_review_queue_actions(client, session, area, signed_in_manager, outbox):
+    rnd = make_round(session, area, phase="review", support_threshold=1)
     author = make_resident(session, area)
     neighbour = make_resident(session, area)
-    p = make_resident_proposal(session, rnd, author, title="Speeltuin", supporters=[neighbour], cost_cents=100_000)
-    dup = make_resident_proposal(session, rnd, neighbour, title="Speeltuin (dubbel)", supporters=[author, neighbour])
-    short = make_resident_proposal(session, rnd, neighbour, title="Te weinig steun")
-    spam = make_resident_proposal(session, rnd, neighbour, title="Reclame")
+    p = make_proposal(session, rnd, author=author, status="submitted", title="Speeltuin", supporters=[neighbour], estimated_cost_cents=100_000)
+    dup = make_proposal(session, rnd, author=neighbour, status="submitted", title="Speeltuin (dubbel)", supporters=[author, neighbour])
+    short = make_proposal(session, rnd, author=neighbour, status="submitted", title="Te weinig steun")
+    spam = make_proposal(session, rnd, author=neighbour, status="submitted", title="Reclame")
     page = client.get(f"/manage/rounds/{rnd.id}/review").get_data(as_text=True)
     assert "Steunfase verwerken" in page
     assert p.status == ProposalStatus.SUBMITTED  # GET wrote nothing
@@ -202,11 +197,11 @@ def test_review_queue_actions(client, session, area, manager, outbox):
 
 
 @pytest.mark.parametrize("action", ["verdict", "cost", "merge", "hide"])
-def test_review_after_voting_opened_is_409_and_audited(client, session, area, manager, action):
-    rnd = make_phase_round(session, area, phase="voting")
+def test_review_after_voting_opened_is_409_and_audited(client, session, area, signed_in_manager, action):
+    rnd = make_round(session, area, phase="voting")
     author = make_resident(session, area)
-    p = make_resident_proposal(session, rnd, author, status="feasible", cost_cents=5000)
-    other = make_resident_proposal(session, rnd, author, status="feasible")
+    p = make_proposal(session, rnd, author=author, status="feasible", estimated_cost_cents=5000)
+    other = make_proposal(session, rnd, author=author, status="feasible")
     data = {
         "verdict": {f"v{p.id}-verdict": "infeasible", f"v{p.id}-reason": "x"},
         "cost": {f"c{p.id}-cost": "99", f"c{p.id}-reason": "x"},
@@ -222,24 +217,24 @@ def test_review_after_voting_opened_is_409_and_audited(client, session, area, ma
 
 
 def test_ballot_proposals_for_voting(session, area):
-    rnd = make_phase_round(session, area, phase="voting")
+    rnd = make_round(session, area, phase="voting")
     author = make_resident(session, area)
-    on = make_resident_proposal(session, rnd, author, status="feasible")
-    make_resident_proposal(session, rnd, author, status="infeasible")
-    make_resident_proposal(session, rnd, author, status="withdrawn")
+    on = make_proposal(session, rnd, author=author, status="feasible")
+    make_proposal(session, rnd, author=author, status="infeasible")
+    make_proposal(session, rnd, author=author, status="withdrawn")
     assert round_service.ballot_proposals(session, rnd) == [on]
     assert session.scalar(select(func.count()).select_from(Proposal)) == 3
 
 
-def test_frozen_edit_page_explains(client, session, area, manager):
-    rnd = make_phase_round(session, area, phase="voting")
+def test_frozen_edit_page_explains(client, session, area, signed_in_manager):
+    rnd = make_round(session, area, phase="voting")
     page = client.get(f"/manage/rounds/{rnd.id}/edit").get_data(as_text=True)
     assert "Het stemmen is begonnen" in page and 'value="10.000,00"' in page
 
 
-def test_get_pages_write_nothing(client, session, area, manager):
-    rnd = make_phase_round(session, area, phase="review")
-    p = make_resident_proposal(session, rnd, make_resident(session, area))
+def test_get_pages_write_nothing(client, session, area, signed_in_manager):
+    rnd = make_round(session, area, phase="review")
+    p = make_proposal(session, rnd, author=make_resident(session, area), status="submitted")
     count = session.scalar(select(func.count()).select_from(AuditEntry))
     for url in (f"/manage/rounds/{rnd.id}/review", f"/manage/rounds/{rnd.id}/edit", f"/manage/rounds/{rnd.id}/phase",
                 f"/rounds/{rnd.id}", f"/proposals/{p.id}", f"/manage/areas/{area.slug}/rounds"):
@@ -248,8 +243,8 @@ def test_get_pages_write_nothing(client, session, area, manager):
     assert session.scalar(select(func.count()).select_from(AuditEntry)) == count
 
 
-def test_round_change_shown_in_public_history(client, session, area, manager):
-    rnd = make_phase_round(session, area, phase="proposals", title="Oude titel")
+def test_round_change_shown_in_public_history(client, session, area, signed_in_manager):
+    rnd = make_round(session, area, phase="proposals", title="Oude titel")
     client.post(f"/manage/rounds/{rnd.id}/edit", data=form_of(rnd, title="Nieuwe titel", budget="20.000"))
     history = client.get(f"/rounds/{rnd.id}").get_data(as_text=True)
     assert "Instellingen gewijzigd" in history and "Titel: Oude titel → Nieuwe titel" in history

@@ -17,17 +17,7 @@ from pb.models.audit import AuditEntry
 from pb.models.proposal import Proposal, ProposalStatus, Support
 from pb.models.user import Role, User
 from pb.services import proposals as ps
-from tests.factories import make_area, make_resident_proposal, make_resident, make_phase_round, make_user
-
-
-@pytest.fixture
-def area(session):
-    return make_area(session, slug="ulft", name="Ulft")
-
-
-@pytest.fixture
-def resident(session, area):
-    return make_resident(session, area, user=make_user(session, email="jan@example.test", name="Jan"))
+from tests.factories import make_area, make_proposal, make_resident, make_round, make_user
 
 
 def _proposal_post(**overrides) -> dict:
@@ -43,14 +33,14 @@ def _proposal_post(**overrides) -> dict:
 
 
 def test_home_and_area_show_current_rounds(client, session, area):
-    rnd = make_phase_round(session, area, phase="support", title="Buurtbudget Ulft")
+    rnd = make_round(session, area, phase="support", title="Buurtbudget Ulft")
     home = client.get("/").get_data(as_text=True)
     assert "Buurtbudget Ulft" in home and f"/rounds/{rnd.id}" in home and "Steun verzamelen" in home
     assert "Buurtbudget Ulft" in client.get("/areas/ulft").get_data(as_text=True)
 
 
 def test_round_page_shows_timeline_rules_budget(client, session, area):
-    rnd = make_phase_round(session, area, phase="proposals", budget_cents=2_500_000, support_threshold=5, min_age=16)
+    rnd = make_round(session, area, phase="proposals", budget_cents=2_500_000, support_threshold=5, min_age=16)
     page = client.get(f"/rounds/{rnd.id}").get_data(as_text=True)
     assert "€ 25.000" in page or "€\xa025.000" in page
     assert 'aria-current="step"' in page and "Plannen indienen" in page
@@ -58,7 +48,7 @@ def test_round_page_shows_timeline_rules_budget(client, session, area):
 
 
 def test_resident_proposes_with_two_cost_lines_and_submits(client, session, area, resident, auth, outbox):
-    rnd = make_phase_round(session, area, phase="proposals")
+    rnd = make_round(session, area, phase="proposals")
     auth.login(resident.email)
     resp = client.post(f"/rounds/{rnd.id}/proposals/new", data=_proposal_post())
     assert resp.status_code == 302, resp.get_data(as_text=True)
@@ -74,8 +64,8 @@ def test_resident_proposes_with_two_cost_lines_and_submits(client, session, area
 
 
 def test_draft_hidden_from_others(client, session, area, resident, auth):
-    rnd = make_phase_round(session, area, phase="proposals")
-    p = make_resident_proposal(session, rnd, resident, status="draft", title="Geheim plan")
+    rnd = make_round(session, area, phase="proposals")
+    p = make_proposal(session, rnd, author=resident, status="draft", title="Geheim plan")
     assert client.get(f"/proposals/{p.id}").status_code == 404
     assert "Geheim plan" not in client.get(f"/rounds/{rnd.id}/proposals").get_data(as_text=True)
     auth.login(resident.email)
@@ -83,8 +73,8 @@ def test_draft_hidden_from_others(client, session, area, resident, auth):
 
 
 def test_proposal_mass_assignment_ignored(client, session, area, resident, auth):
-    rnd = make_phase_round(session, area, phase="proposals")
-    other_round = make_phase_round(session, make_area(session), phase="proposals")
+    rnd = make_round(session, area, phase="proposals")
+    other_round = make_round(session, make_area(session), phase="proposals")
     other = make_user(session)
     auth.login(resident.email)
     extra = {"status": "feasible", "cost_cents": "1", "estimated_cost_cents": "1", "author_id": str(other.id),
@@ -99,7 +89,7 @@ def test_proposal_mass_assignment_ignored(client, session, area, resident, auth)
 
 
 def test_bad_amount_shows_error(client, session, area, resident, auth):
-    rnd = make_phase_round(session, area, phase="proposals")
+    rnd = make_round(session, area, phase="proposals")
     auth.login(resident.email)
     resp = client.post(f"/rounds/{rnd.id}/proposals/new", data=_proposal_post(**{"cost_lines-1-amount": "veel"}))
     assert resp.status_code == 200 and "bedrag in euro" in resp.get_data(as_text=True)
@@ -107,7 +97,7 @@ def test_bad_amount_shows_error(client, session, area, resident, auth):
 
 
 def test_non_resident_cannot_open_the_form(client, session, area, auth):
-    rnd = make_phase_round(session, area, phase="proposals")
+    rnd = make_round(session, area, phase="proposals")
     outsider = make_resident(session, make_area(session))
     auth.login(outsider.email)
     assert client.get(f"/rounds/{rnd.id}/proposals/new").status_code == 403
@@ -116,8 +106,8 @@ def test_non_resident_cannot_open_the_form(client, session, area, auth):
 
 
 def test_support_and_unsupport_through_pages(client, session, area, resident, auth):
-    rnd = make_phase_round(session, area, phase="support", support_threshold=2)
-    p = make_resident_proposal(session, rnd, make_resident(session, area))
+    rnd = make_round(session, area, phase="support", support_threshold=2)
+    p = make_proposal(session, rnd, author=make_resident(session, area), status="submitted")
     auth.login(resident.email)
     assert "Steun dit plan" in client.get(f"/proposals/{p.id}").get_data(as_text=True)
     client.post(f"/proposals/{p.id}/support")
@@ -131,8 +121,8 @@ def test_support_and_unsupport_through_pages(client, session, area, resident, au
 
 def test_concurrent_support_one_row(app, session, area):
     """N threads support the same proposal for the same resident at once: one row, the rest told."""
-    rnd = make_phase_round(session, area, phase="support")
-    p = make_resident_proposal(session, rnd, make_resident(session, area))
+    rnd = make_round(session, area, phase="support")
+    p = make_proposal(session, rnd, author=make_resident(session, area), status="submitted")
     supporter = make_resident(session, area)
     proposal_id, supporter_id = p.id, supporter.id  # read before the threads: the test session is not shared
     session.commit()
@@ -163,8 +153,8 @@ def test_concurrent_support_one_row(app, session, area):
 
 
 def test_withdraw_after_voting_opened_409(client, session, area, resident, auth):
-    rnd = make_phase_round(session, area, phase="voting")
-    p = make_resident_proposal(session, rnd, resident, status="feasible")
+    rnd = make_round(session, area, phase="voting")
+    p = make_proposal(session, rnd, author=resident, status="feasible")
     auth.login(resident.email)
     assert client.post(f"/proposals/{p.id}/withdraw").status_code == 409
     assert p.status == ProposalStatus.FEASIBLE
@@ -176,8 +166,8 @@ def test_withdraw_after_voting_opened_409(client, session, area, resident, auth)
     "status[]=x", "q=%27%22%3B--", "q=" + "a" * 5000, "sort=__class__", "q=%25%25%25_", "theme=99999999999999999999",
 ])
 def test_query_parameter_abuse_never_500(client, session, area, resident, query):
-    rnd = make_phase_round(session, area, phase="support")
-    make_resident_proposal(session, rnd, resident, title="Bankjes")
+    rnd = make_round(session, area, phase="support")
+    make_proposal(session, rnd, author=resident, status="submitted", title="Bankjes")
     resp = client.get(f"/rounds/{rnd.id}/proposals?{query}")
     assert resp.status_code in (200, 400)
     assert session.scalar(select(func.count()).select_from(Proposal)) == 1
@@ -190,9 +180,9 @@ def test_huge_ids_are_404(client, url):
 
 
 def test_filters_and_search(client, session, area, resident):
-    rnd = make_phase_round(session, area, phase="review")
-    a = make_resident_proposal(session, rnd, resident, title="Bankjes aan de dijk", status="in_review")
-    b = make_resident_proposal(session, rnd, resident, title="AED bij de kerk", status="not_enough_support")
+    rnd = make_round(session, area, phase="review")
+    a = make_proposal(session, rnd, author=resident, title="Bankjes aan de dijk", status="in_review")
+    b = make_proposal(session, rnd, author=resident, title="AED bij de kerk", status="not_enough_support")
     theme_id = rnd.themes[0].id
     a.theme_id = theme_id
     page = client.get(f"/rounds/{rnd.id}/proposals?q=dijk").get_data(as_text=True)
@@ -221,7 +211,7 @@ def _image(fmt: str, size=(40, 30), exif: bool = False) -> bytes:
 
 @pytest.fixture
 def proposing(client, session, area, resident, auth):
-    rnd = make_phase_round(session, area, phase="proposals")
+    rnd = make_round(session, area, phase="proposals")
     auth.login(resident.email)
     return rnd
 
@@ -333,13 +323,13 @@ def test_xss_escaped_everywhere(app, client, session, area, auth, outbox, payloa
 
     author = make_resident(session, area, user=mk(session, name=f"Naam {payload}"))
     manager = mk(session, role=Role.MANAGER, areas=[area], email="m@example.test")
-    rnd = make_phase_round(session, area, phase="review", title=f"Ronde {payload}", description=f"Uitleg {payload}",
+    rnd = make_round(session, area, phase="review", title=f"Ronde {payload}", description=f"Uitleg {payload}",
                      themes=[f"Thema {payload}"])
-    p = make_resident_proposal(session, rnd, author, status="in_review", title=f"Plan {payload}")
+    p = make_proposal(session, rnd, author=author, status="in_review", title=f"Plan {payload}")
     p.summary, p.description, p.location = f"Kort {payload}", f"Lang {payload}", f"Plek {payload}"
     p.cost_lines[0].description = f"Regel {payload}"
     p.theme_id = rnd.themes[0].id
-    other = make_resident_proposal(session, rnd, author, status="in_review", title=f"Dubbel {payload}")
+    other = make_proposal(session, rnd, author=author, status="in_review", title=f"Dubbel {payload}")
     ps.adjust_cost(session, p, actor=manager, cost_cents=5000, reason=f"Kosten {payload}")
     ps.review_proposal(session, p, actor=manager, feasible=True, reason=f"Oordeel {payload}")
     ps.merge_proposals(session, other, p, actor=manager, reason=f"Samen {payload}")
@@ -368,8 +358,8 @@ def test_edit_form_prefilled_and_photo_removed(app, client, session, proposing):
 
 
 def test_other_resident_cannot_edit(client, session, area, resident, auth):
-    rnd = make_phase_round(session, area, phase="proposals")
-    p = make_resident_proposal(session, rnd, resident, status="submitted", title="Van Jan")
+    rnd = make_round(session, area, phase="proposals")
+    p = make_proposal(session, rnd, author=resident, status="submitted", title="Van Jan")
     neighbour = make_resident(session, area)
     auth.login(neighbour.email)
     assert client.get(f"/proposals/{p.id}/edit").status_code == 403
@@ -390,7 +380,7 @@ def test_hidden_proposal_photo_not_served(app, client, session, proposing, resid
 
 
 def test_title_cannot_inject_mail_headers(client, session, area, resident, auth, outbox):
-    rnd = make_phase_round(session, area, phase="proposals")
+    rnd = make_round(session, area, phase="proposals")
     auth.login(resident.email)
     client.post(f"/rounds/{rnd.id}/proposals/new", data=_proposal_post(title="Plan\r\nBcc: evil@example.test"))
     p = session.scalar(select(Proposal))
@@ -420,7 +410,7 @@ def test_proposal_flood_is_429_per_ip(limited_app):
     with limited_app.app_context():
         s = current_session()
         area = make_area(s)
-        rnd = make_phase_round(s, area, phase="proposals")
+        rnd = make_round(s, area, phase="proposals")
         user = make_resident(s, area)
         rnd_id, email = rnd.id, user.email
         s.commit()
@@ -438,7 +428,7 @@ def test_proposal_flood_is_429_per_ip(limited_app):
 
 
 def test_round_page_links_to_the_ballot_while_voting(client, session, area):
-    voting = make_phase_round(session, area, phase="voting")
-    review = make_phase_round(session, area, phase="review")
+    voting = make_round(session, area, phase="voting")
+    review = make_round(session, area, phase="review")
     assert f"/rounds/{voting.id}/vote" in client.get(f"/rounds/{voting.id}").get_data(as_text=True)
     assert f"/rounds/{review.id}/vote" not in client.get(f"/rounds/{review.id}").get_data(as_text=True)

@@ -67,6 +67,7 @@ def test_over_budget_without_js_rerenders_with_dutch_error_and_keeps_choices(cli
     html = resp.get_data(as_text=True)
     assert resp.status_code == 400
     assert "meer dan het budget" in html
+    assert _count(session, Ballot) == 0 and _count(session, Participation) == 0
     for p in props:
         assert re.search(rf'value="{p.id}" id="project-{p.id}"[^>]*checked', html)
     assert _count(session, Ballot) == 0

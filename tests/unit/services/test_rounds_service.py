@@ -15,7 +15,7 @@ from pb.models.round import BallotType, CountingRule, Phase, TieBreak
 from pb.models.user import Role
 from pb.services import rounds
 from pb.services.rounds import RoundData, RoundFrozen
-from tests.factories import make_area, make_phase_round, make_user, round_dates
+from tests.factories import make_area, make_round, make_user, round_dates
 
 
 def _data(**overrides) -> RoundData:
@@ -26,16 +26,6 @@ def _data(**overrides) -> RoundData:
         **round_dates("upcoming"),
     )
     return dataclasses.replace(base, **overrides)
-
-
-@pytest.fixture
-def area(session):
-    return make_area(session, slug="ulft")
-
-
-@pytest.fixture
-def manager(session, area):
-    return make_user(session, role=Role.MANAGER, areas=[area])
 
 
 def test_create_round_audited_publicly(session, area, manager):
@@ -102,13 +92,13 @@ def test_valid_configurations_per_ballot_type(session, area, manager, overrides)
 
 @pytest.mark.parametrize("phase", ["upcoming", "proposals", "support", "review", "waiting", "voting", "closed"])
 def test_phase_follows_dates(session, area, phase):
-    rnd = make_phase_round(session, area, phase=phase)
+    rnd = make_round(session, area, phase=phase)
     assert rnd.phase_at(utcnow()) == Phase(phase)
     assert rnd.is_frozen_at(utcnow()) == (phase in ("voting", "closed"))
 
 
 def test_move_phase_requires_reason_and_is_public(session, area, manager):
-    rnd = make_phase_round(session, area, phase="proposals")
+    rnd = make_round(session, area, phase="proposals")
     new = utcnow() + dt.timedelta(hours=6)
     with pytest.raises(ValidationFailed) as exc:
         rounds.move_phase(session, rnd, actor=manager, boundary="proposals_close_at", new_at=new, reason=" ")
@@ -122,7 +112,7 @@ def test_move_phase_requires_reason_and_is_public(session, area, manager):
 
 
 def test_move_phase_early_means_now(session, area, manager):
-    rnd = make_phase_round(session, area, phase="proposals")
+    rnd = make_round(session, area, phase="proposals")
     rounds.move_phase(session, rnd, actor=manager, boundary="proposals_close_at",
                       new_at=utcnow() - dt.timedelta(days=1), reason="Genoeg plannen")
     assert rnd.phase_at(utcnow()) == Phase.SUPPORT
@@ -135,7 +125,7 @@ def test_move_phase_early_means_now(session, area, manager):
     ("nonsense", 1, "boundary"),
 ])
 def test_move_phase_keeps_order(session, area, manager, boundary, delta_days, field):
-    rnd = make_phase_round(session, area, phase="proposals")
+    rnd = make_round(session, area, phase="proposals")
     before = {b: getattr(rnd, b) for b in rounds.BOUNDARIES}
     with pytest.raises(ValidationFailed) as exc:
         rounds.move_phase(session, rnd, actor=manager, boundary=boundary,
@@ -145,7 +135,7 @@ def test_move_phase_keeps_order(session, area, manager, boundary, delta_days, fi
 
 
 def test_move_phase_by_manager_of_other_area_refused(session, area):
-    rnd = make_phase_round(session, area, phase="proposals")
+    rnd = make_round(session, area, phase="proposals")
     other = make_user(session, role=Role.MANAGER, areas=[make_area(session)])
     with pytest.raises(PermissionDenied):
         rounds.move_phase(session, rnd, actor=other, boundary="proposals_close_at", new_at=utcnow(), reason="x")
@@ -161,7 +151,7 @@ def test_update_before_freeze_changes_everything(session, area, manager):
 
 
 def test_update_cannot_rewrite_a_passed_date(session, area, manager):
-    rnd = make_phase_round(session, area, phase="support")
+    rnd = make_round(session, area, phase="support")
     data = _data(**{b: getattr(rnd, b) for b in rounds.BOUNDARIES})
     data = dataclasses.replace(data, proposals_open_at=rnd.proposals_open_at - dt.timedelta(days=1))
     with pytest.raises(ValidationFailed) as exc:
@@ -186,7 +176,7 @@ FROZEN_CHANGES = {
 
 @pytest.mark.parametrize("name", sorted(FROZEN_CHANGES))
 def test_frozen_field_refused_and_audited(session, area, manager, name):
-    rnd = make_phase_round(session, area, phase="voting")
+    rnd = make_round(session, area, phase="voting")
     base = _data(**{b: getattr(rnd, b) for b in rounds.BOUNDARIES}, neighbourhoods=[], themes=["Spelen", "Groen"],
                  budget_cents=rnd.budget_cents)
     before = rounds.snapshot(rnd)
@@ -198,7 +188,7 @@ def test_frozen_field_refused_and_audited(session, area, manager, name):
 
 
 def test_frozen_round_still_accepts_a_new_description(session, area, manager):
-    rnd = make_phase_round(session, area, phase="voting")
+    rnd = make_round(session, area, phase="voting")
     base = _data(**{b: getattr(rnd, b) for b in rounds.BOUNDARIES}, neighbourhoods=[], themes=["Spelen", "Groen"],
                  budget_cents=rnd.budget_cents, description="Nieuwe uitleg")
     rounds.update_round(session, rnd, actor=manager, data=base)

@@ -184,7 +184,7 @@ INVALID = [
     ("boolean value", BallotType.APPROVAL, {}, lambda p, x: {p[0].id: True}, "niet goed ingevuld"),
     ("too few", BallotType.APPROVAL, {"min_projects": 2}, lambda p, x: {p[0].id: 1}, "minstens 2"),
     ("too many k", BallotType.K_APPROVAL, {"max_projects": 1}, lambda p, x: {p[0].id: 1, p[1].id: 1}, "hoogstens 1"),
-    ("over budget", BallotType.KNAPSACK, {"budget_cents": 1_500_000}, lambda p, x: {p[0].id: 1, p[1].id: 1}, "meer dan het budget"),
+    ("over budget", BallotType.KNAPSACK, {"budget_cents": 150_000}, lambda p, x: {p[0].id: 1, p[1].id: 1}, "meer dan het budget"),
     ("under min share", BallotType.KNAPSACK, {"budget_cents": 3_000_000, "min_budget_share_pct": 50},
      lambda p, x: {p[0].id: 1}, "minstens 50%"),
     ("points sum low", BallotType.CUMULATIVE, {"points_total": 10}, lambda p, x: {p[0].id: 5, p[1].id: 4}, "precies 10"),
