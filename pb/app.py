@@ -55,7 +55,8 @@ def select_locale() -> str:
     from flask import current_app, has_request_context
 
     lang = session.get("lang") if has_request_context() else None
-    return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+    return str(chosen)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -20,6 +20,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import redis
 from flask import Flask
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import event
@@ -58,7 +59,10 @@ class Worker:
         if url == "immediate://":
             return MemoryHuey(name, immediate=True, results=False)
         if url.startswith(("redis://", "rediss://", "unix://")):
-            return RedisHuey(name, url=url, results=False)
+            # Short timeouts: a request that enqueues after its commit must not hang on a dead Redis
+            # (the sweep re-dispatches later); longer than the consumer's 1 s blocking read.
+            pool = redis.ConnectionPool.from_url(url, socket_connect_timeout=1, socket_timeout=5)
+            return RedisHuey(name, connection_pool=pool, results=False)
         if url.startswith("sqlite:///"):
             path = Path(url.removeprefix("sqlite:///"))
             path.parent.mkdir(parents=True, exist_ok=True)

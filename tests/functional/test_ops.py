@@ -3,6 +3,7 @@ health checks, request ids, the real worker process and the migration lock."""
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import json
 import logging
@@ -305,3 +306,23 @@ def test_two_processes_migrate_one_after_the_other():
         with admin.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {fresh} WITH (FORCE)"))
         admin.dispose()
+
+
+def test_dead_job_queue_is_no_error_page_and_the_sweep_finds_the_work(migrated_url, tmp_path, app_config):
+    """THREAT #26: with the queue's Redis down the committed request still answers; the message
+    waits in the outbox for the sweep."""
+    app = create_app({**app_config, "DATABASE_URL": _fresh_url(migrated_url, tmp_path),
+                      "JOBS_URL": f"redis://127.0.0.1:{_dead_port()}/1"})
+    app.test_client_class = CSRFClient
+    client = app.test_client()
+    response = client.post("/register", data={"name": "D", "email": "d@example.test",
+                                              "password": "lang genoeg wachtwoord",
+                                              "password_confirm": "lang genoeg wachtwoord"})
+    assert response.status_code == 302
+    with app.app_context():
+        row = db_session().scalar(select(OutboxMessage))
+        assert row.sent_at is None and row.attempts == 0
+        assert mail.unsent(db_session(), older_than=dt.timedelta(0)) == [row.id]
+    if is_postgres():
+        with make_engine(PG_URL).begin() as conn:
+            conn.execute(text("TRUNCATE users, outbox_messages, jobs RESTART IDENTITY CASCADE"))
