@@ -17,8 +17,9 @@ the job queue, PostgreSQL), in a scratch database that is dropped at the end:
    the published one.
 4. The benchmark: a 127,773-ballot round (Poland_Wroclaw_2015_from_500, the largest shared
    pabulib file) is published through the job runner while N voters keep using the site on both
-   hosts (ballot page, round page, results list, receipt page); prints their latency percentiles
-   and the job's duration. Target: voters' p99 under 300 ms.
+   hosts (each opens the ballot page, the round page, the results list, the home page or the vote
+   list, then reads for 1 to 3 seconds); prints their latency percentiles before and while the
+   job runs, and the job's duration. Target: voters' p99 under 300 ms while publishing.
 
 It prints PASS / FAIL / NOTE per step and exits non-zero when a step failed.
 """
@@ -30,6 +31,7 @@ import csv
 import email
 import hashlib
 import os
+import random
 import re
 import secrets
 import signal
@@ -232,7 +234,10 @@ def main() -> int:
             procs.append(start([gunicorn, "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"], host_env, dirs[host],
                                work / f"{host}.log"))
         worker_env = {**env, "PB_UPLOAD_DIR": str(dirs["worker"] / "uploads")}
-        procs.append(start([sys.executable, "-m", "flask", "--app", "wsgi", "pb", "worker"], worker_env,
+        # The worker shares this machine's CPUs with the app hosts; in production it has its own host.
+        # Here it runs at a lower priority, as a colocated worker should.
+        procs.append(start(["nice", "-n", "10", sys.executable, "-m", "flask", "--app", "wsgi", "pb", "worker"],
+                           worker_env,
                            dirs["worker"], work / "worker.log"))
         wait_ready(port_a, procs[0], work / "host-a.log")
         wait_ready(port_b, procs[1], work / "host-b.log")
@@ -403,6 +408,7 @@ def publish_bench(a: Client, b: Client, env: dict[str, str], cli_dir: Path, args
 
     def use_site(n: int) -> None:
         voter = voters[n]
+        think = random.Random(n)
         paths = [f"/rounds/{voting_round}/vote", f"/rounds/{voting_round}", "/results", "/", "/vote"]
         k = n
         while not stop_flag.is_set():
@@ -417,14 +423,17 @@ def publish_bench(a: Client, b: Client, env: dict[str, str], cli_dir: Path, args
             with lock:
                 latencies.append(time.perf_counter() - start_t)
                 statuses[status] = statuses.get(status, 0) + 1
-            time.sleep(0.2)  # a person reads before the next click
+            time.sleep(think.uniform(1.0, 3.0))  # a person reads before the next click
 
     with ThreadPoolExecutor(len(voters)) as pool:
         for n in range(len(voters)):
             pool.submit(use_site, n)
-        time.sleep(5)
+        time.sleep(5)  # everyone has loaded a first page
         with lock:
-            baseline = list(latencies)
+            warm = len(latencies)
+        time.sleep(20)
+        with lock:
+            baseline = latencies[warm:]
         s, h, _b = post_form(b, manager, f"/manage/rounds/{rid}/results", f"/manage/rounds/{rid}/results/publish",
                              [("confirm", "y")])
         with lock:
@@ -444,7 +453,8 @@ def publish_bench(a: Client, b: Client, env: dict[str, str], cli_dir: Path, args
 
     print(f"      voters before publishing: {line(baseline)}")
     print(f"      voters while publishing:  {line(during)}")
-    print(f"      statuses: {dict(sorted(statuses.items()))}")
+    print(f"      statuses: {dict(sorted(statuses.items()))}; load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} CPUs (other work on the machine counts too)")
     p99 = 1000 * percentile(during, 99)
     report("PASS" if p99 < 300 and not any(k >= 500 for k in statuses) else "FAIL",
            f"{len(voters)} voters' p99 while publishing under 300 ms", f"p99 {p99:.0f} ms")

@@ -68,7 +68,8 @@ import heapq
 from dataclasses import dataclass, field
 from fractions import Fraction
 from math import gcd, inf, nextafter
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import numpy as np
 
@@ -216,7 +217,8 @@ def _mes_run(prep: _Prepared, share: Fraction, *, exact: bool = False,
             if rho_f is None:
                 clearly_short = total < costs[q] * (1 - _TOL)
                 if (exact or not clearly_short) and _money(cnt[:k_classes, q], num) >= costs[q] * den:
-                    rho_f, _ = _float_rho(cnt[:k_classes, q], fbud[:k_classes], costs[q], force=True)
+                    forced, _ = _float_rho(cnt[:k_classes, q], fbud[:k_classes], costs[q], force=True)
+                    rho_f = cast(float, forced)  # force=True always gives a ratio
                 else:
                     remaining.discard(q)
                     continue
@@ -838,6 +840,7 @@ def mes_selection(election: Election, tie_break: TieBreak | None = None, *, add1
     tie_break = tie_break or TieBreak()
     prep = _prepare(election, tie_break, use_caps)
     limit = int(election.budget * prep.scale)
+    one_run: Callable[..., _Run | None]
     if exact:
         def one_run(p: _Prepared, s: Fraction, trace: bool = False,
                     limit: int | None = None) -> _Run:
