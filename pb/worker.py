@@ -137,6 +137,8 @@ def init_app(app: Flask) -> None:
     factory = app.extensions["pb_db"]
 
     def after_commit(session: Session) -> None:
+        if session.in_nested_transaction():
+            return  # a SAVEPOINT was released: the rows are not committed yet
         job_ids, message_ids = jobs.pop_pending(session), mail.pop_pending(session)
         if job_ids or message_ids:
             worker.dispatch(job_ids, message_ids)

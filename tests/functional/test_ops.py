@@ -66,6 +66,16 @@ def test_queue_writes_a_row_in_the_transaction_and_the_worker_sends_it(session, 
     assert row.message_id == msg["Message-ID"]
 
 
+def test_a_released_savepoint_sends_nothing_before_the_commit(session, outbox):
+    with session.begin_nested():
+        mail.queue(session, to="a@example.test", subject="Na de commit", body="Tekst")
+    with session.begin_nested():
+        mail.queue(session, to="b@example.test", subject="Na de commit", body="Tekst")
+    assert outbox.messages() == []
+    session.commit()
+    assert sorted(m["To"] for m in outbox.messages()) == ["a@example.test", "b@example.test"]
+
+
 @pytest.fixture
 def queued_app(migrated_url, tmp_path, app_config):
     """An app whose mail goes to an SMTP server that is down, through a real queue (no worker)."""
