@@ -22,13 +22,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pb import create_app, migrate  # noqa: E402
 from pb.db import db_session, make_engine  # noqa: E402
-from pb.services import areas, tallying  # noqa: E402
+from pb.services import areas, pabulib_import  # noqa: E402
+from pb.services import results as result_service  # noqa: E402
 
 
 def main() -> int:
     """Run the benchmark; return the exit code."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("file", nargs="?", default=str(tallying.pabulib_dir() / "Poland_Lodz_2022.pb"))
+    parser.add_argument("file", nargs="?", default=str(pabulib_import.pabulib_dir() / "Poland_Lodz_2022.pb"))
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--repeat", type=int, default=1, help="runs (fresh schema each); best time per step")
     args = parser.parse_args()
@@ -68,15 +69,15 @@ def run_once(path: Path, database_url: str | None) -> list[tuple[str, float, flo
             name="Bench", slug="bench", description="", postcodes=[], manager_ids=[]))
         session.commit()
         t0, c0 = time.perf_counter(), time.process_time()
-        summary = tallying.import_pabulib(session, path, area=area)
+        summary = pabulib_import.import_pabulib(session, path, area=area)
         session.commit()
         timings.append((f"import  ({summary.projects} projects, {summary.ballots} ballots)",
                         time.perf_counter() - t0, time.process_time() - c0))
         round_id = summary.round.id
         t0, c0 = time.perf_counter(), time.process_time()
-        result = tallying.publish_results(session, summary.round, actor=None)
+        result = result_service.publish_results(session, summary.round, actor=None)
         session.commit()
-        selected = len(tallying.outcome_of(result)["selected"])
+        selected = len(result_service.outcome_of(result)["selected"])
         timings.append((f"publish (rule {result.rule}, {selected} selected)", time.perf_counter() - t0,
                         time.process_time() - c0))
     client = app.test_client()

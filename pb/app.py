@@ -106,14 +106,27 @@ class _IdConverter(IntegerConverter):
 
 def _register_blueprints(app: Flask) -> None:
     from pb.views import (
-        admin, auth, health, infopunt, jobs, manage, manage_rounds, public, register, residency, results, rounds,
+        address_register,
+        admin,
+        auth,
+        health,
+        infopunt,
+        jobs,
+        manage,
+        manage_rounds,
+        public,
+        residency,
+        results,
+        rounds,
         voting,
     )
+    from pb.views.presenters import template_labels
 
     app.url_map.converters["int"] = _IdConverter  # before any rule is added
-    for module in (public, auth, manage, admin, rounds, manage_rounds, voting, residency, infopunt, register,
-                   results, jobs, health):
+    for module in (public, auth, manage, admin, rounds, manage_rounds, voting, residency, infopunt,
+                   address_register, results, jobs, health):
         app.register_blueprint(module.bp)
+    app.context_processor(template_labels)
 
 
 def _security_headers(response: Any) -> Any:

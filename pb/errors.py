@@ -36,3 +36,28 @@ class InvalidState(DomainError):
     """The object is in a state that does not allow this (409)."""
 
     status_code = 409
+
+
+class RefusalRecorded(DomainError):
+    """A refusal that records itself (a counted failure, the audit entry of a refused attempt).
+
+    The service has written that record; the view's unit of work commits it instead of rolling
+    back (:func:`pb.views.common.unit_of_work`). Nothing else the request did is kept, because a
+    service raises this before any other write.
+    """
+
+
+class AlreadyVoted(InvalidState):
+    """The voter already voted in this round and may not (or no longer) replace the ballot."""
+
+
+class VotingNotOpen(InvalidState):
+    """The round's voting has not opened yet."""
+
+
+class VotingClosed(InvalidState):
+    """The round's voting has closed; no ballot is taken any more."""
+
+
+class VotingNotClosed(InvalidState):
+    """The round's voting has not closed yet: nothing is counted or sealed before."""

@@ -110,7 +110,7 @@ def make_results_ballot(session: Session, round_: "BudgetRound", choices: dict[i
                         channel: str = "online") -> "Ballot":
     """A stored ballot: proposal id -> None (approval), points (cumulative) or rank (ranked)."""
     from pb.models.ballot import Ballot, BallotItem, random_ballot_id
-    from pb.services.voting import new_receipt_code
+    from pb.services.ballots import new_receipt_code
 
     ballot = Ballot(id=random_ballot_id(), round_id=round_.id, channel=channel, receipt_code=new_receipt_code())
     for pid, value in choices.items():

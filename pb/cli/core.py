@@ -10,9 +10,10 @@ from flask.cli import with_appcontext
 
 from pb import db, migrate
 from pb.db import db_session
+from pb.demo import people as demo
 from pb.errors import DomainError
 from pb.models.user import Role
-from pb.services import accounts, demo
+from pb.services import accounts
 
 
 @click.command("init-db")

@@ -8,11 +8,12 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from pb.clock import local_today
 from pb.db import db_session
 from pb.errors import DomainError
 from pb.cli.jobs import run_with_progress
-from pb.jobs import register as register_jobs
-from pb.services import areas, jobs, letter_codes, register
+from pb.jobs import address_register as register_jobs
+from pb.services import address_register, areas, jobs, letter_codes
 
 
 @click.command("import-addresses")
@@ -22,8 +23,8 @@ def import_addresses(csv_file: Path) -> None:
     """Import the address register CSV (all rows or nothing; safe to run again)."""
     session = db_session()
     try:
-        result = register.import_addresses(session, csv_file.read_bytes(), actor=None)
-    except register.ImportFailed as exc:
+        result = address_register.import_addresses(session, csv_file.read_bytes(), actor=None)
+    except address_register.ImportFailed as exc:
         session.rollback()
         for err in exc.errors:
             click.echo(f"regel {err.line}: {err.message}", err=True)
@@ -34,7 +35,7 @@ def import_addresses(csv_file: Path) -> None:
 
 def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date:
     if value is None:
-        return dt.date.today() + dt.timedelta(days=60)
+        return local_today() + dt.timedelta(days=60)
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:

@@ -16,7 +16,8 @@ from pb.models.area import Area
 from pb.cli.jobs import run_with_progress
 from pb.jobs import results as results_jobs
 from pb.models.round import BudgetRound
-from pb.services import areas, tallying
+from pb.services import areas, pabulib_import
+from pb.services import results as result_service
 
 
 @click.command("import-pabulib")
@@ -39,7 +40,7 @@ def _import(session: Session, file: Path, slug: str, create_area: bool) -> None:
                 raise click.ClickException(f"Gebied {slug!r} bestaat niet (gebruik --create-area).")
             area = areas.create_area(session, actor=None, data=areas.AreaData(
                 name=slug.replace("-", " ").title(), slug=slug, description="", postcodes=[], manager_ids=[]))
-        summary = tallying.import_pabulib(session, file, area=area)
+        summary = pabulib_import.import_pabulib(session, file, area=area)
     except DomainError as exc:
         session.rollback()
         raise click.ClickException(exc.message) from exc
@@ -60,9 +61,9 @@ def publish_command(round_id: int) -> None:
         raise click.ClickException(f"Ronde {round_id} bestaat niet.")
     run_with_progress(results_jobs.PUBLISH, {"round_id": round_.id}, subject=results_jobs.subject(round_),
                       label="Tellen")
-    result = tallying.latest_result(session, round_)
+    result = result_service.latest_result(session, round_)
     assert result is not None
-    outcome = tallying.outcome_of(result)
+    outcome = result_service.outcome_of(result)
     click.echo(f"Uitslag van ronde {round_id} gepubliceerd (versie {result.version}, regel {result.rule}): "
                f"{len(outcome['selected'])} projecten gekozen, {result.ballots_total} stembiljetten.")
     click.echo(f"ballots.pb sha256 {result.ballots_sha256}")

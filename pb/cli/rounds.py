@@ -22,10 +22,10 @@ def advance_phases() -> None:
         .order_by(BudgetRound.id)
     ))
     total = 0
-    for rnd in due:
-        changed = proposals.settle_support_phase(session, rnd, now)
+    for round_ in due:
+        changed = proposals.settle_support_phase(session, round_, now)
         if changed:
-            click.echo(f"Round {rnd.id} ({rnd.title}): {changed} proposals moved on.")
+            click.echo(f"Round {round_.id} ({round_.title}): {changed} proposals moved on.")
         total += changed
     session.commit()
     click.echo(f"Done: {total} proposals moved on in {len(due)} rounds checked.")

@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from pb.db import db_session
 from pb.errors import DomainError
-from pb.services import rounds, voting
+from pb.services import ballot_seal, rounds
 
 
 @click.command("seal-rounds")
@@ -20,9 +20,9 @@ def seal_rounds(round_id: int | None) -> None:
     try:
         if round_id is not None:
             round_ = rounds.get_round(session, round_id)
-            sealed = [round_] if voting.seal_round(session, round_) else []
+            sealed = [round_] if ballot_seal.seal_round(session, round_) else []
         else:
-            sealed = voting.seal_closed_rounds(session)
+            sealed = ballot_seal.seal_closed_rounds(session)
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     session.commit()

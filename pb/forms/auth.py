@@ -33,7 +33,7 @@ class NewPasswordForm(FlaskForm):
     )
 
 
-class RegisterForm(NewPasswordForm):
+class SignUpForm(NewPasswordForm):
     """Create an account."""
 
     name = StringField(_l("Uw naam"), validators=[DataRequired(_REQUIRED), Length(max=120)])

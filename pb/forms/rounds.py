@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -22,11 +21,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from pb.clock import LOCAL_TZ
 from pb.forms import options
 from pb.models.round import BallotType, CountingRule, TieBreak
 
 _REQUIRED = _l("Vul dit veld in.")
-LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 _DATE_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 BALLOT_TYPE_LABELS = {

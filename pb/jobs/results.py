@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from pb.db import by_id, utcnow
 from pb.errors import NotFound
 from pb.models.round import BudgetRound
-from pb.services import jobs, tallying
+from pb.services import counting, jobs, money
+from pb.services import results as result_service
 
 PUBLISH = "results.publish"
 CORRECT = "results.correct"
@@ -37,7 +38,7 @@ def publish(ctx: jobs.JobContext) -> dict[str, Any]:
     """Count a closed round with its frozen rule and publish version 1."""
     round_ = _round(ctx.session, ctx.payload)
     ctx.progress(0, STEPS)
-    result = tallying.publish_results(ctx.session, round_, actor=ctx.owner,
+    result = result_service.publish_results(ctx.session, round_, actor=ctx.owner,
                                       before_counting=lambda: ctx.progress(1, STEPS))
     ctx.progress(2, STEPS)
     return {"round_id": round_.id, "version": result.version, "ballots": result.ballots_total}
@@ -48,7 +49,7 @@ def correct(ctx: jobs.JobContext) -> dict[str, Any]:
     """Count again and publish the next version with the reason given."""
     round_ = _round(ctx.session, ctx.payload)
     ctx.progress(0, STEPS)
-    result = tallying.correct_results(ctx.session, round_, actor=ctx.owner, reason=ctx.payload["reason"],
+    result = result_service.correct_results(ctx.session, round_, actor=ctx.owner, reason=ctx.payload["reason"],
                                       before_counting=lambda: ctx.progress(1, STEPS))
     ctx.progress(2, STEPS)
     return {"round_id": round_.id, "version": result.version, "ballots": result.ballots_total}
@@ -64,21 +65,21 @@ def preview(ctx: jobs.JobContext) -> dict[str, Any]:
     session = ctx.session
     round_ = _round(session, ctx.payload)
     ctx.progress(0, STEPS)
-    count = tallying.count_round(session, round_, seal=False,
+    count = counting.count_round(session, round_, seal=False,
                                  before_counting=lambda: ctx.progress(1, STEPS))
     ctx.progress(2, STEPS)
-    what_if = tallying.what_if(count)
+    what_if = counting.what_if(count)
     scores = count.election.profile.scores
     rows = []
     for i, proposal in enumerate(count.proposals):
-        decision = count.outcome.decision(tallying.pb_project_id(proposal))
+        decision = count.outcome.decision(counting.pb_project_id(proposal))
         rows.append({"title": proposal.title, "cost_cents": proposal.ballot_cost_cents, "score": str(scores[i]),
                      "selected": decision.selected, "reason": decision.reason_nl})
     return {
         "round_id": round_.id, "counted_at": utcnow().isoformat(), "rule": count.outcome.rule,
         "ballots": count.ballots_total, "online": count.online, "paper": count.paper,
-        "spent_cents": tallying.money_cents(str(count.outcome.spent)),
+        "spent_cents": money.cents(count.outcome.spent),
         "rows": rows,
-        "what_if": {"rules": list(what_if.rules), "spent_cents": [tallying.money_cents(str(s)) for s in what_if.spent],
+        "what_if": {"rules": list(what_if.rules), "spent_cents": [money.cents(s) for s in what_if.spent],
                     "rows": [{"title": p.title, "marks": list(marks)} for p, marks in what_if.rows]},
     }

@@ -4,7 +4,7 @@ The secret ballot lives in the schema: a :class:`Ballot` has no user reference a
 its primary key is random, so neither a column nor the key order links it to a
 :class:`Participation`. While a round that allows re-voting is open, a participation carries a
 *sealed pointer* to its ballot (encrypted with a per-round key that is destroyed at close); see
-``docs/secret-ballot.md`` and :mod:`pb.services.voting`.
+``docs/secret-ballot.md`` and :mod:`pb.services.ballots` and :mod:`pb.services.ballot_seal`.
 """
 
 from __future__ import annotations

@@ -119,6 +119,14 @@ class BudgetRound(Base):
                 return phase
         return Phase.CLOSED
 
+    def is_voting_open(self, now: dt.datetime) -> bool:
+        """Whether ballots are taken at ``now``."""
+        return self.phase_at(now) == Phase.VOTING
+
+    def is_voting_closed(self, now: dt.datetime) -> bool:
+        """Whether voting has closed at ``now`` (also once results are published)."""
+        return self.phase_at(now) in (Phase.CLOSED, Phase.RESULTS)
+
     def is_frozen_at(self, now: dt.datetime) -> bool:
         """Budget, ballot type, limits, rule and project list are frozen once voting opens."""
         return now >= self.voting_open_at or self.results_published_at is not None

@@ -61,13 +61,13 @@ def find_by_login(session: Session, login: str) -> User | None:
 
 
 @dataclass(frozen=True)
-class Registration:
-    """What :func:`register` did: the new account, or None when the address was taken."""
+class SignUp:
+    """What :func:`sign_up` did: the new account, or None when the address was taken."""
 
     user: User | None
 
 
-def register(session: Session, *, email: str, name: str, password: str) -> Registration:
+def sign_up(session: Session, *, email: str, name: str, password: str) -> SignUp:
     """Create an unconfirmed resident account and mail a confirmation link.
 
     When the address already has an account, nothing is created and that account's owner gets a
@@ -81,15 +81,15 @@ def register(session: Session, *, email: str, name: str, password: str) -> Regis
     existing = session.scalar(select(User).where(User.email == email))
     if existing is not None:
         _mail_already_registered(session, existing)
-        return Registration(user=None)
+        return SignUp(user=None)
     user = User(email=email, name=name.strip(), password_hash=password_hash, role=Role.RESIDENT)
     try:
         with session.begin_nested():
             session.add(user)
     except IntegrityError:  # registered concurrently
-        return Registration(user=None)
+        return SignUp(user=None)
     send_confirmation(session, user)
-    return Registration(user=user)
+    return SignUp(user=user)
 
 
 def send_confirmation(session: Session, user: User) -> None:
@@ -304,3 +304,8 @@ def change_role(session: Session, user: User, *, actor: User, role: Role) -> Non
         before={"role": before},
         after={"role": role.value},
     )
+
+
+def all_users(session: Session) -> list[User]:
+    """Every account, by role and name (the admin's list)."""
+    return list(session.scalars(select(User).order_by(User.role, User.name)))

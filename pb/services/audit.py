@@ -100,3 +100,8 @@ def chain_head(session: Session) -> tuple[int, str]:
     count = session.scalar(select(func.count()).select_from(AuditEntry)) or 0
     head = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1))
     return count, head or GENESIS_HASH
+
+
+def newest_entries(session: Session, *, offset: int, limit: int) -> list[AuditEntry]:
+    """A page of the whole audit log, newest first."""
+    return list(session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).offset(offset).limit(limit)))

@@ -39,10 +39,9 @@ def managed_areas_query(user: User) -> Select[tuple[Area]]:
     return query
 
 
-def is_staff(user: User | None) -> bool:
-    """Information-point work: staff, managers and admins."""
-    return bool(user is not None and getattr(user, "is_authenticated", False)
-                and user.has_role(Role.STAFF, Role.MANAGER))
+def managed_areas(session: Session, user: User) -> list[Area]:
+    """The areas ``user`` manages (every area for an admin)."""
+    return list(session.scalars(managed_areas_query(user)))
 
 
 def residency_in(session: Session, user: User | None, area: Area) -> Residency | None:

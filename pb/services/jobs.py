@@ -4,13 +4,13 @@ Usage (see ``docs/jobs.md``)::
 
     from pb.services import jobs
 
-    @jobs.job("register.purge")
+    @jobs.job("address_register.purge")
     def purge(ctx: jobs.JobContext) -> dict[str, Any]:
         ...                     # use ctx.session (flush only), ctx.payload, ctx.owner
         ctx.progress(1, 2)      # optional: the owner's job page shows "1 of 2"
         return {"addresses": 12}  # stored as the job's result (JSON)
 
-    job = jobs.enqueue(session, "register.purge", {"area_id": 3}, owner=user, subject="area:3")
+    job = jobs.enqueue(session, "address_register.purge", {"area_id": 3}, owner=user, subject="area:3")
     session.commit()            # only now is the worker told; a rollback drops the job
 
 The runner commits once after the handler returns. A :class:`~pb.errors.DomainError` from the

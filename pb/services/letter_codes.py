@@ -25,6 +25,8 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from pb.clock import local_today
+from pb.csv_cells import csv_safe
 from pb.errors import ValidationFailed
 from pb.models.area import Area
 from pb.models.register import LetterCode, RegisterEntry
@@ -156,7 +158,7 @@ def generate_codes(
     Raises:
         ValidationFailed: ``valid_until`` lies in the past, or the area has no addresses.
     """
-    if valid_until < (today or dt.date.today()):
+    if valid_until < (today or local_today()):
         raise ValidationFailed(_("Kies een datum in de toekomst."), field="valid_until")
     entries = list(session.scalars(
         select(RegisterEntry).where(RegisterEntry.area_id == area.id)
@@ -194,14 +196,6 @@ def generate_codes(
     return result
 
 
-_CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> str:
-    text = str(value)
-    return "'" + text if text.startswith(_CSV_FORMULA_START) else text
-
-
 def mailing_csv(batch: CodeBatch) -> str:
     """The CSV for a mailing house: ``postcode,huisnummer,toevoeging,code,url``, one row per code."""
     out = io.StringIO()
@@ -210,7 +204,7 @@ def mailing_csv(batch: CodeBatch) -> str:
     for letter in batch.letters:
         for printed in letter.codes:
             e = letter.entry
-            writer.writerow([_cell(v) for v in (e.postcode, e.huisnummer, e.toevoeging, printed.grouped, printed.url)])
+            writer.writerow([csv_safe(v) for v in (e.postcode, e.huisnummer, e.toevoeging, printed.grouped, printed.url)])
     return out.getvalue()
 
 

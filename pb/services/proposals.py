@@ -8,18 +8,12 @@ status history and the round's change history) and mailed to the author.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import re
-import secrets
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -31,6 +25,8 @@ from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import User
 from pb.services import audit, authz, mail
+from pb.services.money import MAX_AMOUNT_CENTS
+from pb.services.photos import delete_photo
 from pb.services.rounds import lock_round, refuse_if_frozen
 
 STATUS_LABELS = {
@@ -44,49 +40,22 @@ STATUS_LABELS = {
     ProposalStatus.MERGED: _l("Samengevoegd"),
     ProposalStatus.HIDDEN: _l("Verborgen"),
 }
+
+
 # Statuses anyone may see; drafts only the author, hidden ones the author and the managers.
 PUBLIC_STATUSES = tuple(s for s in ProposalStatus if s not in (ProposalStatus.DRAFT, ProposalStatus.HIDDEN))
+
+
 REVIEWABLE = (ProposalStatus.IN_REVIEW, ProposalStatus.FEASIBLE, ProposalStatus.INFEASIBLE)
+
+
 WITHDRAWABLE = (
     ProposalStatus.DRAFT, ProposalStatus.SUBMITTED, ProposalStatus.NOT_ENOUGH_SUPPORT,
     ProposalStatus.IN_REVIEW, ProposalStatus.FEASIBLE, ProposalStatus.INFEASIBLE,
 )
+
+
 MAX_COST_LINES = 20
-MAX_AMOUNT_CENTS = 10_000_000 * 100
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
-MAX_PHOTO_PIXELS = 40_000_000
-PHOTO_MAX_SIDE = 2000
-_EURO_RE = re.compile(r"^\d+(?:[.,]\d{1,2})?$")
-_DUTCH_THOUSANDS_RE = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?$")
-_ENGLISH_THOUSANDS_RE = re.compile(r"^\d{1,3}(?:,\d{3})+\.\d{1,2}$")
-
-
-def parse_euros(text: str) -> int:
-    """Return integer cents for an amount typed as ``1.234,50``, ``1234,5``, ``1234.50`` or ``€ 12``.
-
-    A dot followed by three digits is a Dutch thousands separator (``1.234`` is 1234 euros).
-
-    Raises:
-        ValidationFailed: not an amount, negative, or above 10 million euros.
-    """
-    raw = text.strip().replace("€", "").replace(" ", "").replace("\u00a0", "")
-    if raw.endswith(",-"):
-        raw = raw[:-2]
-    if _DUTCH_THOUSANDS_RE.match(raw):
-        normal = raw.replace(".", "").replace(",", ".")
-    elif _ENGLISH_THOUSANDS_RE.match(raw):
-        normal = raw.replace(",", "")
-    elif _EURO_RE.match(raw):
-        normal = raw.replace(",", ".")
-    else:
-        raise ValidationFailed(_("Vul een bedrag in euro's in, bijvoorbeeld 1.234,50."), field="amount")
-    try:
-        cents = int((Decimal(normal) * 100).to_integral_value())
-    except InvalidOperation as exc:  # pragma: no cover - the patterns above exclude this
-        raise ValidationFailed(_("Vul een bedrag in euro's in, bijvoorbeeld 1.234,50."), field="amount") from exc
-    if cents > MAX_AMOUNT_CENTS:
-        raise ValidationFailed(_("Dit bedrag is te hoog."), field="amount")
-    return cents
 
 
 @dataclass(frozen=True)
@@ -144,20 +113,17 @@ def require_view(user: User | None, proposal: Proposal) -> None:
         raise NotFound(_("Dit plan bestaat niet."))
 
 
-# --- the author's side ---------------------------------------------------------------------------
-
-
-def _require_proposal_phase(rnd: BudgetRound) -> None:
-    if rnd.phase_at(utcnow()) != Phase.PROPOSALS:
+def _require_proposal_phase(round_: BudgetRound) -> None:
+    if round_.phase_at(utcnow()) != Phase.PROPOSALS:
         raise InvalidState(_("Plannen indienen en wijzigen kan alleen in de fase 'Plannen indienen'."))
 
 
-def _check_data(session: Session, rnd: BudgetRound, data: ProposalData, author: User) -> list[User]:
+def _check_data(session: Session, round_: BudgetRound, data: ProposalData, author: User) -> list[User]:
     if not data.title.strip():
         raise ValidationFailed(_("Geef uw plan een titel."), field="title")
-    if data.theme_id is not None and data.theme_id not in {t.id for t in rnd.themes}:
+    if data.theme_id is not None and data.theme_id not in {t.id for t in round_.themes}:
         raise ValidationFailed(_("Kies een thema uit de lijst."), field="theme_id")
-    if data.neighbourhood_id is not None and data.neighbourhood_id not in {n.id for n in rnd.neighbourhoods}:
+    if data.neighbourhood_id is not None and data.neighbourhood_id not in {n.id for n in round_.neighbourhoods}:
         raise ValidationFailed(_("Kies een buurt uit de lijst."), field="neighbourhood_id")
     if len(data.cost_lines) > MAX_COST_LINES:
         raise ValidationFailed(_("Gebruik maximaal %(n)d kostenregels.", n=MAX_COST_LINES), field="cost_lines")
@@ -169,11 +135,11 @@ def _check_data(session: Session, rnd: BudgetRound, data: ProposalData, author: 
     coinitiators: list[User] = []
     for email in dict.fromkeys(e.strip().lower() for e in data.coinitiator_emails if e.strip()):
         user = session.scalar(select(User).where(func.lower(User.email) == email))
-        if user is None or user.id == author.id or authz.residency_in(session, user, rnd.area) is None:
+        if user is None or user.id == author.id or authz.residency_in(session, user, round_.area) is None:
             # One answer for unknown, non-resident and self: no account enumeration.
             raise ValidationFailed(
                 _("%(email)s kunnen we niet toevoegen. Alleen geverifieerde bewoners van %(area)s kunnen mede-indiener zijn.",
-                  email=email, area=rnd.area.name),
+                  email=email, area=round_.area.name),
                 field="coinitiators",
             )
         coinitiators.append(user)
@@ -194,19 +160,19 @@ def _apply(proposal: Proposal, data: ProposalData, coinitiators: list[User]) -> 
     proposal.coinitiators = coinitiators
 
 
-def create_proposal(session: Session, rnd: BudgetRound, *, actor: User, data: ProposalData,
+def create_proposal(session: Session, round_: BudgetRound, *, actor: User, data: ProposalData,
                     photo: str | None = None) -> Proposal:
-    """Start a draft proposal in ``rnd`` for the verified resident ``actor``.
+    """Start a draft proposal in ``round_`` for the verified resident ``actor``.
 
     Raises:
         PermissionDenied: not a verified resident of the round's area.
         InvalidState: the proposal phase is not open.
         ValidationFailed: bad input.
     """
-    authz.require_resident(session, actor, rnd.area)
-    _require_proposal_phase(rnd)
-    coinitiators = _check_data(session, rnd, data, actor)
-    proposal = Proposal(round=rnd, author_id=actor.id, status=ProposalStatus.DRAFT, title="")
+    authz.require_resident(session, actor, round_.area)
+    _require_proposal_phase(round_)
+    coinitiators = _check_data(session, round_, data, actor)
+    proposal = Proposal(round=round_, author_id=actor.id, status=ProposalStatus.DRAFT, title="")
     _apply(proposal, data, coinitiators)
     proposal.photo_filename = photo
     session.add(proposal)
@@ -272,74 +238,15 @@ def withdraw_proposal(session: Session, proposal: Proposal, *, actor: User) -> N
         InvalidState: voting has opened, or the status does not allow it.
     """
     _require_author(actor, proposal)
-    rnd = lock_round(session, proposal.round)
+    round_ = lock_round(session, proposal.round)
     if proposal.status == ProposalStatus.FEASIBLE:
-        refuse_if_frozen(session, rnd, actor=actor, action="proposal.withdraw", obj_type="proposal",
+        refuse_if_frozen(session, round_, actor=actor, action="proposal.withdraw", obj_type="proposal",
                          obj_id=proposal.id, attempted={"status": ProposalStatus.WITHDRAWN.value})
-    if rnd.is_frozen_at(utcnow()):
+    if round_.is_frozen_at(utcnow()):
         raise InvalidState(_("Het stemmen is begonnen. U kunt uw plan niet meer intrekken."))
     if proposal.status not in WITHDRAWABLE:
         raise InvalidState(_("Dit plan kan niet meer worden ingetrokken."))
     _set_status(session, proposal, ProposalStatus.WITHDRAWN, actor=actor, action="proposal.withdraw")
-
-
-# --- photos ----------------------------------------------------------------------------------------
-
-
-def store_photo(stream: IO[bytes]) -> str:
-    """Check an uploaded photo by its content, re-encode it without metadata and store it.
-
-    Returns the random file name under ``UPLOAD_DIR``.
-
-    Raises:
-        ValidationFailed: too large, not a JPEG or PNG, or unreadable.
-    """
-    data = stream.read(MAX_PHOTO_BYTES + 1)
-    if len(data) > MAX_PHOTO_BYTES:
-        raise ValidationFailed(_("De foto is te groot. Kies een foto van maximaal 5 MB."), field="photo")
-    refusal = ValidationFailed(_("Kies een foto in JPEG- of PNG-formaat."), field="photo")
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.format not in ("JPEG", "PNG"):
-                raise refusal
-            if probe.width * probe.height > MAX_PHOTO_PIXELS:
-                raise ValidationFailed(_("De foto heeft te veel pixels."), field="photo")
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as img:
-            fmt = img.format
-            img.load()
-            img = ImageOps.exif_transpose(img)
-            img.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
-            out = io.BytesIO()
-            if fmt == "JPEG":
-                img.convert("RGB").save(out, "JPEG", quality=85)  # no exif= argument: metadata dropped
-                suffix = ".jpg"
-            else:
-                if img.mode not in ("RGB", "RGBA", "L", "LA", "P"):
-                    img = img.convert("RGBA")
-                img.save(out, "PNG")
-                suffix = ".png"
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise refusal from exc
-    name = secrets.token_hex(16) + suffix
-    folder = photo_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(out.getvalue())
-    return name
-
-
-def photo_dir() -> Path:
-    """Where proposal photos are stored."""
-    return Path(current_app.config["UPLOAD_DIR"]) / "proposals"
-
-
-def delete_photo(name: str | None) -> None:
-    """Remove a stored photo file, if any."""
-    if name and re.fullmatch(r"[0-9a-f]{32}\.(jpg|png)", name):
-        (photo_dir() / name).unlink(missing_ok=True)
-
-
-# --- support -------------------------------------------------------------------------------------
 
 
 def _require_support_open(proposal: Proposal) -> None:
@@ -401,47 +308,44 @@ def support_counts(session: Session, proposal_ids: list[int]) -> dict[int, int]:
     return {pid: count for pid, count in rows}
 
 
-def settle_support_phase(session: Session, rnd: BudgetRound, now: dt.datetime) -> int:
+def settle_support_phase(session: Session, round_: BudgetRound, now: dt.datetime) -> int:
     """Once the support phase is over, move submitted proposals on: enough support -> in review,
     else "not enough support". Idempotent; returns how many proposals changed.
 
     Called by ``pb advance-phases`` and before the manager's review actions.
     """
-    if now < rnd.support_close_at:
+    if now < round_.support_close_at:
         return 0
-    rnd = lock_round(session, rnd)
-    if now < rnd.support_close_at:
+    round_ = lock_round(session, round_)
+    if now < round_.support_close_at:
         return 0
     pending = list(
         session.scalars(
-            select(Proposal).where(Proposal.round_id == rnd.id, Proposal.status == ProposalStatus.SUBMITTED)
+            select(Proposal).where(Proposal.round_id == round_.id, Proposal.status == ProposalStatus.SUBMITTED)
             .order_by(Proposal.id).execution_options(populate_existing=True)
         )
     )
     counts = support_counts(session, [p.id for p in pending])
     for proposal in pending:
         count = counts.get(proposal.id, 0)
-        status = ProposalStatus.IN_REVIEW if count >= rnd.support_threshold else ProposalStatus.NOT_ENOUGH_SUPPORT
+        status = ProposalStatus.IN_REVIEW if count >= round_.support_threshold else ProposalStatus.NOT_ENOUGH_SUPPORT
         _set_status(session, proposal, status, actor=None, action="proposal.support_closed",
-                    reason=_("Steun: %(n)d. Nodig: %(t)d.", n=count, t=rnd.support_threshold),
+                    reason=_("Steun: %(n)d. Nodig: %(t)d.", n=count, t=round_.support_threshold),
                     extra_after={"supports": count})
     return len(pending)
-
-
-# --- review (area managers) ------------------------------------------------------------------------
 
 
 def _prepare_review(session: Session, proposal: Proposal, actor: User, reason: str, action: str,
                     attempted: dict[str, Any]) -> BudgetRound:
     authz.require_area_manager(actor, proposal.round.area)
-    rnd = lock_round(session, proposal.round)
-    refuse_if_frozen(session, rnd, actor=actor, action=action, obj_type="proposal", obj_id=proposal.id,
+    round_ = lock_round(session, proposal.round)
+    refuse_if_frozen(session, round_, actor=actor, action=action, obj_type="proposal", obj_id=proposal.id,
                      attempted=attempted)
-    settle_support_phase(session, rnd, utcnow())
+    settle_support_phase(session, round_, utcnow())
     session.refresh(proposal)
     if not reason.strip():
         raise ValidationFailed(_("Geef een reden. Die is openbaar."), field="reason")
-    return rnd
+    return round_
 
 
 def review_proposal(session: Session, proposal: Proposal, *, actor: User, feasible: bool, reason: str) -> None:
@@ -519,9 +423,9 @@ def hide_proposal(session: Session, proposal: Proposal, *, actor: User, reason: 
         RoundFrozen: the proposal is on the ballot and voting has opened (refusal audited).
     """
     authz.require_area_manager(actor, proposal.round.area)
-    rnd = lock_round(session, proposal.round)
+    round_ = lock_round(session, proposal.round)
     if proposal.status == ProposalStatus.FEASIBLE:
-        refuse_if_frozen(session, rnd, actor=actor, action="proposal.hide", obj_type="proposal",
+        refuse_if_frozen(session, round_, actor=actor, action="proposal.hide", obj_type="proposal",
                          obj_id=proposal.id, attempted={"status": ProposalStatus.HIDDEN.value})
     if not reason.strip():
         raise ValidationFailed(_("Geef een reden. Die is openbaar."), field="reason")
@@ -531,17 +435,15 @@ def hide_proposal(session: Session, proposal: Proposal, *, actor: User, reason: 
     _set_status(session, proposal, ProposalStatus.HIDDEN, actor=actor, action="proposal.hide", reason=reason.strip())
 
 
-def review_queue(session: Session, rnd: BudgetRound) -> list[Proposal]:
+def review_queue(session: Session, round_: BudgetRound) -> list[Proposal]:
     """The round's proposals for the manager: everything except drafts, open ones first."""
     order = {s: i for i, s in enumerate((ProposalStatus.IN_REVIEW, ProposalStatus.SUBMITTED, ProposalStatus.FEASIBLE,
                                          ProposalStatus.INFEASIBLE, ProposalStatus.NOT_ENOUGH_SUPPORT))}
     rows = session.scalars(
-        select(Proposal).where(Proposal.round_id == rnd.id, Proposal.status != ProposalStatus.DRAFT).order_by(Proposal.id)
+        select(Proposal).where(Proposal.round_id == round_.id, Proposal.status != ProposalStatus.DRAFT).order_by(Proposal.id)
     )
     return sorted(rows, key=lambda p: (order.get(p.status, 99), p.id))
 
-
-# --- public lists ----------------------------------------------------------------------------------
 
 SORTS = {
     "nieuw": (Proposal.submitted_at.desc(), Proposal.id.desc()),
@@ -549,15 +451,17 @@ SORTS = {
     "titel": (func.lower(Proposal.title).asc(), Proposal.id.asc()),
     "kosten": (Proposal.estimated_cost_cents.asc(), Proposal.id.asc()),
 }
+
+
 SORT_LABELS = {"nieuw": _l("Nieuwste eerst"), "oud": _l("Oudste eerst"), "titel": _l("Titel (A-Z)"),
                "kosten": _l("Laagste kosten eerst"), "steun": _l("Meeste steun eerst")}
 
 
-def search_proposals(session: Session, rnd: BudgetRound, *, theme_id: int | None = None,
+def search_proposals(session: Session, round_: BudgetRound, *, theme_id: int | None = None,
                      status: ProposalStatus | None = None, text: str = "", sort: str = "nieuw") -> list[Proposal]:
-    """Public proposals of ``rnd`` filtered by theme, status and text; ``sort`` from :data:`SORT_LABELS`
+    """Public proposals of ``round_`` filtered by theme, status and text; ``sort`` from :data:`SORT_LABELS`
     (anything else falls back to newest first)."""
-    query = select(Proposal).where(Proposal.round_id == rnd.id, Proposal.status.in_(PUBLIC_STATUSES))
+    query = select(Proposal).where(Proposal.round_id == round_.id, Proposal.status.in_(PUBLIC_STATUSES))
     if theme_id is not None and 0 < theme_id <= MAX_ID:
         query = query.where(Proposal.theme_id == theme_id)
     if status is not None:
@@ -575,18 +479,18 @@ def search_proposals(session: Session, rnd: BudgetRound, *, theme_id: int | None
     return rows
 
 
-def hidden_ids(session: Session, rnd: BudgetRound) -> set[int]:
+def hidden_ids(session: Session, round_: BudgetRound) -> set[int]:
     """Ids of the round's hidden (moderated) proposals."""
-    return set(session.scalars(select(Proposal.id).where(Proposal.round_id == rnd.id,
+    return set(session.scalars(select(Proposal.id).where(Proposal.round_id == round_.id,
                                                          Proposal.status == ProposalStatus.HIDDEN)))
 
 
-def drafts_of(session: Session, rnd: BudgetRound, user: User | None) -> list[Proposal]:
-    """``user``'s own drafts in ``rnd``."""
+def drafts_of(session: Session, round_: BudgetRound, user: User | None) -> list[Proposal]:
+    """``user``'s own drafts in ``round_``."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
     return list(session.scalars(select(Proposal).where(
-        Proposal.round_id == rnd.id, Proposal.author_id == user.id, Proposal.status == ProposalStatus.DRAFT)))
+        Proposal.round_id == round_.id, Proposal.author_id == user.id, Proposal.status == ProposalStatus.DRAFT)))
 
 
 def status_history(session: Session, proposal: Proposal) -> list[AuditEntry]:
@@ -595,9 +499,6 @@ def status_history(session: Session, proposal: Proposal) -> list[AuditEntry]:
         select(AuditEntry).where(AuditEntry.object_type == "proposal", AuditEntry.object_id == str(proposal.id),
                                  AuditEntry.public.is_(True)).order_by(AuditEntry.seq)
     ))
-
-
-# --- status changes --------------------------------------------------------------------------------
 
 
 def _set_status(session: Session, proposal: Proposal, status: ProposalStatus, *, actor: User | None, action: str,
@@ -639,4 +540,3 @@ def session_of(obj: object) -> Session:
     session = object_session(obj)
     assert session is not None
     return session
-

@@ -22,14 +22,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from pb.clock import local_today
 from pb.db import utcnow
-from pb.errors import InvalidState, PermissionDenied, ValidationFailed
+from pb.errors import InvalidState, PermissionDenied, RefusalRecorded, ValidationFailed
 from pb.models.register import LetterCode, RegisterEntry, VerificationFailure
 from pb.models.residency import Residency, VerificationMethod
 from pb.models.round import BudgetRound
 from pb.models.user import Role, User
 from pb.services import accounts, audit, letter_codes
-from pb.services.register import normalise_full_postcode, normalise_toevoeging
+from pb.services.address_register import normalise_full_postcode, normalise_toevoeging
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,8 @@ ACCOUNT_LOCK_MINUTES = (5, 15, 60)
 ACCOUNT_MEMORY = dt.timedelta(hours=24)
 
 
-class VerificationRefused(ValidationFailed):
-    """The code did not verify. The caller must COMMIT so the recorded failure counts."""
+class VerificationRefused(RefusalRecorded, ValidationFailed):
+    """The code did not verify; the failure is recorded (and committed) so it counts."""
 
 
 class VerificationThrottled(ValidationFailed):
@@ -123,7 +124,7 @@ class AddressInput:
 
 
 def _check_birth_date(birth_date: dt.date | None) -> None:
-    if birth_date is not None and not dt.date(1900, 1, 1) <= birth_date <= dt.date.today():
+    if birth_date is not None and not dt.date(1900, 1, 1) <= birth_date <= local_today():
         raise ValidationFailed(_("Vul een geboortedatum in het verleden in."), field="birth_date")
 
 
@@ -167,7 +168,7 @@ def verify_with_code(
     address count are guarded updates, so two accounts racing with one code get one residency.
 
     Args:
-        session: the session; the caller commits, ALSO after :class:`VerificationRefused`.
+        session: the session; the failure recorded before :class:`VerificationRefused` is committed too.
         user: the logged-in account.
         address: postcode, house number, addition as typed.
         code: the code as typed (spaces and dashes allowed).
@@ -187,7 +188,7 @@ def verify_with_code(
     row = session.execute(
         select(LetterCode, RegisterEntry).join(RegisterEntry).where(LetterCode.code_hmac == digest)
     ).first()
-    today = today or dt.date.today()
+    today = today or local_today()
     postcode = normalise_full_postcode(address.postcode)
     matches = (
         row is not None
@@ -317,18 +318,12 @@ def meets_age_limits(residency: Residency, budget_round: BudgetRound, on: dt.dat
     """
     if budget_round.min_age is None and budget_round.max_age is None:
         return True
-    age = age_on(residency, on or dt.date.today())
+    age = age_on(residency, on or local_today())
     if age is None:
         return False
     if budget_round.min_age is not None and age < budget_round.min_age:
         return False
     return budget_round.max_age is None or age <= budget_round.max_age
-
-
-def set_birth_date(session: Session, residency: Residency, birth_date: dt.date) -> None:
-    """Record a declared birth date on a residency."""
-    residency.birth_date = birth_date
-    session.flush()
 
 
 # --- privacy ---------------------------------------------------------------------------------

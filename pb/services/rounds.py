@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pb.db import by_id, utcnow
-from pb.errors import InvalidState, NotFound, ValidationFailed
+from pb.errors import InvalidState, NotFound, RefusalRecorded, ValidationFailed
 from pb.models.area import Area
 from pb.models.audit import AuditEntry
-from pb.models.proposal import Proposal, ProposalStatus, Support
+from pb.models.proposal import Proposal, Support
 from pb.models.round import BallotType, BudgetRound, CountingRule, Phase, RoundNeighbourhood, RoundTheme, TieBreak
 from pb.models.user import User
 from pb.services import audit, authz
@@ -52,11 +52,11 @@ FROZEN_FIELDS: tuple[str, ...] = (
 )
 
 
-class RoundFrozen(InvalidState):
+class RoundFrozen(RefusalRecorded, InvalidState):
     """A frozen part of the round (or its project list) was about to change (409).
 
-    The refused attempt is already recorded in the audit log on the session: the caller commits
-    the session (nothing else was changed) and answers 409.
+    The refused attempt is recorded in the audit log on the session (nothing else was changed),
+    so the unit of work commits it and answers 409.
     """
 
 
@@ -157,10 +157,10 @@ def validate(data: RoundData) -> None:
             )
 
 
-def snapshot(rnd: BudgetRound) -> dict[str, Any]:
+def snapshot(round_: BudgetRound) -> dict[str, Any]:
     """The round's configuration as plain values (for the audit log)."""
     values: dict[str, Any] = {
-        name: getattr(rnd, name)
+        name: getattr(round_, name)
         for name in (
             "title", "description", "budget_cents", *BOUNDARIES, "ballot_type", "min_projects",
             "max_projects", "min_budget_share_pct", "points_total", "points_max_per_project",
@@ -170,35 +170,35 @@ def snapshot(rnd: BudgetRound) -> dict[str, Any]:
     }
     for key in BOUNDARIES:
         values[key] = values[key].isoformat() if values[key] else None
-    values["ballot_type"] = str(rnd.ballot_type) if rnd.ballot_type else None
-    values["counting_rule"] = str(rnd.counting_rule) if rnd.counting_rule else None
-    values["tie_break"] = str(rnd.tie_break) if rnd.tie_break else None
-    values["themes"] = sorted(t.name for t in rnd.themes)
-    values["neighbourhoods"] = sorted([n.name, n.budget_cents] for n in rnd.neighbourhoods)
+    values["ballot_type"] = str(round_.ballot_type) if round_.ballot_type else None
+    values["counting_rule"] = str(round_.counting_rule) if round_.counting_rule else None
+    values["tie_break"] = str(round_.tie_break) if round_.tie_break else None
+    values["themes"] = sorted(t.name for t in round_.themes)
+    values["neighbourhoods"] = sorted([n.name, n.budget_cents] for n in round_.neighbourhoods)
     return values
 
 
-def _apply(rnd: BudgetRound, data: RoundData) -> None:
-    rnd.title = data.title.strip()
-    rnd.description = data.description.strip()
-    rnd.budget_cents = data.budget_cents
+def _apply(round_: BudgetRound, data: RoundData) -> None:
+    round_.title = data.title.strip()
+    round_.description = data.description.strip()
+    round_.budget_cents = data.budget_cents
     for name in BOUNDARIES:
-        setattr(rnd, name, getattr(data, name))
+        setattr(round_, name, getattr(data, name))
     for name in (
         "ballot_type", "counting_rule", "tie_break", "min_projects", "max_projects", "min_budget_share_pct",
         "points_total", "points_max_per_project", "support_threshold", "min_age", "max_age", "allow_revote",
     ):
-        setattr(rnd, name, getattr(data, name))
+        setattr(round_, name, getattr(data, name))
     wanted = {t.strip(): t.strip() for t in data.themes}
-    rnd.themes = [t for t in rnd.themes if t.name in wanted]
-    have = {t.name for t in rnd.themes}
-    rnd.themes.extend(RoundTheme(name=n) for n in wanted if n not in have)
+    round_.themes = [t for t in round_.themes if t.name in wanted]
+    have = {t.name for t in round_.themes}
+    round_.themes.extend(RoundTheme(name=n) for n in wanted if n not in have)
     hoods = {n.strip(): cents for n, cents in data.neighbourhoods}
-    rnd.neighbourhoods = [n for n in rnd.neighbourhoods if n.name in hoods]
-    for hood in rnd.neighbourhoods:
+    round_.neighbourhoods = [n for n in round_.neighbourhoods if n.name in hoods]
+    for hood in round_.neighbourhoods:
         hood.budget_cents = hoods[hood.name]
-    have = {n.name for n in rnd.neighbourhoods}
-    rnd.neighbourhoods.extend(RoundNeighbourhood(name=n, budget_cents=c) for n, c in hoods.items() if n not in have)
+    have = {n.name for n in round_.neighbourhoods}
+    round_.neighbourhoods.extend(RoundNeighbourhood(name=n, budget_cents=c) for n, c in hoods.items() if n not in have)
 
 
 def create_round(session: Session, area: Area, *, actor: User, data: RoundData) -> BudgetRound:
@@ -210,39 +210,39 @@ def create_round(session: Session, area: Area, *, actor: User, data: RoundData) 
     """
     authz.require_area_manager(actor, area)
     validate(data)
-    rnd = BudgetRound(area=area, title="", budget_cents=0)
-    _apply(rnd, data)
-    session.add(rnd)
+    round_ = BudgetRound(area=area, title="", budget_cents=0)
+    _apply(round_, data)
+    session.add(round_)
     session.flush()
-    audit.record(session, actor=actor, action="round.create", obj_type="round", obj_id=rnd.id,
-                 area_id=area.id, round_id=rnd.id, public=True, after=snapshot(rnd))
-    return rnd
+    audit.record(session, actor=actor, action="round.create", obj_type="round", obj_id=round_.id,
+                 area_id=area.id, round_id=round_.id, public=True, after=snapshot(round_))
+    return round_
 
 
-def lock_round(session: Session, rnd: BudgetRound) -> BudgetRound:
-    """Re-read ``rnd`` with a row lock, so the phase is checked against fresh dates in this transaction."""
+def lock_round(session: Session, round_: BudgetRound) -> BudgetRound:
+    """Re-read ``round_`` with a row lock, so the phase is checked against fresh dates in this transaction."""
     locked = session.scalar(
-        select(BudgetRound).where(BudgetRound.id == rnd.id).with_for_update().execution_options(populate_existing=True)
+        select(BudgetRound).where(BudgetRound.id == round_.id).with_for_update().execution_options(populate_existing=True)
     )
     assert locked is not None
     return locked
 
 
-def refuse_if_frozen(session: Session, rnd: BudgetRound, *, actor: User | None, action: str, obj_type: str,
+def refuse_if_frozen(session: Session, round_: BudgetRound, *, actor: User | None, action: str, obj_type: str,
                      obj_id: object, attempted: dict[str, Any]) -> None:
-    """Raise :class:`RoundFrozen` (after auditing the refusal) when ``rnd`` is frozen now.
+    """Raise :class:`RoundFrozen` (after auditing the refusal) when ``round_`` is frozen now.
 
     Raises:
         RoundFrozen: voting has opened.
     """
-    if rnd.is_frozen_at(utcnow()):
+    if round_.is_frozen_at(utcnow()):
         audit.record(session, actor=actor, action=f"{action}.refused", obj_type=obj_type, obj_id=obj_id,
-                     area_id=rnd.area_id, round_id=rnd.id, after=attempted,
+                     area_id=round_.area_id, round_id=round_.id, after=attempted,
                      reason="frozen: voting has opened")
         raise RoundFrozen(_("Het stemmen is begonnen. Budget, stemregels en projecten liggen vast."))
 
 
-def update_round(session: Session, rnd: BudgetRound, *, actor: User, data: RoundData) -> None:
+def update_round(session: Session, round_: BudgetRound, *, actor: User, data: RoundData) -> None:
     """Change a round's configuration; audited (public) with before and after.
 
     After voting opened only the title, description, themes and support threshold may change;
@@ -253,19 +253,19 @@ def update_round(session: Session, rnd: BudgetRound, *, actor: User, data: Round
         ValidationFailed: bad configuration.
         RoundFrozen: a frozen field would change (the refusal is audited on ``session``).
     """
-    authz.require_area_manager(actor, rnd.area)
-    rnd = lock_round(session, rnd)
-    before = snapshot(rnd)
-    if rnd.is_frozen_at(utcnow()):
+    authz.require_area_manager(actor, round_.area)
+    round_ = lock_round(session, round_)
+    before = snapshot(round_)
+    if round_.is_frozen_at(utcnow()):
         wanted = {**before, **{k: v for k, v in _data_snapshot(data).items() if k in FROZEN_FIELDS}}
         changed = {k: wanted[k] for k in FROZEN_FIELDS if wanted[k] != before[k]}
         if changed:
-            refuse_if_frozen(session, rnd, actor=actor, action="round.update", obj_type="round",
-                             obj_id=rnd.id, attempted=changed)
+            refuse_if_frozen(session, round_, actor=actor, action="round.update", obj_type="round",
+                             obj_id=round_.id, attempted=changed)
         # Dates are not edited here once frozen; keep them as they are.
-        data = _with_dates_of(data, rnd)
+        data = _with_dates_of(data, round_)
     else:
-        current = {name: getattr(rnd, name) for name in BOUNDARIES}
+        current = {name: getattr(round_, name) for name in BOUNDARIES}
         # Forms show minutes: a date within a minute of the stored one is the same date.
         data = replace(data, **{n: current[n] for n in BOUNDARIES
                                 if abs(getattr(data, n) - current[n]) < dt.timedelta(minutes=1)})
@@ -277,13 +277,13 @@ def update_round(session: Session, rnd: BudgetRound, *, actor: User, data: Round
                         _("Deze datum is al voorbij. Gebruik 'Fase verschuiven' met een reden."), field=name
                     )
     validate(data)
-    _apply(rnd, data)
+    _apply(round_, data)
     session.flush()
-    after = snapshot(rnd)
+    after = snapshot(round_)
     changed_keys = [k for k in after if after[k] != before[k]]
     if changed_keys:
-        audit.record(session, actor=actor, action="round.update", obj_type="round", obj_id=rnd.id,
-                     area_id=rnd.area_id, round_id=rnd.id, public=True,
+        audit.record(session, actor=actor, action="round.update", obj_type="round", obj_id=round_.id,
+                     area_id=round_.area_id, round_id=round_.id, public=True,
                      before={k: before[k] for k in changed_keys}, after={k: after[k] for k in changed_keys})
 
 
@@ -305,11 +305,11 @@ def _data_snapshot(data: RoundData) -> dict[str, Any]:
     }
 
 
-def _with_dates_of(data: RoundData, rnd: BudgetRound) -> RoundData:
-    return replace(data, **{name: getattr(rnd, name) for name in BOUNDARIES})
+def _with_dates_of(data: RoundData, round_: BudgetRound) -> RoundData:
+    return replace(data, **{name: getattr(round_, name) for name in BOUNDARIES})
 
 
-def move_phase(session: Session, rnd: BudgetRound, *, actor: User, boundary: str, new_at: dt.datetime,
+def move_phase(session: Session, round_: BudgetRound, *, actor: User, boundary: str, new_at: dt.datetime,
                reason: str) -> None:
     """Move one phase boundary earlier or later, keeping the order; audited in the public history.
 
@@ -320,28 +320,28 @@ def move_phase(session: Session, rnd: BudgetRound, *, actor: User, boundary: str
         PermissionDenied: ``actor`` does not manage the round's area.
         ValidationFailed: unknown boundary, no reason, boundary passed, order broken.
     """
-    authz.require_area_manager(actor, rnd.area)
+    authz.require_area_manager(actor, round_.area)
     if boundary not in BOUNDARIES:
         raise ValidationFailed(_("Kies een fase."), field="boundary")
     if not reason.strip():
         raise ValidationFailed(_("Geef een reden. Die is openbaar."), field="reason")
-    rnd = lock_round(session, rnd)
+    round_ = lock_round(session, round_)
     now = utcnow()
-    old = getattr(rnd, boundary)
+    old = getattr(round_, boundary)
     if old <= now:
         raise ValidationFailed(_("Deze fasegrens is al voorbij en kan niet meer verschuiven."), field="boundary")
     new_at = max(new_at, now)
     index = BOUNDARIES.index(boundary)
-    if index > 0 and new_at < getattr(rnd, BOUNDARIES[index - 1]):
+    if index > 0 and new_at < getattr(round_, BOUNDARIES[index - 1]):
         raise ValidationFailed(_("Een fase kan niet beginnen voor de vorige fase."), field="new_at")
-    if index + 1 < len(BOUNDARIES) and new_at > getattr(rnd, BOUNDARIES[index + 1]):
+    if index + 1 < len(BOUNDARIES) and new_at > getattr(round_, BOUNDARIES[index + 1]):
         raise ValidationFailed(_("Een fase kan niet eindigen na het begin van de volgende fase."), field="new_at")
-    if boundary == "voting_close_at" and new_at <= rnd.voting_open_at:
+    if boundary == "voting_close_at" and new_at <= round_.voting_open_at:
         raise ValidationFailed(_("Het stemmen moet later sluiten dan het opent."), field="new_at")
-    setattr(rnd, boundary, new_at)
+    setattr(round_, boundary, new_at)
     session.flush()
-    audit.record(session, actor=actor, action="round.phase_move", obj_type="round", obj_id=rnd.id,
-                 area_id=rnd.area_id, round_id=rnd.id, public=True,
+    audit.record(session, actor=actor, action="round.phase_move", obj_type="round", obj_id=round_.id,
+                 area_id=round_.area_id, round_id=round_.id, public=True,
                  before={boundary: old.isoformat()}, after={boundary: new_at.isoformat()}, reason=reason.strip())
 
 
@@ -351,10 +351,10 @@ def get_round(session: Session, round_id: int) -> BudgetRound:
     Raises:
         NotFound: no such round.
     """
-    rnd = by_id(session, BudgetRound, round_id)
-    if rnd is None:
+    round_ = by_id(session, BudgetRound, round_id)
+    if round_ is None:
         raise NotFound(_("Deze ronde bestaat niet."))
-    return rnd
+    return round_
 
 
 def rounds_of_area(session: Session, area: Area) -> list[BudgetRound]:
@@ -375,41 +375,31 @@ def current_rounds_by_area(session: Session) -> dict[int, list[BudgetRound]]:
         .order_by(BudgetRound.proposals_open_at, BudgetRound.id)
     )
     grouped: dict[int, list[BudgetRound]] = {}
-    for rnd in rows:
-        grouped.setdefault(rnd.area_id, []).append(rnd)
+    for round_ in rows:
+        grouped.setdefault(round_.area_id, []).append(round_)
     return grouped
 
 
-def ballot_proposals(session: Session, rnd: BudgetRound) -> list[Proposal]:
-    """The proposals on the ballot of ``rnd`` (status FEASIBLE), in submission order."""
+def public_history(session: Session, round_: BudgetRound) -> list[AuditEntry]:
+    """The public change history of ``round_``: entries with ``public=True``, newest first."""
     return list(
         session.scalars(
-            select(Proposal).where(Proposal.round_id == rnd.id, Proposal.status == ProposalStatus.FEASIBLE)
-            .order_by(Proposal.submitted_at, Proposal.id)
-        )
-    )
-
-
-def public_history(session: Session, rnd: BudgetRound) -> list[AuditEntry]:
-    """The public change history of ``rnd``: entries with ``public=True``, newest first."""
-    return list(
-        session.scalars(
-            select(AuditEntry).where(AuditEntry.round_id == rnd.id, AuditEntry.public.is_(True))
+            select(AuditEntry).where(AuditEntry.round_id == round_.id, AuditEntry.public.is_(True))
             .order_by(AuditEntry.seq.desc())
         )
     )
 
 
-def timeline(rnd: BudgetRound, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+def timeline(round_: BudgetRound, now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """The phases with start/end and whether each is past, current or future (for the round page)."""
     now = now or utcnow()
-    current = rnd.phase_at(now)
+    current = round_.phase_at(now)
     spans = [
-        (Phase.PROPOSALS, rnd.proposals_open_at, rnd.proposals_close_at),
-        (Phase.SUPPORT, rnd.proposals_close_at, rnd.support_close_at),
-        (Phase.REVIEW, rnd.support_close_at, rnd.review_close_at),
-        (Phase.VOTING, rnd.voting_open_at, rnd.voting_close_at),
-        (Phase.RESULTS, rnd.voting_close_at, rnd.results_published_at),
+        (Phase.PROPOSALS, round_.proposals_open_at, round_.proposals_close_at),
+        (Phase.SUPPORT, round_.proposals_close_at, round_.support_close_at),
+        (Phase.REVIEW, round_.support_close_at, round_.review_close_at),
+        (Phase.VOTING, round_.voting_open_at, round_.voting_close_at),
+        (Phase.RESULTS, round_.voting_close_at, round_.results_published_at),
     ]
     items = []
     for phase, start, end in spans:

@@ -25,6 +25,7 @@ from typing import Any
 from pb.tally.model import Election, VoteType
 from pb.tally.numbers import Number, format_money, normalise, to_json_number
 from pb.tally.tiebreak import TieBreak
+from pb.tally.trace import Trace, read_trace
 
 MONEY_KEYS = frozenset({"cost", "remaining", "left", "limit", "cap_left", "paid", "max_payment",
                         "budget"})
@@ -221,6 +222,10 @@ class Outcome:
     def decision(self, project_id: str) -> Decision:
         """The decision about one project."""
         return self.decisions[self.election.index[project_id]]
+
+    def typed_trace(self) -> Trace:
+        """The rule's trace as typed objects (Equal Shares rounds, the Add1 summary)."""
+        return read_trace(self.trace)
 
     def to_dict(self) -> dict[str, Any]:
         """Stable JSON-serialisable form (schema in the module docstring)."""

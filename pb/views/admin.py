@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from pb.db import db_session
-from pb.errors import DomainError, NotFound
+from pb.errors import NotFound
 from pb.forms import options
 from pb.forms.admin import AreaForm, RoleForm
 from pb.models.area import Area
-from pb.models.audit import AuditEntry
 from pb.models.user import Role, User
-from pb.services import accounts, audit
+from pb.services import accounts
 from pb.services import areas as area_service
-from pb.views.common import actor, error_onto_form, require_roles
+from pb.services import audit
+from pb.views.common import actor, require_roles, unit_of_work
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 AUDIT_PAGE_SIZE = 100
@@ -65,13 +64,9 @@ def new_area() -> str | Response:
     """Create an area."""
     form = _area_form(None)
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             area = area_service.create_area(db_session(), actor=actor(), data=_area_data(form))
-        except DomainError as exc:
-            db_session().rollback()
-            error_onto_form(form, exc)
-        else:
-            db_session().commit()
+        if not work.failed:
             flash(_("Gebied %(name)s is aangemaakt.", name=area.name), "success")
             return redirect(url_for("admin.areas"))
     return render_template("admin/area_form.html", form=form, area=None)
@@ -83,13 +78,9 @@ def edit_area(slug: str) -> str | Response:
     area = area_service.get_by_slug(db_session(), slug)
     form = _area_form(area)
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             area_service.update_area(db_session(), area, actor=actor(), data=_area_data(form))
-        except DomainError as exc:
-            db_session().rollback()
-            error_onto_form(form, exc)
-        else:
-            db_session().commit()
+        if not work.failed:
             flash(_("De wijzigingen zijn opgeslagen."), "success")
             return redirect(url_for("admin.areas"))
     return render_template("admin/area_form.html", form=form, area=area)
@@ -98,7 +89,7 @@ def edit_area(slug: str) -> str | Response:
 @bp.get("/users")
 def users() -> str:
     """All accounts with their role."""
-    rows = list(db_session().scalars(select(User).order_by(User.role, User.name)))
+    rows = accounts.all_users(db_session())
     return render_template("admin/users.html", users=rows, form=RoleForm())
 
 
@@ -125,12 +116,7 @@ def change_role(user_id: int) -> Response:
 def audit_log() -> str:
     """The full audit log, newest first, with a check of the hash chain."""
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    entries = list(
-        db_session().scalars(
-            select(AuditEntry).order_by(AuditEntry.seq.desc())
-            .offset((page - 1) * AUDIT_PAGE_SIZE).limit(AUDIT_PAGE_SIZE)
-        )
-    )
+    entries = audit.newest_entries(db_session(), offset=(page - 1) * AUDIT_PAGE_SIZE, limit=AUDIT_PAGE_SIZE)
     count, head = audit.chain_head(db_session())
     broken_at = audit.verify_chain(db_session())
     return render_template(

@@ -1,8 +1,8 @@
-"""Accounts: register, confirm, log in and out, reset a password, my account."""
+"""Accounts: sign up, confirm, log in and out, reset a password, my account."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -10,9 +10,9 @@ from werkzeug.wrappers import Response
 from pb.db import db_session
 from pb.errors import DomainError
 from pb.extensions import limiter
-from pb.forms.auth import EmailForm, LoginForm, LogoutForm, NewPasswordForm, RegisterForm
+from pb.forms.auth import EmailForm, LoginForm, LogoutForm, NewPasswordForm, SignUpForm
 from pb.services import accounts
-from pb.views.common import actor, error_onto_form, safe_next
+from pb.views.common import actor, error_onto_form, fresh_session, log_out, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -23,12 +23,12 @@ def _auth_limit() -> str:
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_auth_limit, methods=["POST"])
-def register() -> str | Response:
+def signup() -> str | Response:
     """Create an account; a confirmation link goes out by e-mail."""
-    form = RegisterForm()
+    form = SignUpForm()
     if form.validate_on_submit():
         try:
-            accounts.register(
+            accounts.sign_up(
                 db_session(), email=form.email.data or "", name=form.name.data or "",
                 password=form.password.data or "",
             )
@@ -37,7 +37,7 @@ def register() -> str | Response:
         else:
             db_session().commit()
             return redirect(url_for("auth.check_mail"))
-    return render_template("auth/register.html", form=form)
+    return render_template("auth/signup.html", form=form)
 
 
 @bp.get("/register/check-mail")
@@ -96,10 +96,7 @@ def login() -> str | Response:
         except DomainError as exc:
             error_onto_form(form, exc)
         else:
-            lang = session.get("lang")
-            session.clear()
-            if lang:
-                session["lang"] = lang
+            fresh_session()
             login_user(user)
             flash(_("Welkom, %(name)s. U bent ingelogd.", name=user.name), "success")
             return redirect(safe_next(form.next.data))
@@ -111,11 +108,7 @@ def logout() -> Response:
     """Log out and forget the session."""
     form = LogoutForm()
     if form.validate_on_submit():
-        lang = session.get("lang")
-        logout_user()
-        session.clear()
-        if lang:
-            session["lang"] = lang
+        log_out()
         flash(_("U bent uitgelogd."), "success")
     return redirect(url_for("public.home"))
 

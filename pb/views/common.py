@@ -1,21 +1,21 @@
-"""Helpers shared by the blueprints: access checks, safe redirects, errors onto forms."""
+"""Helpers shared by the blueprints: access checks, safe redirects, the unit of work."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar, cast
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import cast
 from urllib.parse import urlsplit
 
-from flask import abort, url_for
-from flask_login import current_user
+from flask import abort, flash, session, url_for
+from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 
-from pb.errors import DomainError
+from pb.db import db_session
+from pb.errors import DomainError, RefusalRecorded
 from pb.extensions import login_manager
 from pb.models.user import Role, User
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def actor() -> User:
@@ -36,18 +36,18 @@ def require_roles(*roles: Role) -> None:
         abort(403)
 
 
-def roles_required(*roles: Role) -> Callable[[F], F]:
-    """Decorator form of :func:`require_roles`."""
+def fresh_session() -> None:
+    """Clear the session (no fixation across a login or logout), keeping the chosen language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
 
-    def decorator(view: F) -> F:
-        @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            require_roles(*roles)
-            return view(*args, **kwargs)
 
-        return cast(F, wrapped)
-
-    return decorator
+def log_out() -> None:
+    """Log out and start a fresh session."""
+    logout_user()
+    fresh_session()
 
 
 def safe_next(target: str | None, default_endpoint: str = "public.home") -> str:
@@ -70,3 +70,44 @@ def error_onto_form(form: FlaskForm, exc: DomainError) -> None:
         field.errors = [*field.errors, exc.message]
     else:
         form.form_errors.append(exc.message)
+
+
+@dataclass
+class Work:
+    """What a unit of work ended with: the refusal, if the service refused."""
+
+    error: DomainError | None = None
+
+    @property
+    def failed(self) -> bool:
+        """Whether the service refused."""
+        return self.error is not None
+
+
+@contextmanager
+def unit_of_work(form: FlaskForm | None = None, *, flash_error: bool = False,
+                 page: tuple[type[DomainError], ...] = ()) -> Iterator[Work]:
+    """Run the service calls in the block as the request's one unit of work.
+
+    Success commits. A :class:`DomainError` ends the block: it commits when the refusal records
+    itself (:class:`RefusalRecorded`), else rolls back; then it becomes the response: an error
+    page for the types in ``page`` (re-raised to the error handlers), else a message on ``form``
+    or, with ``flash_error``, a flashed message. ``work.failed`` tells the view which happened.
+    """
+    work = Work()
+    try:
+        yield work
+    except DomainError as exc:
+        if isinstance(exc, RefusalRecorded):
+            db_session().commit()
+        else:
+            db_session().rollback()
+        if isinstance(exc, page):
+            raise
+        work.error = exc
+        if form is not None:
+            error_onto_form(form, exc)
+        elif flash_error:
+            flash(exc.message, "error")
+        return
+    db_session().commit()

@@ -11,9 +11,9 @@ from pb.errors import DomainError, NotFound
 from pb.forms.residency import InPersonExistingForm, InPersonNewForm, SearchAddressForm
 from pb.models.register import RegisterEntry
 from pb.models.user import Role
-from pb.services import accounts, register
+from pb.services import accounts, address_register
 from pb.services import residency as residency_service
-from pb.views.common import actor, error_onto_form, require_roles
+from pb.views.common import actor, error_onto_form, require_roles, unit_of_work
 
 bp = Blueprint("infopunt", __name__, url_prefix="/infopunt")
 
@@ -37,7 +37,7 @@ def index() -> str:
     entries = None
     if request.args and form.validate():
         try:
-            entries = register.find_entries(db_session(), form.postcode.data or "", form.huisnummer.data)
+            entries = address_register.find_entries(db_session(), form.postcode.data or "", form.huisnummer.data)
         except DomainError as exc:
             error_onto_form(form, exc)
     return render_template("infopunt/index.html", form=form, entries=entries)
@@ -66,16 +66,12 @@ def verify_account(entry_id: int) -> str | Response:
         if user is None:
             form.email.errors = [_("Er is geen account met dit e-mailadres. Maak hieronder een account.")]
         else:
-            try:
+            with unit_of_work(form) as work:
                 residency_service.verify_in_person(
                     db_session(), user, entry_row, actor=actor(), id_checked=bool(form.id_checked.data),
                     birth_date=form.birth_date.data,
                 )
-            except DomainError as exc:
-                db_session().rollback()
-                error_onto_form(form, exc)
-            else:
-                db_session().commit()
+            if not work.failed:
                 flash(_("%(name)s is nu bevestigd als bewoner van %(area)s.", name=user.name,
                         area=entry_row.area.name), "success")
                 return redirect(url_for("infopunt.index"))
@@ -88,16 +84,12 @@ def new_account(entry_id: int) -> str:
     entry_row = _entry(entry_id)
     form = InPersonNewForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             login = residency_service.create_account_in_person(
                 db_session(), entry_row, actor=actor(), name=form.name.data or "",
                 id_checked=bool(form.id_checked.data), birth_date=form.birth_date.data,
             )
-        except DomainError as exc:
-            db_session().rollback()
-            error_onto_form(form, exc)
-        else:
+        if not work.failed:
             area_name = entry_row.area.name
-            db_session().commit()
             return render_template("infopunt/login_instructions.html", login=login, area_name=area_name)
     return _render_entry(entry_row, new=form)

@@ -10,7 +10,7 @@ from flask_login import login_required
 
 from pb.db import db_session
 from pb.errors import NotFound
-from pb.jobs import register as register_jobs
+from pb.jobs import address_register as register_jobs
 from pb.jobs import results as results_jobs
 from pb.models.job import Job, JobStatus
 from pb.services import jobs

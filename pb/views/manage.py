@@ -20,5 +20,5 @@ def _managers_only() -> None:
 @bp.get("/")
 def index() -> str:
     """The areas this manager runs."""
-    areas = list(db_session().scalars(authz.managed_areas_query(actor())))
+    areas = authz.managed_areas(db_session(), actor())
     return render_template("manage/index.html", areas=areas)

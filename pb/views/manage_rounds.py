@@ -15,7 +15,7 @@ from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from pb.db import db_session, utcnow
-from pb.errors import DomainError, ValidationFailed
+from pb.errors import ValidationFailed
 from pb.forms import options
 from pb.forms.rounds import (
     CostForm,
@@ -32,11 +32,11 @@ from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.round import BallotType, BudgetRound, CountingRule, TieBreak
 from pb.models.user import Role
 from pb.services import areas as area_service
-from pb.services import authz
+from pb.services import authz, money
 from pb.services import proposals as proposal_service
 from pb.services import rounds as round_service
 from pb.services.rounds import BOUNDARIES, RoundFrozen
-from pb.views.common import actor, error_onto_form, require_roles
+from pb.views.common import actor, require_roles, unit_of_work
 
 bp = Blueprint("manage_rounds", __name__, url_prefix="/manage")
 
@@ -53,9 +53,9 @@ def _managed_area(slug: str) -> Area:
 
 
 def _managed_round(round_id: int) -> BudgetRound:
-    rnd = round_service.get_round(db_session(), round_id)
-    authz.require_area_manager(actor(), rnd.area)
-    return rnd
+    round_ = round_service.get_round(db_session(), round_id)
+    authz.require_area_manager(actor(), round_.area)
+    return round_
 
 
 def _managed_proposal(proposal_id: int) -> Proposal:
@@ -65,22 +65,10 @@ def _managed_proposal(proposal_id: int) -> Proposal:
 
 
 def _run(form: Any, call: Any) -> bool:
-    """Call one service; commit on success. A frozen-round refusal commits its audit entry and
-    answers 409; other refusals roll back and go onto the form."""
-    try:
+    """Call one service as the unit of work; True when it succeeded (see :func:`unit_of_work`)."""
+    with unit_of_work(form, flash_error=form is None, page=(RoundFrozen,)) as work:
         call()
-    except RoundFrozen:
-        db_session().commit()  # only the audit entry of the refused attempt is pending
-        raise
-    except DomainError as exc:
-        db_session().rollback()
-        if form is not None:
-            error_onto_form(form, exc)
-        else:
-            flash(exc.message, "error")
-        return False
-    db_session().commit()
-    return True
+    return not work.failed
 
 
 @bp.get("/areas/<slug>/rounds")
@@ -100,7 +88,7 @@ def _parse_neighbourhoods(text: str) -> list[tuple[str, int | None]]:
         cents = None
         if sep and amount.strip():
             try:
-                cents = proposal_service.parse_euros(amount)
+                cents = money.parse_euros(amount)
             except ValidationFailed as exc:
                 raise ValidationFailed(exc.message, field="neighbourhoods") from exc
         result.append((" ".join(name.split()), cents))
@@ -109,7 +97,7 @@ def _parse_neighbourhoods(text: str) -> list[tuple[str, int | None]]:
 
 def _round_data(form: RoundForm) -> round_service.RoundData:
     try:
-        budget = proposal_service.parse_euros(form.budget.data or "")
+        budget = money.parse_euros(form.budget.data or "")
     except ValidationFailed as exc:
         raise ValidationFailed(exc.message, field="budget") from exc
     return round_service.RoundData(
@@ -134,19 +122,19 @@ def _round_data(form: RoundForm) -> round_service.RoundData:
     )
 
 
-def _fill_form(form: RoundForm, rnd: BudgetRound) -> None:
+def _fill_form(form: RoundForm, round_: BudgetRound) -> None:
     from pb.templating import euro
 
-    form.budget.data = euro(rnd.budget_cents).replace("€", "").strip()
-    form.themes.data = "\n".join(t.name for t in rnd.themes)
+    form.budget.data = euro(round_.budget_cents).replace("€", "").strip()
+    form.themes.data = "\n".join(t.name for t in round_.themes)
     form.neighbourhoods.data = "\n".join(
         f"{n.name}: {euro(n.budget_cents).replace('€', '').strip()}" if n.budget_cents else n.name
-        for n in rnd.neighbourhoods
+        for n in round_.neighbourhoods
     )
     for name in BOUNDARIES:
-        getattr(form, name).data = to_local(getattr(rnd, name))
+        getattr(form, name).data = to_local(getattr(round_, name))
     for name in ("ballot_type", "counting_rule", "tie_break"):
-        getattr(form, name).data = str(getattr(rnd, name))
+        getattr(form, name).data = str(getattr(round_, name))
 
 
 @bp.route("/areas/<slug>/rounds/new", methods=["GET", "POST"])
@@ -160,51 +148,51 @@ def new_round(slug: str) -> str | Response:
                 db_session(), area, actor=actor(), data=_round_data(form)))):
             flash(_("De ronde is aangemaakt."), "success")
             return redirect(url_for("manage_rounds.rounds", slug=area.slug))
-    return render_template("manage_rounds/round_form.html", form=form, area=area, rnd=None)
+    return render_template("manage_rounds/round_form.html", form=form, area=area, round=None)
 
 
 @bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
 def edit_round(round_id: int) -> str | Response:
     """Change a round's configuration (frozen parts refused once voting opened)."""
-    rnd = _managed_round(round_id)
-    form = RoundForm(obj=rnd) if request.method == "GET" else RoundForm()
+    round_ = _managed_round(round_id)
+    form = RoundForm(obj=round_) if request.method == "GET" else RoundForm()
     if request.method == "GET":
-        _fill_form(form, rnd)
-    frozen = rnd.is_frozen_at(utcnow())
+        _fill_form(form, round_)
+    frozen = round_.is_frozen_at(utcnow())
     if frozen and request.method == "POST":
         # Dates only move through the phase form; keep them as stored whatever was posted.
         for name in BOUNDARIES:
-            getattr(form, name).data = to_local(getattr(rnd, name))
-            getattr(form, name).raw_data = [to_local(getattr(rnd, name)).strftime("%Y-%m-%dT%H:%M")]
+            getattr(form, name).data = to_local(getattr(round_, name))
+            getattr(form, name).raw_data = [to_local(getattr(round_, name)).strftime("%Y-%m-%dT%H:%M")]
     if form.validate_on_submit():
-        if _run(form, lambda: round_service.update_round(db_session(), rnd, actor=actor(), data=_round_data(form))):
+        if _run(form, lambda: round_service.update_round(db_session(), round_, actor=actor(), data=_round_data(form))):
             flash(_("De wijzigingen zijn opgeslagen."), "success")
-            return redirect(url_for("manage_rounds.rounds", slug=rnd.area.slug))
-    return render_template("manage_rounds/round_form.html", form=form, area=rnd.area, rnd=rnd, frozen=frozen)
+            return redirect(url_for("manage_rounds.rounds", slug=round_.area.slug))
+    return render_template("manage_rounds/round_form.html", form=form, area=round_.area, round=round_, frozen=frozen)
 
 
 @bp.route("/rounds/<int:round_id>/phase", methods=["GET", "POST"])
 def move_phase(round_id: int) -> str | Response:
     """Move a phase boundary earlier or later, with a public reason."""
-    rnd = _managed_round(round_id)
+    round_ = _managed_round(round_id)
     form = PhaseMoveForm()
     if form.validate_on_submit():
         if _run(form, lambda: round_service.move_phase(
-                db_session(), rnd, actor=actor(), boundary=form.boundary.data or "",
+                db_session(), round_, actor=actor(), boundary=form.boundary.data or "",
                 new_at=to_utc(form.new_at.data), reason=form.reason.data or "")):
             flash(_("De fase is verschoven. De reden staat in de openbare geschiedenis."), "success")
-            return redirect(url_for("manage_rounds.rounds", slug=rnd.area.slug))
-    return render_template("manage_rounds/phase_form.html", form=form, rnd=rnd, now=utcnow(),
-                           timeline=round_service.timeline(rnd))
+            return redirect(url_for("manage_rounds.rounds", slug=round_.area.slug))
+    return render_template("manage_rounds/phase_form.html", form=form, round=round_, now=utcnow(),
+                           timeline=round_service.timeline(round_))
 
 
 @bp.get("/rounds/<int:round_id>/review")
 def review(round_id: int) -> str:
     """The review queue of a round, with verdict, cost, merge and hide forms per proposal."""
-    rnd = _managed_round(round_id)
+    round_ = _managed_round(round_id)
     now = utcnow()
-    queue = proposal_service.review_queue(db_session(), rnd)
-    pending_settle = now >= rnd.support_close_at and any(p.status == ProposalStatus.SUBMITTED for p in queue)
+    queue = proposal_service.review_queue(db_session(), round_)
+    pending_settle = now >= round_.support_close_at and any(p.status == ProposalStatus.SUBMITTED for p in queue)
     merge_targets = [p for p in queue if p.status in (ProposalStatus.SUBMITTED, *proposal_service.REVIEWABLE)]
     forms = {}
     for p in queue:
@@ -215,8 +203,8 @@ def review(round_id: int) -> str:
             "merge": merge, "hide": HideForm(prefix=f"h{p.id}"),
         }
     return render_template(
-        "manage_rounds/review.html", rnd=rnd, queue=queue, forms=forms, pending_settle=pending_settle,
-        frozen=rnd.is_frozen_at(now), phase=rnd.phase_at(now),
+        "manage_rounds/review.html", round=round_, queue=queue, forms=forms, pending_settle=pending_settle,
+        frozen=round_.is_frozen_at(now), phase=round_.phase_at(now),
         counts=proposal_service.support_counts(db_session(), [p.id for p in queue]),
         reviewable=proposal_service.REVIEWABLE,
     )
@@ -225,11 +213,11 @@ def review(round_id: int) -> str:
 @bp.post("/rounds/<int:round_id>/settle")
 def settle(round_id: int) -> Response:
     """Close the support phase now that its date has passed (idempotent)."""
-    rnd = _managed_round(round_id)
-    changed = proposal_service.settle_support_phase(db_session(), rnd, utcnow())
+    round_ = _managed_round(round_id)
+    changed = proposal_service.settle_support_phase(db_session(), round_, utcnow())
     db_session().commit()
     flash(ngettext("%(num)d plan is verwerkt.", "%(num)d plannen zijn verwerkt.", changed), "success")
-    return redirect(url_for("manage_rounds.review", round_id=rnd.id))
+    return redirect(url_for("manage_rounds.review", round_id=round_.id))
 
 
 def _review_post(proposal_id: int, form_cls: type, prefix: str, call: Any) -> Response:
@@ -256,7 +244,7 @@ def verdict(proposal_id: int) -> Response:
 
 def _adjust_cost(proposal: Proposal, form: CostForm) -> None:
     try:
-        cents = proposal_service.parse_euros(form.cost.data or "")
+        cents = money.parse_euros(form.cost.data or "")
     except ValidationFailed as exc:
         raise ValidationFailed(exc.message, field="cost") from exc
     proposal_service.adjust_cost(db_session(), proposal, actor=actor(), cost_cents=cents, reason=form.reason.data or "")

@@ -5,17 +5,16 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, logout_user
+from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from pb.db import db_session
-from pb.errors import DomainError
 from pb.extensions import limiter
 from pb.forms.residency import DeleteAccountForm, VerifyForm
 from pb.services import residency as residency_service
-from pb.views.common import actor, error_onto_form
+from pb.views.common import actor, log_out, unit_of_work
 
 bp = Blueprint("residency", __name__)
 _CODE_IN_URL = re.compile(r"((?:^|[?&;]|%3F|%26)code(?:=|%3D))[^&\s\"]*", re.IGNORECASE)
@@ -68,26 +67,17 @@ def verify() -> str | Response | tuple[str, int]:
             postcode=form.postcode.data or "", huisnummer=form.huisnummer.data or 0,
             toevoeging=form.toevoeging.data or "",
         )
-        try:
+        with unit_of_work(form) as work:
             residency = residency_service.verify_with_code(
                 db_session(), actor(), address=address, code=form.code.data or "",
                 ip=request.remote_addr or "-", birth_date=form.birth_date.data,
             )
-        except residency_service.VerificationRefused as exc:
-            db_session().commit()  # the failure must count towards the throttle
-            error_onto_form(form, exc)
+        if isinstance(work.error, (residency_service.VerificationRefused, residency_service.VerificationThrottled)):
             form.code.data = ""
-        except residency_service.VerificationThrottled as exc:
-            db_session().rollback()
-            error_onto_form(form, exc)
-            form.code.data = ""
+        if isinstance(work.error, residency_service.VerificationThrottled):
             status = 429
-        except DomainError as exc:
-            db_session().rollback()
-            error_onto_form(form, exc)
-        else:
+        if not work.failed:
             area_name = residency.area.name
-            db_session().commit()
             flash(_("Gelukt. U bent nu bevestigd als bewoner van %(area)s.", area=area_name), "success")
             return redirect(url_for("auth.account"))
     return render_template("residency/verify.html", form=form), status
@@ -102,18 +92,10 @@ def delete_account() -> str | Response:
         if not form.confirm.data:
             form.confirm.errors = [_("Vink aan dat u uw account wilt verwijderen.")]
         else:
-            try:
+            with unit_of_work(form) as work:
                 residency_service.delete_account(db_session(), actor(), password=form.password.data or "")
-            except DomainError as exc:
-                db_session().rollback()
-                error_onto_form(form, exc)
-            else:
-                db_session().commit()
-                lang = session.get("lang")
-                logout_user()
-                session.clear()
-                if lang:
-                    session["lang"] = lang
+            if not work.failed:
+                log_out()
                 flash(_("Uw account is verwijderd."), "success")
                 return redirect(url_for("public.home"))
     return render_template("residency/delete_account.html", form=form)

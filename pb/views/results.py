@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -16,53 +15,23 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 
 from pb.db import db_session, utcnow
-from pb.errors import DomainError, NotFound
+from pb.errors import NotFound
 from pb.extensions import limiter
 from pb.forms.results import CorrectionForm, PreviewForm, PublishForm, ReceiptForm
 from pb.jobs import results as results_jobs
 from pb.models.job import JobStatus
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import Role
-from pb.services import authz, jobs, tallying
-from pb.views.common import actor, error_onto_form, optional_actor, require_roles
+from pb.services import authz, exports, jobs
+from pb.services import results as result_service
+from pb.views import presenters
+from pb.views.common import actor, optional_actor, require_roles, unit_of_work
 
 bp = Blueprint("results", __name__)
 
-CHART_LABEL_WIDTH = 300
-CHART_BAR_WIDTH = 340
-CHART_ROW = 30
-
-
-@dataclass(frozen=True)
-class ChartBar:
-    """One bar of the scores chart (geometry in SVG user units)."""
-
-    y: int
-    width: int
-    label: str
-    score: str
-    selected: bool
-
-
-def _score_text(value: int | str) -> str:
-    number = Fraction(value)
-    return str(number.numerator) if number.denominator == 1 else f"{float(number):.2f}".replace(".", ",")
-
-
-def _chart(record: dict[str, Any]) -> tuple[list[ChartBar], int]:
-    projects = sorted(record["projects"], key=lambda p: -Fraction(p["score"]))
-    top = max((Fraction(p["score"]) for p in projects), default=Fraction(0)) or Fraction(1)
-    bars = []
-    for n, p in enumerate(projects):
-        name = p["name"] if len(p["name"]) <= 40 else p["name"][:39] + "…"
-        bars.append(ChartBar(y=n * CHART_ROW, width=int(Fraction(p["score"]) / top * CHART_BAR_WIDTH),
-                             label=name, score=_score_text(p["score"]), selected=p["selected"]))
-    return bars, len(projects) * CHART_ROW
-
-
 def _load_published(round_id: int) -> tuple[BudgetRound, Any]:
     try:
-        return tallying.published(db_session(), round_id)
+        return result_service.published(db_session(), round_id)
     except NotFound:
         abort(404)
 
@@ -75,19 +44,19 @@ def show(round_id: int) -> Any:
     if round_ is None:
         abort(404)
     try:
-        _round, result = tallying.published(session, round_id)
+        _round, result = result_service.published(session, round_id)
     except NotFound:
         return render_template("results/not_published.html", round=round_), 404
-    record = tallying.outcome_of(result)
-    bars, chart_height = _chart(record)
-    versions = tallying.result_versions(session, round_)
+    record = counting.outcome_record(result)
+    bars, chart_height = presenters.chart(record)
+    versions = result_service.result_versions(session, round_)
     return render_template(
         "results/show.html", round=round_, result=result, record=record, bars=bars,
-        chart_height=chart_height, label_width=CHART_LABEL_WIDTH, bar_width=CHART_BAR_WIDTH,
-        story=tallying.equal_shares_story(record), add1=tallying.add1_summary(record), versions=versions,
-        projects=sorted(record["projects"], key=lambda p: (not p["selected"], -Fraction(p["score"]))),
-        score_text=_score_text, money=tallying.money_cents,
-        spent_width=int(Fraction(record["spent_cents"], max(record["budget_cents"], 1)) * 600),
+        chart_height=chart_height, label_width=presenters.CHART_LABEL_WIDTH, bar_width=presenters.CHART_BAR_WIDTH,
+        story=presenters.equal_shares_story(record), explain=presenters.rule_explanation(result.rule), add1=presenters.add1_summary(record), versions=versions,
+        projects=presenters.projects_in_order(record),
+        score_text=presenters.score_text, money=presenters.money_cents,
+        spent_width=int(Fraction(record.spent_cents or 0, max(record.budget_cents or 0, 1)) * 600),
     )
 
 
@@ -96,8 +65,8 @@ def index() -> str:
     """Published results of every round; for managers also their rounds waiting to be published."""
     session = db_session()
     user = optional_actor()
-    waiting = tallying.rounds_to_publish(session, user) if user is not None and user.has_role(Role.MANAGER) else []
-    return render_template("results/index.html", published=tallying.published_rounds(session), waiting=waiting)
+    waiting = result_service.rounds_to_publish(session, user) if user is not None and user.has_role(Role.MANAGER) else []
+    return render_template("results/index.html", published=result_service.published_rounds(session), waiting=waiting)
 
 
 def _download(body: str, mimetype: str, filename: str) -> Response:
@@ -117,7 +86,7 @@ def ballots_pb(round_id: int) -> Response:
 def results_json(round_id: int) -> Response:
     """The result as JSON."""
     round_, result = _load_published(round_id)
-    body = json.dumps(tallying.results_json(round_, result), ensure_ascii=False, indent=1)
+    body = json.dumps(exports.results_json(round_, result), ensure_ascii=False, indent=1)
     return Response(body, mimetype="application/json")
 
 
@@ -125,7 +94,7 @@ def results_json(round_id: int) -> Response:
 def results_csv(round_id: int) -> Response:
     """The result as CSV (safe to open in a spreadsheet)."""
     round_, result = _load_published(round_id)
-    return _download(tallying.results_csv(round_, result), "text/csv; charset=utf-8",
+    return _download(exports.results_csv(round_, result), "text/csv; charset=utf-8",
                      f"buurtbudget-ronde-{round_id}-uitslag.csv")
 
 
@@ -144,7 +113,7 @@ def receipt(round_id: int) -> Any:
     form = ReceiptForm()
     found: bool | None = None
     if form.validate_on_submit():
-        found = tallying.receipt_counted(result, form.code.data or "")
+        found = result_service.receipt_counted(result, form.code.data or "")
     return render_template("results/receipt.html", round=round_, result=result, form=form, found=found)
 
 
@@ -171,9 +140,9 @@ def _manage_page(round_: BudgetRound, publish_form: PublishForm, correction_form
             preview = jobs.result_of(preview_job)
     return render_template(
         "results/manage.html", round=round_, phase=phase, preview=preview, preview_job=preview_job,
-        counted_at=_counted_at(preview), versions=tallying.result_versions(session, round_),
+        counted_at=_counted_at(preview), versions=result_service.result_versions(session, round_),
         publish_form=publish_form, correction_form=correction_form, preview_form=PreviewForm(formdata=None),
-        score_text=_score_text,
+        score_text=presenters.score_text,
     ), status
 
 
@@ -208,15 +177,11 @@ def publish(round_id: int) -> Any:
     round_ = _managed_round(round_id)
     form = PublishForm()
     if form.validate_on_submit():
-        try:
-            tallying.check_publishable(db_session(), round_)
-        except DomainError as exc:
-            db_session().rollback()
-            error_onto_form(form, exc)
-        else:
+        with unit_of_work(form) as work:
+            result_service.check_publishable(db_session(), round_)
             job = jobs.enqueue(db_session(), results_jobs.PUBLISH, {"round_id": round_.id}, owner=actor(),
                                subject=results_jobs.subject(round_))
-            db_session().commit()
+        if not work.failed:
             flash(_("De uitslag wordt geteld en gepubliceerd."), "success")
             return redirect(url_for("jobs.show", job_id=job.id))
     return _manage_page(round_, form, CorrectionForm(formdata=None), 400)
@@ -229,15 +194,11 @@ def correct(round_id: int) -> Any:
     form = CorrectionForm()
     if form.validate_on_submit():
         reason = (form.reason.data or "").strip()
-        try:
-            tallying.check_correctable(db_session(), round_, reason=reason)
-        except DomainError as exc:
-            db_session().rollback()
-            error_onto_form(form, exc)
-        else:
+        with unit_of_work(form) as work:
+            result_service.check_correctable(db_session(), round_, reason=reason)
             job = jobs.enqueue(db_session(), results_jobs.CORRECT, {"round_id": round_.id, "reason": reason},
                                owner=actor(), subject=results_jobs.subject(round_))
-            db_session().commit()
+        if not work.failed:
             flash(_("De gecorrigeerde uitslag wordt geteld en gepubliceerd."), "success")
             return redirect(url_for("jobs.show", job_id=job.id))
     return _manage_page(round_, PublishForm(formdata=None), form, 400)

@@ -8,20 +8,21 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
 
 from pb.db import db_session, utcnow
-from pb.errors import DomainError, NotFound
+from pb.errors import AlreadyVoted, DomainError, NotFound
 from pb.forms.voting import BallotForm, FindVoterForm, RejectForm, parse_choices, rank_slots
 from pb.models.area import Area
 from pb.models.ballot import Channel
 from pb.models.proposal import Proposal
-from pb.models.residency import Residency
-from pb.models.round import BudgetRound, Phase
+from pb.models.round import BudgetRound
 from pb.models.user import Role, User
-from pb.services import authz, voting
+from pb.services import authz, ballot_seal
+from pb.services import ballots as ballot_service
+from pb.services import paper_ballots
 from pb.services import rounds as round_service
-from pb.views.common import actor, require_roles
+from pb.services import turnout as turnout_service
+from pb.views.common import actor, require_roles, unit_of_work
 
 bp = Blueprint("voting", __name__)
 
@@ -48,17 +49,17 @@ def _ballot_context(round_: BudgetRound, proposals: list[Proposal], choices: dic
 
 def _render_ballot(round_: BudgetRound, choices: dict[int, int], form: BallotForm, status: int = 200) -> Any:
     me = actor()
-    proposals = voting.ballot_order(round_, voting.ballot_proposals(db_session(), round_), me.id)
-    participation = voting.participation_of(db_session(), round_, me)
+    proposals = ballot_service.ballot_order(round_, ballot_service.ballot_proposals(db_session(), round_), me.id)
+    participation = ballot_service.participation_of(db_session(), round_, me)
     return render_template(
         "voting/ballot.html", form=form, participation=participation,
-        can_change=voting.can_change_vote(round_, participation),
+        can_change=ballot_service.can_change_vote(round_, participation),
         **_ballot_context(round_, proposals, choices),
     ), status
 
 
 def _choices_from_form(round_: BudgetRound) -> dict[int, int]:
-    ids = [p.id for p in voting.ballot_proposals(db_session(), round_)]
+    ids = [p.id for p in ballot_service.ballot_proposals(db_session(), round_)]
     return parse_choices(round_.ballot_type, request.form, ids, max_projects=round_.max_projects)
 
 
@@ -68,13 +69,8 @@ def index() -> str:
     """Rounds the logged-in resident can vote in now."""
     me = actor()
     now = utcnow()
-    area_ids = select(Residency.area_id).where(Residency.user_id == me.id)
-    rounds = db_session().scalars(
-        select(BudgetRound).where(BudgetRound.area_id.in_(area_ids), BudgetRound.voting_open_at <= now,
-                                  BudgetRound.voting_close_at > now, BudgetRound.results_published_at.is_(None))
-        .order_by(BudgetRound.voting_close_at)
-    ).all()
-    voted = {r.id for r in rounds if voting.participation_of(db_session(), r, me) is not None}
+    rounds = ballot_service.rounds_open_to(db_session(), me, now=now)
+    voted = {r.id for r in rounds if ballot_service.participation_of(db_session(), r, me) is not None}
     return render_template("voting/index.html", rounds=rounds, voted=voted)
 
 
@@ -85,10 +81,10 @@ def ballot(round_id: int) -> Any:
     round_ = _round(round_id)
     me = actor()
     now = utcnow()
-    voting.require_voting_open(round_, now)
-    voting.require_eligible(db_session(), round_, me, now)
-    participation = voting.participation_of(db_session(), round_, me)
-    if participation is not None and not voting.can_change_vote(round_, participation):
+    ballot_service.require_voting_open(round_, now)
+    ballot_service.require_eligible(db_session(), round_, me, now)
+    participation = ballot_service.participation_of(db_session(), round_, me)
+    if participation is not None and not ballot_service.can_change_vote(round_, participation):
         return render_template("voting/already_voted.html", round=round_, participation=participation,
                                receipt=session.get(_RECEIPTS, {}).get(str(round_.id)))
     return _render_ballot(round_, {}, BallotForm())
@@ -99,8 +95,8 @@ def ballot(round_id: int) -> Any:
 def review(round_id: int) -> Any:
     """Check the filled-in ballot and show it for review ("controleer uw keuze")."""
     round_ = _round(round_id)
-    participation = voting.participation_of(db_session(), round_, actor())
-    if participation is not None and not voting.can_change_vote(round_, participation):
+    participation = ballot_service.participation_of(db_session(), round_, actor())
+    if participation is not None and not ballot_service.can_change_vote(round_, participation):
         return render_template("voting/already_voted.html", round=round_, participation=participation,
                                receipt=session.get(_RECEIPTS, {}).get(str(round_.id))), 409
     form = BallotForm()
@@ -109,11 +105,11 @@ def review(round_id: int) -> Any:
         if not form.validate_on_submit():
             return _render_ballot(round_, {}, form, 400)
         choices = _choices_from_form(round_)
-        voting.check_ballot(db_session(), round_, voter=actor(), choices=choices)
+        ballot_service.check_ballot(db_session(), round_, voter=actor(), choices=choices)
     except DomainError as exc:
         form.form_errors.append(exc.message)
         return _render_ballot(round_, choices, form, exc.status_code)
-    proposals = [p for p in voting.ballot_proposals(db_session(), round_) if p.id in choices]
+    proposals = [p for p in ballot_service.ballot_proposals(db_session(), round_) if p.id in choices]
     if round_.ballot_type == "ranked":
         proposals.sort(key=lambda p: choices[p.id])
     return render_template("voting/review.html", form=form, **_ballot_context(round_, proposals, choices))
@@ -124,6 +120,8 @@ def review(round_id: int) -> Any:
 def cast(round_id: int) -> Any:
     """Cast the reviewed ballot, or go back to change it."""
     round_ = _round(round_id)
+    if ballot_seal.seal_if_closed(db_session(), round_):  # a late voter is the first to notice the close
+        db_session().commit()
     form = BallotForm()
     choices: dict[int, int] = {}
     try:
@@ -132,16 +130,13 @@ def cast(round_id: int) -> Any:
         choices = _choices_from_form(round_)
         if request.form.get("action") == "edit":
             return _render_ballot(round_, choices, BallotForm())
-        result = voting.cast_ballot(db_session(), round_, voter=actor(), choices=choices, channel=Channel.ONLINE)
+        result = ballot_service.cast_ballot(db_session(), round_, voter=actor(), choices=choices, channel=Channel.ONLINE)
+    except AlreadyVoted:
+        db_session().rollback()
+        return render_template("voting/already_voted.html", round=round_, participation=None,
+                               receipt=session.get(_RECEIPTS, {}).get(str(round_.id))), 409
     except DomainError as exc:
         db_session().rollback()
-        if round_.phase_at(utcnow()) in (Phase.CLOSED, Phase.RESULTS):
-            # A late voter is the first to notice the close: destroy the re-vote pointers now.
-            voting.seal_round(db_session(), round_)
-            db_session().commit()
-        if exc.message == voting.already_voted_message():
-            return render_template("voting/already_voted.html", round=round_, participation=None,
-                                   receipt=session.get(_RECEIPTS, {}).get(str(round_.id))), 409
         form.form_errors.append(exc.message)
         return _render_ballot(round_, choices, form, exc.status_code)
     db_session().commit()
@@ -184,25 +179,20 @@ def receipt_download(round_id: int) -> Response:
 
 def _paper_round(round_id: int) -> tuple[BudgetRound, Area]:
     round_ = _round(round_id)
-    area = db_session().get(Area, round_.area_id)
-    assert area is not None
-    voting.require_info_point(actor(), area)
+    area = round_.area
+    paper_ballots.require_info_point(actor(), area)
     return round_, area
 
 
-@bp.get("/infopunt")
+@bp.get("/infopunt/paper")
 @login_required
-def infopunt() -> str:
+def paper_rounds() -> str:
     """Rounds in voting where this staff member can enter paper ballots."""
     require_roles(Role.STAFF, Role.MANAGER)
-    now = utcnow()
     me = actor()
-    rounds = [r for r in db_session().scalars(
-        select(BudgetRound).where(BudgetRound.voting_open_at <= now, BudgetRound.voting_close_at > now)
-        .order_by(BudgetRound.voting_close_at))
-        if r.phase_at(now) == Phase.VOTING and voting.can_enter_paper(me, r.area)]
+    rounds = paper_ballots.rounds_for_paper(db_session(), me, now=utcnow())
     managed = {r.id for r in rounds if authz.can_manage_area(me, r.area)}
-    return render_template("voting/infopunt.html", rounds=rounds, managed=managed)
+    return render_template("voting/paper_rounds.html", rounds=rounds, managed=managed)
 
 
 @bp.route("/infopunt/rounds/<int:round_id>/paper", methods=["GET", "POST"])
@@ -210,7 +200,7 @@ def infopunt() -> str:
 def paper(round_id: int) -> Any:
     """Find a resident and type in their paper ballot (a second staff member confirms)."""
     round_, area = _paper_round(round_id)
-    voting.require_voting_open(round_, utcnow())
+    ballot_service.require_voting_open(round_, utcnow())
     search = FindVoterForm(request.args)
     form = BallotForm()
     voter: User | None = None
@@ -224,7 +214,7 @@ def paper(round_id: int) -> Any:
             if not form.validate_on_submit():
                 abort(400)
             choices = _choices_from_form(round_)
-            voting.enter_paper_ballot(db_session(), round_, staff=actor(), voter=voter, choices=choices)
+            paper_ballots.enter_paper_ballot(db_session(), round_, staff=actor(), voter=voter, choices=choices)
         except DomainError as exc:
             db_session().rollback()
             form.form_errors.append(exc.message)
@@ -236,13 +226,13 @@ def paper(round_id: int) -> Any:
             return redirect(url_for("voting.paper_pending", round_id=round_.id))
     elif request.args.get("login") and search.validate():
         try:
-            voter = voting.find_voter(db_session(), round_, search.login.data or "")
-            if voting.participation_of(db_session(), round_, voter) is not None:
+            voter = paper_ballots.find_voter(db_session(), round_, search.login.data or "")
+            if ballot_service.participation_of(db_session(), round_, voter) is not None:
                 search.login.errors = [_("Deze bewoner heeft al gestemd in deze ronde.")]
                 voter = None
         except DomainError as exc:
             search.login.errors = [exc.message]
-    proposals = voting.ballot_proposals(db_session(), round_)
+    proposals = ballot_service.ballot_proposals(db_session(), round_)
     return render_template("voting/paper.html", search=search, form=form, voter=voter,
                            **_ballot_context(round_, proposals, choices)), status
 
@@ -252,10 +242,10 @@ def paper(round_id: int) -> Any:
 def paper_pending(round_id: int) -> str:
     """Paper entries waiting for a second staff member."""
     round_, _area = _paper_round(round_id)
-    entries = voting.pending_paper_entries(db_session(), round_)
-    proposals = {p.id: p for p in voting.ballot_proposals(db_session(), round_)}
+    entries = paper_ballots.pending_paper_entries(db_session(), round_)
+    proposals = {p.id: p for p in ballot_service.ballot_proposals(db_session(), round_)}
     return render_template("voting/paper_pending.html", round=round_, entries=entries, proposals=proposals,
-                           choices_of=voting.entry_choices, form=BallotForm(), reject_form=RejectForm(),
+                           choices_of=paper_ballots.entry_choices, form=BallotForm(), reject_form=RejectForm(),
                            me=actor())
 
 
@@ -268,7 +258,7 @@ def paper_confirm(round_id: int, entry_id: int) -> Any:
     if not form.validate_on_submit():
         abort(400)
     return _settle_paper_entry(
-        round_, entry_id, lambda entry: voting.confirm_paper_ballot(db_session(), round_, entry, staff=actor()),
+        round_, entry_id, lambda entry: paper_ballots.confirm_paper_ballot(db_session(), round_, entry, staff=actor()),
         _("De papieren stem is bevestigd en telt mee."))
 
 
@@ -283,7 +273,7 @@ def paper_reject(round_id: int, entry_id: int) -> Any:
         return redirect(url_for("voting.paper_pending", round_id=round_.id))
     return _settle_paper_entry(
         round_, entry_id,
-        lambda entry: voting.reject_paper_ballot(db_session(), round_, entry, staff=actor(),
+        lambda entry: paper_ballots.reject_paper_ballot(db_session(), round_, entry, staff=actor(),
                                                  reason=form.reason.data or ""),
         _("De invoer is verwijderd. Voer de papieren stem opnieuw in."))
 
@@ -292,13 +282,9 @@ def _settle_paper_entry(round_: BudgetRound, entry_id: int, act: Callable[[Any],
                         done: str) -> Response:
     """Confirm or reject a pending paper entry: one commit (or a rollback and the error), a
     message, back to the pending list."""
-    try:
-        act(voting.get_paper_entry(db_session(), round_, entry_id))
-    except DomainError as exc:
-        db_session().rollback()
-        flash(exc.message, "error")
-    else:
-        db_session().commit()
+    with unit_of_work(flash_error=True) as work:
+        act(paper_ballots.get_paper_entry(db_session(), round_, entry_id))
+    if not work.failed:
         flash(done, "success")
     return redirect(url_for("voting.paper_pending", round_id=round_.id))
 
@@ -310,9 +296,8 @@ def _settle_paper_entry(round_: BudgetRound, entry_id: int, act: Callable[[Any],
 def turnout(round_id: int) -> str:
     """Turnout of a round (never what was chosen) for the area's managers."""
     round_ = _round(round_id)
-    area = db_session().get(Area, round_.area_id)
-    assert area is not None
+    area = round_.area
     authz.require_area_manager(actor(), area)
-    report = voting.turnout(db_session(), round_)
+    report = turnout_service.turnout(db_session(), round_)
     return render_template("voting/turnout.html", round=round_, area=area, report=report,
-                           min_group=voting.TURNOUT_MIN_GROUP)
+                           min_group=turnout_service.TURNOUT_MIN_GROUP)

@@ -7,9 +7,10 @@ from sqlalchemy import select
 
 from pb.models.ballot import Ballot
 from pb.models.proposal import Proposal
-from pb.services import tallying
+
 from tests.browser.conftest import screenshot
 from tests.factories import make_area, make_results_ballot, make_round_with_proposals
+from pb.services import results as result_service
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +24,7 @@ def _published_round(session):
     for pattern in [(0, 1), (0, 2, 3), (1, 4), (2, 3, 4), (0,), (3, 1, 0), (4, 2)] * 2:
         make_results_ballot(session, round_, dict.fromkeys(ids[i] for i in pattern),
                             channel="paper" if pattern == (0,) else "online")
-    tallying.publish_results(session, round_, actor=None)
+    result_service.publish_results(session, round_, actor=None)
     code = session.scalar(select(Ballot.receipt_code).where(Ballot.round_id == round_.id))
     round_id = round_.id
     session.commit()  # and read nothing afterwards: a new transaction would hold SQLite's write lock

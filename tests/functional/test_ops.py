@@ -253,7 +253,7 @@ def test_a_real_worker_process_runs_jobs_and_sends_mail(migrated_url, tmp_path, 
         with app.app_context(), app.test_request_context():
             s = db_session()
             user = make_user(s, email="eigenaar@example.test")
-            row = jobs.enqueue(s, "register.purge", {"area_id": 999999}, owner=user)  # no such area: fails
+            row = jobs.enqueue(s, "address_register.purge", {"area_id": 999999}, owner=user)  # no such area: fails
             mail.queue(s, to="a@example.test", subject="Via de worker", body="Hallo")
             job_id = row.id
             s.commit()

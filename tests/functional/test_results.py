@@ -22,9 +22,13 @@ from pb.models.ballot import Ballot
 from pb.models.proposal import Proposal
 from pb.models.result import RoundResult
 from pb.models.user import Role
-from pb.services import tallying
+
 from pb.tally import read_pb
 from tests.factories import make_area, make_results_ballot, make_round_with_proposals, make_user
+from pb.services import ballot_files
+from pb.services import counting
+from pb.services import results as result_service
+from pb import csv_cells
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -50,7 +54,7 @@ def manager(session, area):
 
 
 def _publish(session, round_, manager=None):
-    result = tallying.publish_results(session, round_, actor=manager)
+    result = result_service.publish_results(session, round_, actor=manager)
     session.commit()
     return result
 
@@ -85,7 +89,7 @@ def test_manager_previews_compares_and_publishes(client, auth, session, area, ma
     session.refresh(round_)
     assert round_.results_published_at is not None
     assert session.scalar(select(AuditEntry).where(AuditEntry.action == "round.results_publish")).public
-    record = tallying.outcome_of(result)
+    record = result_service.outcome_of(result)
     # Greedy by votes: A (40k), B (30k), C (25k) fit; D (20k) and E (10k) no longer do.
     names = {p["name"] for p in record["projects"] if p["selected"]}
     assert names == {"Project A", "Project B", "Project C"}
@@ -98,7 +102,7 @@ def test_publish_refused_while_voting_and_nothing_counted(client, auth, session,
     round_ = _knapsack_round(session, area, phase="voting")
     session.commit()
     with pytest.raises(InvalidState):
-        tallying.publish_results(session, round_, actor=manager)
+        result_service.publish_results(session, round_, actor=manager)
     session.rollback()
     assert session.scalar(select(func.count()).select_from(RoundResult)) == 0
     auth.login(manager.email)
@@ -112,7 +116,7 @@ def test_published_result_is_immutable_and_corrections_are_versions(client, auth
     round_ = _knapsack_round(session, area)
     result = _publish(session, round_, manager)
     with pytest.raises(InvalidState):
-        tallying.publish_results(session, round_, actor=manager)
+        result_service.publish_results(session, round_, actor=manager)
     session.rollback()
     result = session.get(RoundResult, result.id)
     result.outcome_json = "{}"
@@ -122,7 +126,7 @@ def test_published_result_is_immutable_and_corrections_are_versions(client, auth
     assert session.get(RoundResult, result.id).outcome_json != "{}"
 
     with pytest.raises(ValidationFailed):
-        tallying.correct_results(session, round_, actor=manager, reason="kort")
+        result_service.correct_results(session, round_, actor=manager, reason="kort")
     session.rollback()
     auth.login(manager.email)
     response = client.post(f"/manage/rounds/{round_.id}/results/correct",
@@ -185,7 +189,7 @@ def test_ballots_pb_round_trips_with_published_hashes(client, session, area):
     digest = hashlib.sha256(download.get_data()).hexdigest()
     page = client.get(f"/rounds/{round_.id}/results").get_data(as_text=True).replace("\xa0", " ")
     assert digest == result.ballots_sha256 and digest in page and result.chain_head in page
-    assert tallying.chain_head(text) == result.chain_head
+    assert ballot_files.chain_head(text) == result.chain_head
 
     election = read_pb(text)
     ids = [p.id for p in election.projects]
@@ -196,14 +200,14 @@ def test_ballots_pb_round_trips_with_published_hashes(client, session, area):
     assert not voter_ids & {str(i) for i in stored} and not voter_ids & set(stored.values())
     for code in stored.values():
         assert code not in text
-    assert {p.id for p in election.projects if p.official_selected == 1} == set(tallying.outcome_of(result)["selected"])
+    assert {p.id for p in election.projects if p.official_selected == 1} == set(result_service.outcome_of(result)["selected"])
     assert "paper" not in text and "online" not in text
 
     flipped = text.replace("VOTES\nvoter_id;vote\n", "VOTES\nvoter_id;vote\n", 1)
     last = flipped.rstrip("\n")
     tampered = last[:-1] + ("1" if last[-1] != "1" else "2") + "\n"
-    assert tallying.verify_ballots_file(text, result)
-    assert not tallying.verify_ballots_file(tampered, result)
+    assert ballot_files.verify_ballots_file(text, result)
+    assert not ballot_files.verify_ballots_file(tampered, result)
 
 
 def test_published_order_is_shuffled_not_the_stored_order(session, area):
@@ -214,10 +218,10 @@ def test_published_order_is_shuffled_not_the_stored_order(session, area):
     subsets = [set(c) for r in (1, 2, 3) for c in itertools.combinations(ids, r)]
     for chosen in subsets:
         make_results_ballot(session, round_, dict.fromkeys(chosen))
-    first = tallying.ballots_file(tallying.count_round(session, round_, seal=False))
-    second = tallying.ballots_file(tallying.count_round(session, round_, seal=False))
-    rows1 = [r.split(";", 1)[1] for r in tallying.vote_rows(first)]
-    rows2 = [r.split(";", 1)[1] for r in tallying.vote_rows(second)]
+    first = ballot_files.ballots_file(counting.count_round(session, round_, seal=False))
+    second = ballot_files.ballots_file(counting.count_round(session, round_, seal=False))
+    rows1 = [r.split(";", 1)[1] for r in ballot_files.vote_rows(first)]
+    rows2 = [r.split(";", 1)[1] for r in ballot_files.vote_rows(second)]
     assert Counter(rows1) == Counter(rows2)
     assert rows1 != rows2  # 25 distinct ballots: the same order twice has chance 1/25!
 
@@ -234,7 +238,7 @@ def test_csv_export_is_formula_injection_safe(client, session, area):
     for name in names:
         assert not name.startswith(("=", "+", "-", "@", "\t", "\r")), name
     assert "Speeltuin" in names
-    assert tallying.csv_safe("\tx") == "'\tx" and tallying.csv_safe("\rx") == "'\rx"
+    assert csv_cells.csv_safe("\tx") == "'\tx" and csv_cells.csv_safe("\rx") == "'\rx"
 
 
 def test_every_project_has_an_explanation_on_page_and_in_json(client, session, area):

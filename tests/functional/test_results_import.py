@@ -14,8 +14,10 @@ from pb.models.ballot import Ballot
 from pb.models.proposal import Proposal
 from pb.models.result import RoundImport, RoundResult
 from pb.models.round import BudgetRound, RoundNeighbourhood
-from pb.services import tallying
+
 from pb.tally import read_pb, tally
+from pb.services import pabulib_import
+from pb.services import results as result_service
 
 REPO = Path(__file__).resolve().parents[2]
 # Files with a ``selected`` column (of the Dutch files only Assen has one), one per supported rule.
@@ -28,7 +30,7 @@ DUTCH_FILES = ("Netherlands_Amsterdam_252.pb", "Netherlands_Amsterdam_166.pb", "
 
 def shared_file(name: str) -> Path:
     """A shared pabulib file, or skip when the shared folder is absent."""
-    path = tallying.pabulib_dir() / name
+    path = pabulib_import.pabulib_dir() / name
     if not path.exists():
         pytest.skip(f"{path} not available")
     return path
@@ -55,7 +57,7 @@ def _import_and_publish(runner, session, name):
     assert published.exit_code == 0, published.output
     result = session.scalar(select(RoundResult).where(RoundResult.round_id == round_id))
     assert result.rule == election.rule
-    return election, tallying.outcome_of(result)
+    return election, result_service.outcome_of(result)
 
 
 @pytest.mark.parametrize("name", SELECTED_FILES)

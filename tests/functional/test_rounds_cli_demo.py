@@ -9,9 +9,11 @@ from pb.db import utcnow
 from pb.models.audit import AuditEntry
 from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.round import BallotType, BudgetRound, Phase
-from pb.services import rounds as round_service
-from pb.services import tallying
+
 from tests.factories import make_area, make_proposal, make_resident, make_round
+from pb.demo import results as demo_results
+from pb.services import pabulib_import
+from pb.services import ballots as ballot_service
 
 
 def test_advance_phases_settles_once(runner, session, outbox):
@@ -47,8 +49,8 @@ def test_demo_rounds(runner, session, client):
     assert [r.phase_at(now) for r in ours] == [Phase.VOTING, Phase.PROPOSALS, Phase.SUPPORT, Phase.REVIEW, Phase.CLOSED]
     voting, closed = ours[0], ours[-1]
     assert voting.area.slug == "ulft" and voting.ballot_type == BallotType.KNAPSACK
-    assert len(round_service.ballot_proposals(session, voting)) >= 5
-    assert closed.area.slug == "varsseveld" and len(round_service.ballot_proposals(session, closed)) >= 3
+    assert len(ballot_service.ballot_proposals(session, voting)) >= 5
+    assert closed.area.slug == "varsseveld" and len(ballot_service.ballot_proposals(session, closed)) >= 3
     for rnd in ours:
         assert client.get(f"/rounds/{rnd.id}").status_code == 200
         assert client.get(f"/rounds/{rnd.id}/proposals").status_code == 200
@@ -56,6 +58,6 @@ def test_demo_rounds(runner, session, client):
         assert client.get(f"/proposals/{pid}").status_code == 200
     page = client.get(f"/rounds/{voting.id}").get_data(as_text=True)
     assert "Kosten aangepast" in page and "Speeltuin Bloemenbuurt opknappen" in page
-    if (tallying.pabulib_dir() / tallying.DEMO_FILE).exists():  # the real Assen round, labelled
+    if (pabulib_import.pabulib_dir() / demo_results.DEMO_FILE).exists():  # the real Assen round, labelled
         example = rounds["Voorbeeld: Assen Top Idee 2024 (echte uitslag uit Assen)"]
         assert client.get(f"/rounds/{example.id}/results").status_code == 200

@@ -16,6 +16,7 @@ from pb.models.round import BallotType, BudgetRound, CountingRule
 from pb.models.user import Role
 from pb.services import rounds as round_service
 from tests.factories import make_area, make_proposal, make_resident, make_round, make_user, round_dates
+from pb.services import ballots as ballot_service
 
 
 def _local(moment: dt.datetime) -> str:
@@ -222,7 +223,7 @@ def test_ballot_proposals_for_voting(session, area):
     on = make_proposal(session, rnd, author=author, status="feasible")
     make_proposal(session, rnd, author=author, status="infeasible")
     make_proposal(session, rnd, author=author, status="withdrawn")
-    assert round_service.ballot_proposals(session, rnd) == [on]
+    assert ballot_service.ballot_proposals(session, rnd) == [on]
     assert session.scalar(select(func.count()).select_from(Proposal)) == 3
 
 

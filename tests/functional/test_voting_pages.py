@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from pb.models.ballot import Ballot, BallotItem, Participation
 from pb.models.round import BallotType
 from tests.factories import make_area, make_proposal, make_resident, make_round, make_user
+from pb.demo import voting as demo_voting
+from pb.services import ballots as ballot_service
 
 
 def _count(session, model) -> int:
@@ -163,13 +165,13 @@ def test_late_cast_is_refused_and_seals_the_round(client, auth, session):
 
     from pb.db import utcnow
     from pb.models.ballot import BallotSealKey, RoundSeal
-    from pb.services import voting
+
 
     area = make_area(session)
     round_ = make_round(session, area, ballot_type=BallotType.APPROVAL, allow_revote=True)
     proposal = make_proposal(session, round_)
     early, late = make_resident(session, area), make_resident(session, area)
-    voting.cast_ballot(session, round_, voter=early, choices={proposal.id: 1})
+    ballot_service.cast_ballot(session, round_, voter=early, choices={proposal.id: 1})
     round_.voting_close_at = utcnow() - dt.timedelta(seconds=1)
     session.commit()
     assert session.scalars(select(Participation.sealed_pointer)).one() is not None
@@ -186,12 +188,12 @@ def test_seal_rounds_cli(runner, session):
 
     from pb.db import utcnow
     from pb.models.ballot import RoundSeal
-    from pb.services import voting
+
 
     area = make_area(session)
     round_ = make_round(session, area, ballot_type=BallotType.APPROVAL, allow_revote=True)
     proposal = make_proposal(session, round_)
-    voting.cast_ballot(session, round_, voter=make_resident(session, area), choices={proposal.id: 1})
+    ballot_service.cast_ballot(session, round_, voter=make_resident(session, area), choices={proposal.id: 1})
     open_round = make_round(session, area)
     round_.voting_close_at = utcnow() - dt.timedelta(seconds=1)
     session.commit()
@@ -205,15 +207,15 @@ def test_seal_rounds_cli(runner, session):
 
 
 def test_demo_round_is_loaded_once(session):
-    from pb.services import demo, voting
+    from pb.demo import people as demo
 
     demo.load_demo(session)
     demo.load_demo(session)
     session.commit()
     from pb.models.round import BudgetRound
 
-    rounds = session.scalars(select(BudgetRound).where(BudgetRound.title == voting.DEMO_ROUND_TITLE)).all()
-    assert len(rounds) == 1 and len(voting.ballot_proposals(session, rounds[0])) == 5
+    rounds = session.scalars(select(BudgetRound).where(BudgetRound.title == demo_voting.DEMO_ROUND_TITLE)).all()
+    assert len(rounds) == 1 and len(ballot_service.ballot_proposals(session, rounds[0])) == 5
 
 
 def test_ranked_and_cumulative_errors_keep_the_choices_without_js(client, auth, session):

@@ -12,8 +12,10 @@ from pb.models.audit import AuditEntry
 from pb.models.ballot import Ballot, Channel, PaperEntry, Participation
 from pb.models.round import BallotType
 from pb.models.user import Role
-from pb.services import voting
+
 from tests.factories import make_area, make_proposal, make_resident, make_round, make_user
+from pb.services import ballots as ballot_service
+from pb.services import turnout as turnout_service
 
 
 def _count(session, model) -> int:
@@ -87,7 +89,7 @@ def test_paper_ballot_needs_a_second_staff_member(client, auth, session, setup):
 
 def test_online_voter_cannot_also_vote_on_paper(client, auth, session, setup):
     _area, round_, props, resident, first, second, _m = setup
-    voting.cast_ballot(session, round_, voter=resident, choices={props[1].id: 1})
+    ballot_service.cast_ballot(session, round_, voter=resident, choices={props[1].id: 1})
     session.commit()
     auth.login(first.email)
     found = client.get(f"/infopunt/rounds/{round_.id}/paper", query_string={"login": resident.email})
@@ -101,7 +103,7 @@ def test_online_voter_cannot_also_vote_on_paper(client, auth, session, setup):
 def test_online_vote_between_entry_and_confirmation_wins(client, auth, session, setup):
     _area, round_, props, resident, _first, second, _m = setup
     assert _enter(client, auth, round_, resident, props).status_code == 302
-    voting.cast_ballot(session, round_, voter=resident, choices={props[1].id: 1})
+    ballot_service.cast_ballot(session, round_, voter=resident, choices={props[1].id: 1})
     session.commit()
     auth.logout()
     auth.login(second.email)
@@ -141,7 +143,7 @@ def test_residents_and_other_managers_cannot_use_the_information_point(client, a
 def test_turnout_page_shows_participation_per_day_only(client, auth, session, setup):
     area, round_, props, resident, _first, _second, manager = setup
     for _ in range(3):
-        voting.cast_ballot(session, round_, voter=make_resident(session, area), choices={props[0].id: 1})
+        ballot_service.cast_ballot(session, round_, voter=make_resident(session, area), choices={props[0].id: 1})
     session.commit()
     auth.login(manager.email)
     html = client.get(f"/manage/rounds/{round_.id}/turnout").get_data(as_text=True)
@@ -151,7 +153,7 @@ def test_turnout_page_shows_participation_per_day_only(client, auth, session, se
 
 
 def test_postcode_groups_under_ten_are_hidden():
-    rows = voting.postcode_groups(["7071AB"] * 12 + ["7072CD"] * 9 + [None, ""])
+    rows = turnout_service.postcode_groups(["7071AB"] * 12 + ["7072CD"] * 9 + [None, ""])
     assert rows == [("7071", 12), ("7072", None)]
 
 
@@ -180,7 +182,7 @@ def test_no_vote_counts_in_any_response_during_voting(app, client, auth, session
     shares = [617] * 6 + [619]  # Plan A: 4321 points, Plan B: 2679 points, 7 ballots
     voters = [make_resident(session, area, user=make_user(session, name="Stemmer")) for _ in shares]
     for voter, share in zip(voters, shares, strict=True):
-        voting.cast_ballot(session, round_, voter=voter, choices={p1.id: share, p2.id: 1000 - share})
+        ballot_service.cast_ballot(session, round_, voter=voter, choices={p1.id: share, p2.id: 1000 - share})
     staff = make_user(session, role=Role.STAFF, name="Medewerker")
     manager = make_user(session, role=Role.MANAGER, name="Regisseur", areas=[area])
     admin = make_user(session, role=Role.ADMIN, name="Beheerder")

@@ -50,7 +50,7 @@ def test_require_eligible_checks_residency_and_age(session):
 
     from pb.errors import PermissionDenied
     from pb.db import utcnow
-    from pb.services.voting import require_eligible
+    from pb.services.ballots import require_eligible
     from tests.factories import make_area, make_resident, make_round, make_user
 
     area = make_area(session)

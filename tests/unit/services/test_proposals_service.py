@@ -14,6 +14,7 @@ from pb.services import proposals as ps
 from pb.services.proposals import ProposalData
 from pb.services.rounds import RoundFrozen
 from tests.factories import make_area, make_proposal, make_resident, make_round, make_user
+from pb.services import money
 
 S = ProposalStatus
 
@@ -30,13 +31,13 @@ def _data(**kw) -> ProposalData:
     ("1.234", 123_400), ("1.234.567,9", 123_456_790), ("0,99", 99), ("1,234.50", 123_450), ("25,-", 2_500),
 ])
 def test_parse_euros(text, cents):
-    assert ps.parse_euros(text) == cents
+    assert money.parse_euros(text) == cents
 
 
 @pytest.mark.parametrize("text", ["", "abc", "-5", "1,2,3", "1.2.3", "12,345", "1e5", "99999999999", "12.3456"])
 def test_parse_euros_refuses(text):
     with pytest.raises(ValidationFailed):
-        ps.parse_euros(text)
+        money.parse_euros(text)
 
 
 def test_create_draft_computes_total(session, area, resident):

@@ -12,7 +12,8 @@ from pb.errors import InvalidState
 from pb.models.audit import AuditEntry
 from pb.models.register import LetterCode, RegisterEntry
 from pb.models.residency import Residency
-from pb.services import letter_codes, register
+from pb.demo import address_register as demo_register
+from pb.services import address_register, letter_codes
 from tests.factories import make_area, make_register_entry, make_resident, make_round
 
 GOOD = (
@@ -30,7 +31,7 @@ def _count(session) -> int:
 def test_import_semicolon_file_normalises_and_finds_area_by_postcode(session):
     ulft = make_area(session, slug="ulft", postcodes=["7071"])
     gendringen = make_area(session, slug="gendringen", postcodes=["7081"])
-    result = register.import_addresses(session, GOOD, actor=None)
+    result = address_register.import_addresses(session, GOOD, actor=None)
     assert (result.created, result.updated, result.unchanged) == (3, 0, 0)
     rows = {(e.postcode, e.huisnummer, e.toevoeging): e for e in session.scalars(select(RegisterEntry))}
     assert rows[("7071AB", 12, "A")].eligible_count == 2 and rows[("7071AB", 12, "A")].area_id == ulft.id
@@ -41,21 +42,21 @@ def test_import_semicolon_file_normalises_and_finds_area_by_postcode(session):
 
 def test_import_comma_file(session):
     make_area(session, slug="ulft", postcodes=["7071"])
-    result = register.import_addresses(session, b"postcode,huisnummer,toevoeging,gebied\n7071AB,1,,ulft\n", actor=None)
+    result = address_register.import_addresses(session, b"postcode,huisnummer,toevoeging,gebied\n7071AB,1,,ulft\n", actor=None)
     assert result.created == 1 and _count(session) == 1
 
 
 def test_reimport_changes_nothing_and_updates_changed_rows(session):
     make_area(session, slug="ulft", postcodes=["7071"])
     make_area(session, slug="gendringen", postcodes=["7081"])
-    register.import_addresses(session, GOOD, actor=None)
+    address_register.import_addresses(session, GOOD, actor=None)
     session.commit()
     before = [(e.id, e.eligible_count, e.area_id) for e in session.scalars(select(RegisterEntry).order_by(RegisterEntry.id))]
-    again = register.import_addresses(session, GOOD, actor=None)
+    again = address_register.import_addresses(session, GOOD, actor=None)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
     after = [(e.id, e.eligible_count, e.area_id) for e in session.scalars(select(RegisterEntry).order_by(RegisterEntry.id))]
     assert before == after
-    changed = register.import_addresses(session, GOOD.replace(b"ulft;2;", b"ulft;3;"), actor=None)
+    changed = address_register.import_addresses(session, GOOD.replace(b"ulft;2;", b"ulft;3;"), actor=None)
     assert (changed.created, changed.updated, changed.unchanged) == (0, 1, 2)
 
 
@@ -72,8 +73,8 @@ def test_bad_rows_are_reported_with_line_numbers_and_nothing_is_imported(session
         "7071AB;1;;ulft;1\n"
         "7071AB;5;;ulft\n"
     ).encode()
-    with pytest.raises(register.ImportFailed) as info:
-        register.import_addresses(session, data, actor=None)
+    with pytest.raises(address_register.ImportFailed) as info:
+        address_register.import_addresses(session, data, actor=None)
     by_line = {}
     for err in info.value.errors:
         by_line.setdefault(err.line, []).append(err.message)
@@ -86,13 +87,13 @@ def test_bad_rows_are_reported_with_line_numbers_and_nothing_is_imported(session
     assert "regel 2" in by_line[8][0]
     assert "kolommen" in by_line[9][0]
     assert _count(session) == 0
-    report = register.error_report_csv(info.value.errors)
+    report = address_register.error_report_csv(info.value.errors)
     assert report.startswith("regel;fout\r\n3;")
 
 
 def test_missing_columns_are_reported(session):
-    with pytest.raises(register.ImportFailed) as info:
-        register.import_addresses(session, b"postcode;huisnummer\n7071AB;1\n", actor=None)
+    with pytest.raises(address_register.ImportFailed) as info:
+        address_register.import_addresses(session, b"postcode;huisnummer\n7071AB;1\n", actor=None)
     assert info.value.errors[0].line == 1 and "toevoeging" in info.value.errors[0].message
 
 
@@ -105,7 +106,7 @@ def test_purge_refused_while_a_round_is_unpublished(session):
     make_register_entry(session, area)
     _round(session, area, published=False)
     with pytest.raises(InvalidState):
-        register.purge_register(session, area, actor=None)
+        address_register.purge_register(session, area, actor=None)
     assert _count(session) == 1
 
 
@@ -122,7 +123,7 @@ def test_purge_removes_addresses_and_codes_but_keeps_residencies(session):
     residency.register_entry_id = entry.id
     entry_id, keep_id = entry.id, keep.id
     session.commit()
-    result = register.purge_register(session, area, actor=None)
+    result = address_register.purge_register(session, area, actor=None)
     session.commit()
     assert (result.addresses, result.codes) == (1, 2)
     assert session.scalars(select(RegisterEntry.id)).all() == [keep_id]
@@ -134,10 +135,10 @@ def test_purge_removes_addresses_and_codes_but_keeps_residencies(session):
 
 
 def test_demo_register_loads_idempotently(session):
-    for slug in register.DEMO_REGISTER:
+    for slug in demo_register.DEMO_REGISTER:
         make_area(session, slug=slug)
-    first = register.load_demo_register(session)
-    assert first == sum(len(rows) for rows in register.DEMO_REGISTER.values())
-    assert register.load_demo_register(session) == 0
+    first = demo_register.load_demo_register(session)
+    assert first == sum(len(rows) for rows in demo_register.DEMO_REGISTER.values())
+    assert demo_register.load_demo_register(session) == 0
     imports = session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "register.import"))
     assert imports == 1

@@ -1,4 +1,4 @@
-"""Voting service: races (THREATS #1), limits (#2), window (#3), secrecy (#8), sealing, tally input."""
+"""Voting service: races (THREATS #1), limits (#2), window (#3), secrecy (#8), sealing."""
 
 from __future__ import annotations
 
@@ -13,13 +13,17 @@ from sqlalchemy import DateTime, Date, Time, func, inspect, select
 from pb.db import db_session, engine, utcnow
 from pb.errors import InvalidState, PermissionDenied, ValidationFailed
 from pb.forms.voting import parse_choices
-from pb.models.ballot import Ballot, BallotItem, BallotSealKey, Channel, Participation, RoundSeal
+from pb.models.ballot import Ballot, BallotItem, BallotSealKey, Participation, RoundSeal
 from pb.models.proposal import ProposalStatus
 from pb.models.residency import Residency
 from pb.models.round import BallotType, BudgetRound
 from pb.models.user import User
-from pb.services import voting
+
 from tests.factories import make_area, make_proposal, make_resident, make_round
+from pb import clock
+from pb.services import ballot_seal, counting
+from pb.services import ballots as ballot_service
+from pb.services import turnout as turnout_service
 
 N_THREADS = 8
 
@@ -43,7 +47,7 @@ def _hammer(app, round_id: int, voter_id: int, choices: dict[int, int], n: int =
             try:
                 round_ = session.get(BudgetRound, round_id)
                 voter = session.get(User, voter_id)
-                result = voting.cast_ballot(session, round_, voter=voter, choices=choices)
+                result = ballot_service.cast_ballot(session, round_, voter=voter, choices=choices)
                 session.commit()
                 outcome = "replaced" if result.replaced else "cast"
             except InvalidState as exc:
@@ -76,7 +80,7 @@ def test_parallel_casts_for_one_voter_store_exactly_one_vote(app, session):
     outcomes = _hammer(app, round_id, voter_id, choices)
 
     assert outcomes.count("cast") == 1, outcomes
-    assert outcomes.count(voting.already_voted_message()) == N_THREADS - 1, outcomes
+    assert outcomes.count(ballot_service.already_voted_message()) == N_THREADS - 1, outcomes
     assert _rows(session, Participation) == 1
     assert _rows(session, Ballot) == 1
     assert _rows(session, BallotItem) == 1
@@ -94,14 +98,14 @@ def test_parallel_casts_with_revote_allowed_keep_one_ballot(app, session):
 
     assert not [o for o in outcomes if o.startswith("crash")], outcomes
     assert outcomes.count("cast") == 1, outcomes
-    assert outcomes.count("replaced") <= voting.MAX_REVOTES, outcomes
+    assert outcomes.count("replaced") <= ballot_service.MAX_REVOTES, outcomes
     assert _rows(session, Participation) == 1
     assert _rows(session, Ballot) == 1
     participation = session.scalars(select(Participation)).one()
     assert participation.revotes == outcomes.count("replaced")
     # The sealed pointer still leads to the one remaining ballot.
-    key = voting._round_key(session, round_)
-    ballot_id = voting._open_pointer(key, participation.sealed_pointer, round_.id, voter.id)
+    key = ballot_seal.round_key(session, round_)
+    ballot_id = ballot_seal.open_pointer(key, participation.sealed_pointer, round_.id, voter.id)
     assert session.get(Ballot, ballot_id) is not None
 
 
@@ -161,7 +165,7 @@ def test_every_stored_ballot_satisfies_the_round_limits(session, config, costs, 
     choices = {ids[i]: v for i, v in picks}
     before = _rows(session, Ballot)
     try:
-        voting.cast_ballot(session, round_, voter=voter, choices=choices)
+        ballot_service.cast_ballot(session, round_, voter=voter, choices=choices)
         session.commit()
     except (ValidationFailed, InvalidState, PermissionDenied):
         session.rollback()
@@ -210,7 +214,7 @@ def test_invalid_ballots_are_refused_and_nothing_is_stored(session, name, ballot
     voter = make_resident(session, area)
     session.commit()
     with pytest.raises(ValidationFailed) as exc:
-        voting.cast_ballot(session, round_, voter=voter, choices=choices_of(proposals, extra))
+        ballot_service.cast_ballot(session, round_, voter=voter, choices=choices_of(proposals, extra))
     session.rollback()
     assert message in exc.value.message
     assert _rows(session, Participation) == 0
@@ -243,11 +247,11 @@ def test_just_before_open_and_at_close_are_refused(session):
     for moment, voter in ((round_.voting_open_at - tick, voters[0]), (round_.voting_close_at, voters[1]),
                           (round_.voting_close_at + dt.timedelta(seconds=1), voters[2])):
         with pytest.raises(InvalidState):
-            voting.cast_ballot(session, round_, voter=voter, choices={proposal.id: 1}, now=moment)
+            ballot_service.cast_ballot(session, round_, voter=voter, choices={proposal.id: 1}, now=moment)
         session.rollback()
     assert _rows(session, Participation) == 0 and _rows(session, Ballot) == 0
-    voting.cast_ballot(session, round_, voter=voters[0], choices={proposal.id: 1}, now=round_.voting_open_at)
-    voting.cast_ballot(session, round_, voter=voters[1], choices={proposal.id: 1},
+    ballot_service.cast_ballot(session, round_, voter=voters[0], choices={proposal.id: 1}, now=round_.voting_open_at)
+    ballot_service.cast_ballot(session, round_, voter=voters[1], choices={proposal.id: 1},
                        now=round_.voting_close_at - tick)
     session.commit()
     assert _rows(session, Ballot) == 2
@@ -264,7 +268,7 @@ def test_rounds_not_yet_open_or_closed_refuse_by_server_clock(session):
         p = make_proposal(session, r)
         session.commit()
         with pytest.raises(InvalidState):
-            voting.cast_ballot(session, r, voter=voter, choices={p.id: 1})
+            ballot_service.cast_ballot(session, r, voter=voter, choices={p.id: 1})
         session.rollback()
     assert _rows(session, Participation) == 0
 
@@ -273,7 +277,7 @@ def test_age_limits_use_the_birth_date(session):
     area = make_area(session)
     round_ = make_round(session, area, ballot_type=BallotType.APPROVAL, min_age=16, max_age=99)
     proposal = make_proposal(session, round_)
-    today = utcnow().astimezone(voting.LOCAL_TZ).date()
+    today = utcnow().astimezone(clock.LOCAL_TZ).date()
     def resident(birth: dt.date | None) -> User:
         user = make_resident(session, area)
         session.scalars(select(Residency).where(Residency.user_id == user.id)).one().birth_date = birth
@@ -285,9 +289,9 @@ def test_age_limits_use_the_birth_date(session):
     session.commit()
     for voter in (too_young, unknown):
         with pytest.raises(PermissionDenied):
-            voting.cast_ballot(session, round_, voter=voter, choices={proposal.id: 1})
+            ballot_service.cast_ballot(session, round_, voter=voter, choices={proposal.id: 1})
         session.rollback()
-    voting.cast_ballot(session, round_, voter=just_sixteen, choices={proposal.id: 1})
+    ballot_service.cast_ballot(session, round_, voter=just_sixteen, choices={proposal.id: 1})
     session.commit()
     assert _rows(session, Participation) == 1
     from pb.services import residency as residency_rules
@@ -301,14 +305,14 @@ def test_register_birth_year_wins_over_declared_birth_date(session):
     area = make_area(session)
     round_ = make_round(session, area, ballot_type=BallotType.APPROVAL, min_age=16)
     proposal = make_proposal(session, round_)
-    today = utcnow().astimezone(voting.LOCAL_TZ).date()
+    today = utcnow().astimezone(clock.LOCAL_TZ).date()
     voter = make_resident(session, area)
     residency = session.scalars(select(Residency).where(Residency.user_id == voter.id)).one()
     residency.birth_date = dt.date(today.year - 40, 1, 1)  # declared: old enough
     residency.birth_year = today.year - 10  # register: a child
     session.commit()
     with pytest.raises(PermissionDenied):
-        voting.cast_ballot(session, round_, voter=voter, choices={proposal.id: 1})
+        ballot_service.cast_ballot(session, round_, voter=voter, choices={proposal.id: 1})
     session.rollback()
     assert _rows(session, Participation) == 0
 
@@ -324,7 +328,7 @@ def test_non_resident_is_refused(session):
     session.commit()
     for user in (voter, plain):
         with pytest.raises(PermissionDenied):
-            voting.cast_ballot(session, round_, voter=user, choices={proposal.id: 1})
+            ballot_service.cast_ballot(session, round_, voter=user, choices={proposal.id: 1})
         session.rollback()
     assert _rows(session, Participation) == 0
 
@@ -351,10 +355,10 @@ def test_identical_ballots_get_different_random_receipts_and_ids(session):
     proposal = make_proposal(session, round_)
     voters = [make_resident(session, area) for _ in range(40)]
     session.commit()
-    codes = [voting.cast_ballot(session, round_, voter=v, choices={proposal.id: 1}).receipt_code for v in voters]
+    codes = [ballot_service.cast_ballot(session, round_, voter=v, choices={proposal.id: 1}).receipt_code for v in voters]
     session.commit()
     assert len(set(codes)) == len(codes)
-    assert all(len(c) == 14 and set(c.replace("-", "")) <= set(voting.RECEIPT_ALPHABET) for c in codes)
+    assert all(len(c) == 14 and set(c.replace("-", "")) <= set(ballot_service.RECEIPT_ALPHABET) for c in codes)
     ids = [b for b in session.scalars(select(Ballot.id))]
     assert len(set(ids)) == 40
     assert ids != sorted(ids) or max(ids) > 2**40  # random, not a small sequence
@@ -366,19 +370,17 @@ def test_export_order_is_uncorrelated_with_cast_order_and_needs_a_closed_round(s
     round_ = make_round(session, area, ballot_type=BallotType.CHOOSE_ONE)
     proposals = [make_proposal(session, round_) for _ in range(30)]
     for p in proposals:  # ballot i chooses proposal i: the export reveals the cast order if it keeps it
-        voting.cast_ballot(session, round_, voter=make_resident(session, area), choices={p.id: 1})
+        ballot_service.cast_ballot(session, round_, voter=make_resident(session, area), choices={p.id: 1})
     session.commit()
     with pytest.raises(InvalidState):
-        voting.ballots_of_round(session, round_)
-    with pytest.raises(InvalidState):
-        voting.receipt_codes(session, round_)
+        counting.count_round(session, round_, seal=False)
     after = round_.voting_close_at + dt.timedelta(minutes=1)
-    exported = voting.ballots_of_round(session, round_, now=after)
-    order = [b.items[0][0] for b in exported]
+    count = counting.count_round(session, round_, seal=False, now=after)
+    order = [count.proposals[b.projects[0]].id for b in count.election.ballots]
     assert sorted(order) == [p.id for p in proposals]
     assert order != [p.id for p in proposals]
-    assert {b.channel for b in exported} == {Channel.ONLINE}
-    assert sorted(b.receipt_code for b in exported) == voting.receipt_codes(session, round_, now=after)
+    assert (count.online, count.paper) == (30, 0)
+    assert count.receipts == sorted(session.scalars(select(Ballot.receipt_code)))
 
 
 def test_sealing_destroys_key_and_pointers_idempotently(session):
@@ -387,19 +389,19 @@ def test_sealing_destroys_key_and_pointers_idempotently(session):
     proposal = make_proposal(session, round_)
     voters = [make_resident(session, area) for _ in range(3)]
     for v in voters:
-        voting.cast_ballot(session, round_, voter=v, choices={proposal.id: 1})
+        ballot_service.cast_ballot(session, round_, voter=v, choices={proposal.id: 1})
     session.commit()
     pointers = list(session.scalars(select(Participation.sealed_pointer)))
     assert all(pointers) and len(set(pointers)) == 3
     ballot_ids = {str(i) for i in session.scalars(select(Ballot.id))}
     assert not any(bid in p for p in pointers for bid in ballot_ids)
     with pytest.raises(InvalidState):
-        voting.seal_round(session, round_)  # still open
+        ballot_seal.seal_round(session, round_)  # still open
     session.rollback()
     after = round_.voting_close_at + dt.timedelta(seconds=1)
-    assert voting.seal_round(session, round_, now=after) is True
+    assert ballot_seal.seal_round(session, round_, now=after) is True
     session.commit()
-    assert voting.seal_round(session, round_, now=after) is False
+    assert ballot_seal.seal_round(session, round_, now=after) is False
     assert list(session.scalars(select(Participation.sealed_pointer))) == [None, None, None]
     assert _rows(session, BallotSealKey) == 0 and _rows(session, RoundSeal) == 1
     assert _rows(session, Ballot) == 3
@@ -410,22 +412,22 @@ def test_swapped_pointer_or_other_secret_key_cannot_redirect_a_revote(app, sessi
     round_ = make_round(session, area, ballot_type=BallotType.APPROVAL, allow_revote=True)
     p1, p2 = make_proposal(session, round_), make_proposal(session, round_)
     alice, bob = make_resident(session, area), make_resident(session, area)
-    voting.cast_ballot(session, round_, voter=alice, choices={p1.id: 1})
-    voting.cast_ballot(session, round_, voter=bob, choices={p1.id: 1})
+    ballot_service.cast_ballot(session, round_, voter=alice, choices={p1.id: 1})
+    ballot_service.cast_ballot(session, round_, voter=bob, choices={p1.id: 1})
     session.commit()
     pa, pb_ = session.scalars(select(Participation).order_by(Participation.voter_id)).all()
     pa.sealed_pointer, pb_.sealed_pointer = pb_.sealed_pointer, pa.sealed_pointer  # a DBA swaps them
     session.commit()
     with pytest.raises(InvalidState):
-        voting.cast_ballot(session, round_, voter=alice, choices={p2.id: 1})
+        ballot_service.cast_ballot(session, round_, voter=alice, choices={p2.id: 1})
     session.rollback()
     pa.sealed_pointer, pb_.sealed_pointer = pb_.sealed_pointer, pa.sealed_pointer
     session.commit()
-    key = voting._round_key(session, round_)
+    key = ballot_seal.round_key(session, round_)
     app.config["SECRET_KEY"] = "another-secret"
-    assert voting._round_key(session, round_) != key  # the database alone cannot open pointers
+    assert ballot_seal.round_key(session, round_) != key  # the database alone cannot open pointers
     with pytest.raises(InvalidState):
-        voting.cast_ballot(session, round_, voter=alice, choices={p2.id: 1})
+        ballot_service.cast_ballot(session, round_, voter=alice, choices={p2.id: 1})
     session.rollback()
     assert _rows(session, Ballot) == 2
 
@@ -441,10 +443,10 @@ def test_turnout_per_postcode_from_the_register_hides_small_groups(session):
         for _ in range(voters):
             voter = make_resident(session, area)
             session.scalars(select(Residency).where(Residency.user_id == voter.id)).one().register_entry_id = entry.id
-            voting.cast_ballot(session, round_, voter=voter, choices={proposal.id: 1})
+            ballot_service.cast_ballot(session, round_, voter=voter, choices={proposal.id: 1})
     unlinked = make_resident(session, area)
-    voting.cast_ballot(session, round_, voter=unlinked, choices={proposal.id: 1})
+    ballot_service.cast_ballot(session, round_, voter=unlinked, choices={proposal.id: 1})
     session.commit()
-    report = voting.turnout(session, round_)
+    report = turnout_service.turnout(session, round_)
     assert report.total == 15
     assert report.per_postcode == [("7071", 11), ("7072", None)]  # under 10: no number shown

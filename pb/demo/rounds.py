@@ -71,30 +71,30 @@ def _round(session: Session, area: Area, title: str, description: str, budget_eu
            starts: dt.datetime, **config: object) -> BudgetRound | None:
     if session.scalar(select(BudgetRound).where(BudgetRound.area_id == area.id, BudgetRound.title == title)):
         return None
-    rnd = BudgetRound(
+    round_ = BudgetRound(
         area=area, title=title, description=description, budget_cents=budget_euros * 100,
         proposals_open_at=starts, proposals_close_at=starts + 21 * DAY, support_close_at=starts + 35 * DAY,
         review_close_at=starts + 49 * DAY, voting_open_at=starts + 56 * DAY, voting_close_at=starts + 70 * DAY,
         **config,
     )
-    rnd.themes = [RoundTheme(name=n) for n in ("Spelen", "Groen", "Veiligheid", "Ontmoeten")]
-    session.add(rnd)
+    round_.themes = [RoundTheme(name=n) for n in ("Spelen", "Groen", "Veiligheid", "Ontmoeten")]
+    session.add(round_)
     session.flush()
     manager = area.managers[0] if area.managers else None
-    audit.record(session, actor=manager, action="round.create", obj_type="round", obj_id=rnd.id, area_id=area.id,
-                 round_id=rnd.id, public=True, after={"budget_cents": rnd.budget_cents})
-    return rnd
+    audit.record(session, actor=manager, action="round.create", obj_type="round", obj_id=round_.id, area_id=area.id,
+                 round_id=round_.id, public=True, after={"budget_cents": round_.budget_cents})
+    return round_
 
 
-def _proposals(session: Session, rnd: BudgetRound, items: list[DemoProposal]) -> None:
-    manager = rnd.area.managers[0] if rnd.area.managers else None
-    themes = {t.name: t for t in rnd.themes}
+def _proposals(session: Session, round_: BudgetRound, items: list[DemoProposal]) -> None:
+    manager = round_.area.managers[0] if round_.area.managers else None
+    themes = {t.name: t for t in round_.themes}
     for n, item in enumerate(items):
         author = _user(session, item.author)
         p = Proposal(
-            round=rnd, author_id=author.id, title=item.title, summary=item.summary, description=item.description,
+            round=round_, author_id=author.id, title=item.title, summary=item.summary, description=item.description,
             location=item.location, theme=themes.get(item.theme), status=ProposalStatus.DRAFT,
-            submitted_at=rnd.proposals_open_at + (n + 1) * DAY,
+            submitted_at=round_.proposals_open_at + (n + 1) * DAY,
         )
         p.cost_lines = [CostLine(position=i, description=d, amount_cents=e * 100) for i, (d, e) in enumerate(item.lines)]
         p.estimated_cost_cents = sum(e * 100 for _d, e in item.lines)
@@ -107,25 +107,25 @@ def _proposals(session: Session, rnd: BudgetRound, items: list[DemoProposal]) ->
             settled = ProposalStatus.NOT_ENOUGH_SUPPORT if item.status == ProposalStatus.NOT_ENOUGH_SUPPORT \
                 else ProposalStatus.IN_REVIEW
             steps.append((None, "proposal.support_closed", settled,
-                          f"Steun: {len(item.supporters)}. Nodig: {rnd.support_threshold}."))
+                          f"Steun: {len(item.supporters)}. Nodig: {round_.support_threshold}."))
         if item.status == ProposalStatus.WITHDRAWN:
             steps.append((author, "proposal.withdraw", ProposalStatus.WITHDRAWN, ""))
         status = ProposalStatus.DRAFT
         for actor, action, new, reason in steps:
-            audit.record(session, actor=actor, action=action, obj_type="proposal", obj_id=p.id, area_id=rnd.area_id,
-                         round_id=rnd.id, public=True, before={"status": status.value, "title": p.title},
+            audit.record(session, actor=actor, action=action, obj_type="proposal", obj_id=p.id, area_id=round_.area_id,
+                         round_id=round_.id, public=True, before={"status": status.value, "title": p.title},
                          after={"status": new.value, "title": p.title}, reason=reason)
             status = new
         if item.cost_euros is not None:
             audit.record(session, actor=manager, action="proposal.cost", obj_type="proposal", obj_id=p.id,
-                         area_id=rnd.area_id, round_id=rnd.id, public=True,
+                         area_id=round_.area_id, round_id=round_.id, public=True,
                          before={"cost_cents": p.estimated_cost_cents, "title": p.title},
                          after={"cost_cents": item.cost_euros * 100, "title": p.title}, reason=item.cost_reason)
             p.cost_cents = item.cost_euros * 100
             p.cost_reason = item.cost_reason
         if item.status in (ProposalStatus.FEASIBLE, ProposalStatus.INFEASIBLE):
             audit.record(session, actor=manager, action="proposal.review", obj_type="proposal", obj_id=p.id,
-                         area_id=rnd.area_id, round_id=rnd.id, public=True,
+                         area_id=round_.area_id, round_id=round_.id, public=True,
                          before={"status": status.value, "title": p.title},
                          after={"status": item.status.value, "title": p.title}, reason=item.review)
             p.review_reason = item.review
@@ -144,13 +144,13 @@ def load_demo_rounds(session: Session, password: str = "buurtbudget-demo") -> No
     ulft_people = ["bewoner@buurtbudget.test", "buurvrouw@buurtbudget.test", "ulft3@buurtbudget.test"]
 
     # Ulft: voting now (opened 2 days ago, closes in 12 days), knapsack.
-    rnd = _round(session, areas["ulft"], "Buurtbudget Ulft 2026",
+    round_ = _round(session, areas["ulft"], "Buurtbudget Ulft 2026",
                  "Wat maakt Ulft mooier, veiliger of gezelliger? Bewoners kozen de plannen, nu stemt u.",
                  40_000, now - 58 * DAY, ballot_type=BallotType.KNAPSACK, counting_rule=CountingRule.GREEDY,
                  tie_break=TieBreak.LOWER_COST, support_threshold=2, min_age=16, allow_revote=True)
-    if rnd is not None:
+    if round_ is not None:
         ok = "Haalbaar. De gemeente kan dit binnen een jaar uitvoeren."
-        _proposals(session, rnd, [
+        _proposals(session, round_, [
             DemoProposal("Speeltuin Bloemenbuurt opknappen",
                          "Nieuwe schommels en een klimrek voor de speeltuin aan de Rozenstraat.",
                          "De speeltuin is meer dan twintig jaar oud. De schommels zijn afgekeurd. "
@@ -199,12 +199,12 @@ def load_demo_rounds(session: Session, password: str = "buurtbudget-demo") -> No
         ])
 
     # Ulft: a youth round open for proposals.
-    rnd = _round(session, areas["ulft"], "Jongerenbudget Ulft 2027",
+    round_ = _round(session, areas["ulft"], "Jongerenbudget Ulft 2027",
                  "Een eigen budget voor plannen van en voor jongeren tot 23 jaar.", 10_000, now - 5 * DAY,
                  ballot_type=BallotType.CHOOSE_ONE, counting_rule=CountingRule.GREEDY, tie_break=TieBreak.LOTTERY,
                  support_threshold=3, max_age=23)
-    if rnd is not None:
-        _proposals(session, rnd, [
+    if round_ is not None:
+        _proposals(session, round_, [
             DemoProposal("Pannaveldje bij de Plantage", "Een klein voetbalveldje met boarding.",
                          "Een pannaveld waar je met twee tegen twee kunt spelen.", "Plantage, Ulft", "Spelen",
                          [("Pannakooi", 6_500), ("Kunstgras", 1_200)], ProposalStatus.SUBMITTED,
@@ -212,12 +212,12 @@ def load_demo_rounds(session: Session, password: str = "buurtbudget-demo") -> No
         ])
 
     # Gendringen: support phase (proposals closed 4 days ago).
-    rnd = _round(session, areas["gendringen"], "Dorpsbudget Gendringen 2026",
+    round_ = _round(session, areas["gendringen"], "Dorpsbudget Gendringen 2026",
                  "Plannen voor het oudste dorp van de gemeente.", 25_000, now - 25 * DAY,
                  ballot_type=BallotType.K_APPROVAL, max_projects=3, counting_rule=CountingRule.EQUAL_SHARES,
                  tie_break=TieBreak.LOWER_COST, support_threshold=1)
-    if rnd is not None:
-        _proposals(session, rnd, [
+    if round_ is not None:
+        _proposals(session, round_, [
             DemoProposal("AED bij de kerk", "Een buiten-AED bij de Martinuskerk.", "Dag en nacht bereikbaar.",
                          "Kerkstraat, Gendringen", "Veiligheid", [("AED met kast", 2_600)], ProposalStatus.SUBMITTED,
                          "gendringen@buurtbudget.test"),
@@ -228,13 +228,13 @@ def load_demo_rounds(session: Session, password: str = "buurtbudget-demo") -> No
         ])
 
     # Silvolde-Terborg: in review.
-    rnd = _round(session, areas["silvolde-terborg"], "Wijkbudget Silvolde-Terborg 2026",
+    round_ = _round(session, areas["silvolde-terborg"], "Wijkbudget Silvolde-Terborg 2026",
                  "Samen kiezen voor twee dorpen aan de Oude IJssel.", 30_000, now - 40 * DAY,
                  ballot_type=BallotType.CUMULATIVE, points_total=10, points_max_per_project=5,
                  counting_rule=CountingRule.PHRAGMEN, tie_break=TieBreak.ORDER, support_threshold=1)
-    if rnd is not None:
+    if round_ is not None:
         people = ["silvolde@buurtbudget.test", "terborg@buurtbudget.test"]
-        _proposals(session, rnd, [
+        _proposals(session, round_, [
             DemoProposal("Jongerenplek in het Hofpark", "Een ontmoetingsplek voor jongeren.",
                          "Een zitplek met wifi en verlichting.", "Hofpark, Terborg", "Ontmoeten",
                          [("Zitplek en verlichting", 8_000)], ProposalStatus.IN_REVIEW, people[1], people),
@@ -248,14 +248,14 @@ def load_demo_rounds(session: Session, password: str = "buurtbudget-demo") -> No
         ])
 
     # Varsseveld: voting closed three days ago, results not yet published.
-    rnd = _round(session, areas["varsseveld"], "Buurtbudget Varsseveld voorjaar 2026",
+    round_ = _round(session, areas["varsseveld"], "Buurtbudget Varsseveld voorjaar 2026",
                  "Het stemmen is gesloten. De uitslag volgt snel.", 20_000, now - 73 * DAY,
                  ballot_type=BallotType.APPROVAL, counting_rule=CountingRule.EQUAL_SHARES,
                  tie_break=TieBreak.LOWER_COST, support_threshold=1)
-    if rnd is not None:
+    if round_ is not None:
         people = ["varsseveld@buurtbudget.test", "varsseveld2@buurtbudget.test"]
         ok = "Haalbaar."
-        _proposals(session, rnd, [
+        _proposals(session, round_, [
             DemoProposal("Speeltuin De Slingeland", "Nieuwe toestellen voor de speeltuin.", "Een kabelbaan en een wipkip.",
                          "Slingeland, Varsseveld", "Spelen", [("Kabelbaan", 9_000), ("Wipkippen", 1_800)],
                          ProposalStatus.FEASIBLE, people[0], people, ok),

@@ -1,4 +1,4 @@
-"""The address register: import from CSV, search, purge, and the demo register.
+"""The address register: import from CSV, search, purge.
 
 The CSV has the header ``postcode;huisnummer;toevoeging;gebied`` (comma or semicolon separated)
 with the optional columns ``aantal_stemgerechtigden`` (default 1) and ``geboortejaar``. Every row
@@ -10,7 +10,6 @@ missing from a later file are kept (a file may cover only part of the municipali
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
@@ -19,6 +18,8 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from pb.clock import local_today
+from pb.csv_cells import csv_safe
 from pb.errors import InvalidState, ValidationFailed
 from pb.models.area import Area, AreaPostcode
 from pb.models.register import LetterCode, RegisterEntry
@@ -111,7 +112,7 @@ def _parse(session: Session, data: bytes) -> list[_Row]:
         raise ImportFailed([RowError(1, _("Onbekende kolom(men): %(cols)s.", cols=", ".join(unknown)))])
     index = {name: header.index(name) for name in header}
     areas_by_slug = {a.slug: a for a in session.scalars(select(Area))}
-    this_year = dt.date.today().year
+    this_year = local_today().year
     rows: list[_Row] = []
     errors: list[RowError] = []
     seen: dict[tuple[str, int, str], int] = {}
@@ -223,8 +224,7 @@ def error_report_csv(errors: list[RowError]) -> str:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(["regel", "fout"])
     for err in errors:
-        message = err.message
-        writer.writerow([err.line, "'" + message if message.startswith(("=", "+", "-", "@")) else message])
+        writer.writerow([err.line, csv_safe(err.message)])
     return out.getvalue()
 
 
@@ -285,28 +285,3 @@ def purge_register(session: Session, area: Area, *, actor: User | None) -> Purge
     audit.record(session, actor=actor, action="register.purge", obj_type="area", obj_id=area.id,
                  area_id=area.id, after={"addresses": addresses, "codes": codes})
     return PurgeResult(addresses=addresses, codes=codes)
-
-
-# A few addresses per demo area (postcode, huisnummer, toevoeging, eligible, birth year).
-DEMO_REGISTER = {
-    "ulft": [("7071AA", 1, "", 2, None), ("7071AA", 3, "", 1, None), ("7071AB", 12, "A", 1, None),
-             ("7072BC", 5, "", 3, None), ("7072BC", 7, "", 1, 2012)],
-    "gendringen": [("7081AA", 2, "", 2, None), ("7081AB", 10, "", 1, None), ("7081AC", 4, "B", 1, None)],
-    "silvolde-terborg": [("7061AA", 8, "", 2, None), ("7064AB", 15, "", 1, None), ("7064AC", 21, "", 1, 2010)],
-    "varsseveld": [("7051AA", 1, "", 2, None), ("7052AB", 33, "", 1, None), ("7052AC", 9, "1", 1, None)],
-}
-
-
-def load_demo_register(session: Session) -> int:
-    """Import the demo addresses that are missing (idempotent); return how many were added."""
-    have = set(session.execute(select(RegisterEntry.postcode, RegisterEntry.huisnummer, RegisterEntry.toevoeging)).all())
-    lines = ["postcode;huisnummer;toevoeging;gebied;aantal_stemgerechtigden;geboortejaar"]
-    for slug, rows in DEMO_REGISTER.items():
-        if session.scalar(select(Area.id).where(Area.slug == slug)) is None:
-            continue
-        for pc, nr, add, eligible, year in rows:
-            if (pc, nr, add) not in have:
-                lines.append(f"{pc};{nr};{add};{slug};{eligible};{year or ''}")
-    if len(lines) == 1:
-        return 0
-    return import_addresses(session, "\n".join(lines).encode(), actor=None).created

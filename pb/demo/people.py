@@ -8,10 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pb.db import utcnow
+from pb.demo import address_register as demo_register
+from pb.demo import results as demo_results
+from pb.demo import rounds as demo_rounds
+from pb.demo import voting as demo_voting
 from pb.models.area import Area
 from pb.models.residency import Residency, VerificationMethod
 from pb.models.user import Role, User
-from pb.services import accounts, areas, demo_rounds, register, tallying, voting
+from pb.services import accounts, areas
 
 DEMO_PASSWORD = "buurtbudget-demo"
 
@@ -65,8 +69,8 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
                                   verified_at=utcnow(), birth_date=_DEMO_BIRTH_DATES[email]))
         logins.append((label, email, DEMO_PASSWORD))
     session.flush()
-    voting.load_demo_voting(session)
+    demo_voting.load_demo_voting(session)
     demo_rounds.load_demo_rounds(session, DEMO_PASSWORD)
-    register.load_demo_register(session)
-    tallying.load_demo_results(session)
+    demo_register.load_demo_register(session)
+    demo_results.load_demo_results(session)
     return logins

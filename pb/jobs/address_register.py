@@ -1,4 +1,4 @@
-"""Register jobs: purge an area's address register after its results are published."""
+"""Address register jobs: purge an area's address register after its results are published."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 from pb.db import by_id
 from pb.errors import NotFound
 from pb.models.area import Area
-from pb.services import jobs, register
+from pb.services import address_register, jobs
 
-PURGE = "register.purge"
+PURGE = "address_register.purge"
 
 
 @jobs.job(PURGE)
@@ -19,5 +19,5 @@ def purge(ctx: jobs.JobContext) -> dict[str, Any]:
     if area is None:
         raise NotFound("area")
     ctx.progress(0, 1)
-    result = register.purge_register(ctx.session, area, actor=ctx.owner)
+    result = address_register.purge_register(ctx.session, area, actor=ctx.owner)
     return {"area_id": area.id, "addresses": result.addresses, "codes": result.codes}

@@ -1,0 +1,1 @@
+"""Demo data for ``pb demo``: areas, users, rounds, a result; loaded idempotently."""

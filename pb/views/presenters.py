@@ -1,0 +1,304 @@
+"""Presentation: labels, explanations, charts and stories for pages, computed from domain objects.
+
+Services return domain objects; this module turns them into what templates show, so templates
+never branch on ids (rule names, audit actions) and never hold label tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from fractions import Fraction
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
+from pb.forms.rounds import BALLOT_TYPE_LABELS, BOUNDARY_LABELS, COUNTING_RULE_LABELS, TIE_BREAK_LABELS
+from pb.models.round import BallotType, BudgetRound, Phase
+from pb.services.counting import OutcomeRecord, ProjectRecord
+from pb.services.proposals import status_label
+
+PHASE_LABELS = {
+    Phase.UPCOMING: _l("Binnenkort"),
+    Phase.PROPOSALS: _l("Plannen indienen"),
+    Phase.SUPPORT: _l("Steun verzamelen"),
+    Phase.REVIEW: _l("Beoordeling door de gemeente"),
+    Phase.WAITING: _l("Wachten tot het stemmen begint"),
+    Phase.VOTING: _l("Stemmen"),
+    Phase.CLOSED: _l("Stemmen gesloten, de uitslag volgt"),
+    Phase.RESULTS: _l("Uitslag bekend"),
+}
+ACTION_LABELS = {
+    "round.create": _l("Ronde geopend"),
+    "round.update": _l("Instellingen gewijzigd"),
+    "round.phase_move": _l("Fase verschoven"),
+    "proposal.submit": _l("Plan ingediend"),
+    "proposal.withdraw": _l("Plan ingetrokken"),
+    "proposal.support_closed": _l("Steunfase afgesloten"),
+    "proposal.review": _l("Beoordeling"),
+    "proposal.cost": _l("Kosten aangepast"),
+    "proposal.merge": _l("Plannen samengevoegd"),
+    "proposal.hide": _l("Plan verborgen"),
+}
+
+
+def template_labels() -> dict[str, Any]:
+    """The label functions every template may use (an app-wide context processor)."""
+    return {
+        "phase_label": lambda p: str(PHASE_LABELS.get(Phase(p), p)),
+        "status_label": status_label,
+        "action_label": lambda a: str(ACTION_LABELS.get(a, a)),
+        "boundary_label": lambda b: str(BOUNDARY_LABELS.get(b, b)),
+    }
+
+
+def plain_rules(round_: BudgetRound) -> list[str]:
+    """The round's rules as short sentences in plain Dutch."""
+    from pb.templating import euro
+
+    rules = [_("Er is %(budget)s te verdelen.", budget=euro(round_.budget_cents, whole=True))]
+    if round_.support_threshold:
+        rules.append(ngettext("Een plan heeft %(num)d steunbetuiging nodig. Dan bekijkt de gemeente of het kan.",
+                              "Een plan heeft %(num)d steunbetuigingen nodig. Dan bekijkt de gemeente of het kan.",
+                              round_.support_threshold))
+    else:
+        rules.append(_("De gemeente bekijkt elk ingediend plan."))
+    rules.append(_("Alleen plannen die de gemeente haalbaar vindt, komen op het stembiljet."))
+    rules.append(str(BALLOT_TYPE_LABELS[round_.ballot_type]) + ".")
+    if round_.ballot_type in (BallotType.K_APPROVAL, BallotType.RANKED) and round_.max_projects:
+        rules.append(_("U kiest maximaal %(n)d projecten.", n=round_.max_projects))
+    if round_.ballot_type == BallotType.KNAPSACK:
+        rules.append(_("De projecten die u kiest, kosten samen niet meer dan het budget."))
+        if round_.min_budget_share_pct:
+            rules.append(_("U besteedt minstens %(p)d procent van het budget.", p=round_.min_budget_share_pct))
+    if round_.ballot_type == BallotType.CUMULATIVE and round_.points_total:
+        rules.append(_("U verdeelt %(n)d punten over de projecten.", n=round_.points_total))
+        if round_.points_max_per_project:
+            rules.append(_("Eén project krijgt van u hoogstens %(n)d punten.", n=round_.points_max_per_project))
+    if round_.min_projects:
+        rules.append(_("U kiest minstens %(n)d projecten.", n=round_.min_projects))
+    if round_.min_age and round_.max_age:
+        rules.append(_("U mag stemmen als u %(a)d tot en met %(b)d jaar oud bent.", a=round_.min_age, b=round_.max_age))
+    elif round_.min_age:
+        rules.append(_("U mag stemmen vanaf %(a)d jaar.", a=round_.min_age))
+    elif round_.max_age:
+        rules.append(_("U mag stemmen tot en met %(b)d jaar.", b=round_.max_age))
+    rules.append(_("U kunt uw stem wijzigen tot het stemmen sluit.") if round_.allow_revote
+                 else _("Uw stem is definitief zodra u die heeft uitgebracht."))
+    rules.append(_("Telregel: %(rule)s. Bij gelijke stand: %(tie)s.",
+                   rule=str(COUNTING_RULE_LABELS[round_.counting_rule]).lower(),
+                   tie=str(TIE_BREAK_LABELS[round_.tie_break]).lower()))
+    rules.append(_("Als het stemmen begint, liggen het budget, de regels en de projecten vast."))
+    return rules
+
+
+def _moment(value: object) -> str:
+    import datetime as dt
+
+    from pb.templating import datumtijd
+
+    try:
+        return datumtijd(dt.datetime.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
+def _value(key: str, value: object) -> str:
+    from pb.templating import euro
+
+    if value is None:
+        return "-"
+    if key.endswith("_cents") and isinstance(value, int):
+        return euro(value)
+    if key.endswith("_at"):
+        return _moment(value)
+    if key == "status":
+        return status_label(str(value))
+    return str(value)
+
+
+def history_rows(entries: list[Any], hidden_ids: set[int] | frozenset[int] = frozenset()) -> list[dict[str, Any]]:
+    """Public audit entries as readable lines: when, what, before -> after, why.
+
+    Titles of hidden (moderated) proposals are not repeated in the history.
+    """
+    rows = []
+    for entry in entries:
+        before, after = entry.before, entry.after
+        title = after.get("title") or before.get("title")
+        hidden = entry.object_type == "proposal" and entry.object_id.isdigit() and int(entry.object_id) in hidden_ids
+        if hidden:
+            title = _("een verborgen plan")
+        changes = []
+        for key in sorted(set(before) | set(after)):
+            if before.get(key) == after.get(key):
+                continue
+            label = str(BOUNDARY_LABELS.get(key, FIELD_LABELS.get(key, key)))
+            if key in before:
+                changes.append(f"{label}: {_value(key, before.get(key))} → {_value(key, after.get(key))}")
+            else:
+                changes.append(f"{label}: {_value(key, after.get(key))}")
+        if entry.action == "round.create":
+            changes = []
+        rows.append({"at": entry.at, "action": entry.action, "title": title, "changes": changes,
+                     "reason": entry.reason, "object_type": entry.object_type, "object_id": entry.object_id,
+                     "link": entry.object_type == "proposal" and not hidden})
+    return rows
+
+
+FIELD_LABELS = {
+    "title": _l("Titel"),
+    "status": _l("Status"),
+    "min_budget_share_pct": _l("Minimaal deel van het budget (procent)"),
+    "points_total": _l("Aantal punten"),
+    "points_max_per_project": _l("Maximum punten per project"),
+    "min_age": _l("Minimumleeftijd"),
+    "max_age": _l("Maximumleeftijd"),
+    "allow_revote": _l("Stem wijzigen mogelijk"),
+    "cost_cents": _l("Kosten"),
+    "budget_cents": _l("Budget"),
+    "ballot_type": _l("Manier van stemmen"),
+    "counting_rule": _l("Telregel"),
+    "tie_break": _l("Bij gelijke stand"),
+    "support_threshold": _l("Steun nodig"),
+    "supports": _l("Steun"),
+    "merged_into": _l("Samengevoegd met"),
+    "merged_into_id": _l("Nummer van het andere plan"),
+    "supports_moved": _l("Steun overgezet"),
+    "description": _l("Beschrijving"),
+    "themes": _l("Thema's"),
+    "neighbourhoods": _l("Buurten"),
+    "min_projects": _l("Minimum aantal projecten"),
+    "max_projects": _l("Maximum aantal projecten"),
+}
+
+
+CHART_LABEL_WIDTH = 300
+CHART_BAR_WIDTH = 340
+CHART_ROW = 30
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    """One bar of the scores chart (geometry in SVG user units)."""
+
+    y: int
+    width: int
+    label: str
+    score: str
+    selected: bool
+
+
+def score_text(value: int | str | Fraction) -> str:
+    """A score as Dutch text: whole, or with two decimals."""
+    number = Fraction(value)
+    return str(number.numerator) if number.denominator == 1 else f"{float(number):.2f}".replace(".", ",")
+
+
+def chart(record: OutcomeRecord) -> tuple[list[ChartBar], int]:
+    """The scores chart of a stored outcome: bars, most votes first, and the chart's height."""
+    projects = sorted(record.projects, key=lambda p: -p.score)
+    top = max((p.score for p in projects), default=Fraction(0)) or Fraction(1)
+    bars = []
+    for n, p in enumerate(projects):
+        name = p.name if len(p.name) <= 40 else p.name[:39] + "…"
+        bars.append(ChartBar(y=n * CHART_ROW, width=int(p.score / top * CHART_BAR_WIDTH),
+                             label=name, score=score_text(p.score), selected=p.selected))
+    return bars, len(projects) * CHART_ROW
+
+
+def projects_in_order(record: OutcomeRecord) -> list[ProjectRecord]:
+    """The projects of a stored outcome for the results table: funded first, most votes first."""
+    return sorted(record.projects, key=lambda p: (not p.selected, -p.score))
+
+
+def money_cents(value: int | str | Fraction) -> int:
+    """An engine amount from the stored outcome (euros: int or "p/q") as cents, rounded half up."""
+    amount = Fraction(value) * 100
+    return int((amount + Fraction(1, 2)).__floor__())
+
+
+@dataclass(frozen=True)
+class StoryStep:
+    """One round of Equal Shares told for residents."""
+
+    number: int
+    name: str
+    supporters: int
+    paid_cents: int
+    max_payment_cents: int
+    runners_up: tuple[tuple[str, int], ...]  # (name, effective support in whole percent)
+
+
+def equal_shares_story(record: OutcomeRecord) -> list[StoryStep]:
+    """The rounds of an Equal Shares count as steps with project names and money in cents."""
+    names = {p.id: p.name for p in record.projects}
+    return [StoryStep(number=step.round, name=names.get(step.project, step.project), supporters=step.supporters,
+                      paid_cents=money_cents(step.paid), max_payment_cents=money_cents(step.max_payment),
+                      runners_up=tuple((names.get(r.project, r.project), int(r.effective_support * 100))
+                                       for r in step.runners_up))
+            for step in record.trace.shares_rounds]
+
+
+@dataclass(frozen=True)
+class Add1Story:
+    """Equal Shares with Add1 for residents: each voter's starting and final share, and the steps."""
+
+    start_cents: int
+    final_cents: int
+    iterations: int
+
+
+def add1_summary(record: OutcomeRecord) -> Add1Story | None:
+    """For Equal Shares with Add1: each voter's starting and final share in cents, and the steps."""
+    add1 = record.trace.add1
+    if add1 is None:
+        return None
+    return Add1Story(start_cents=money_cents(add1.share_start), final_cents=money_cents(add1.share_final),
+                     iterations=add1.iterations)
+
+
+class RuleFamily(StrEnum):
+    """The counting rules a results page explains, one explanation each."""
+
+    EQUAL_SHARES = "equal_shares"
+    PHRAGMEN = "phragmen"
+    MAX_WELFARE = "max_welfare"
+    GREEDY_NO_SKIP = "greedy_no_skip"
+    GREEDY_THRESHOLD = "greedy_threshold"
+    GREEDY = "greedy"
+
+
+@dataclass(frozen=True)
+class RuleExplanation:
+    """How a result was counted, as typed facts for the results page (no rule ids in templates)."""
+
+    family: RuleFamily
+    add1: bool  # Equal Shares with the Add1 completion
+    greedy_completion: bool  # Equal Shares completed by greedy
+    pabutools_call: str  # the pabutools rule that recounts it
+
+
+_RULE_FAMILY = {
+    "phragmen": RuleFamily.PHRAGMEN,
+    "max-welfare": RuleFamily.MAX_WELFARE,
+    "greedy-no-skip": RuleFamily.GREEDY_NO_SKIP,
+    "greedy-threshold": RuleFamily.GREEDY_THRESHOLD,
+}
+
+
+def rule_explanation(rule: str) -> RuleExplanation:
+    """The explanation of the engine rule ``rule`` (for example ``equalshares/add1``)."""
+    name, _sep, completion = rule.partition("/")
+    family = RuleFamily.EQUAL_SHARES if name == "equalshares" else _RULE_FAMILY.get(rule, RuleFamily.GREEDY)
+    if family is RuleFamily.EQUAL_SHARES:
+        call = "method_of_equal_shares(instance, profile, sat_class=Cost_Sat, voter_budget_increment=1)"
+    elif family is RuleFamily.PHRAGMEN:
+        call = "sequential_phragmen(instance, profile)"
+    else:
+        call = "greedy_utilitarian_welfare(instance, profile, sat_class=Cardinality_Sat)"
+    return RuleExplanation(family=family, add1=family is RuleFamily.EQUAL_SHARES and "add1" in completion,
+                           greedy_completion=family is RuleFamily.EQUAL_SHARES and "greedy" in completion,
+                           pabutools_call=call)
