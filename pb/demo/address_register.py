@@ -10,7 +10,7 @@ from pb.models.register import RegisterEntry
 from pb.services.address_register import import_addresses
 
 # A few addresses per demo area (postcode, huisnummer, toevoeging, eligible, birth year).
-DEMO_REGISTER = {
+DEMO_REGISTER: dict[str, list[tuple[str, int, str, int, int | None]]] = {
     "ulft": [("7071AA", 1, "", 2, None), ("7071AA", 3, "", 1, None), ("7071AB", 12, "A", 1, None),
              ("7072BC", 5, "", 3, None), ("7072BC", 7, "", 1, 2012)],
     "gendringen": [("7081AA", 2, "", 2, None), ("7081AB", 10, "", 1, None), ("7081AC", 4, "B", 1, None)],

@@ -133,7 +133,7 @@ def _mail_no_account(session: Session, address: str) -> None:
         "dit adres. Heeft u een ander e-mailadres gebruikt? Probeer het dan met dat adres. U kunt "
         "ook een account maken:\n\n%(link)s\n\nWas u dit niet? Dan hoeft u niets te doen.\n\n"
         "Met vriendelijke groet,\nBuurtbudget",
-        link=url_for("auth.register", _external=True),
+        link=url_for("auth.signup", _external=True),
     )
     mail.queue(session, to=address, subject=_("Nieuw wachtwoord kiezen"), body=body)
 

@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from pb.clock import local_today
+from pb.db import rowcount
 from pb.csv_cells import csv_safe
 from pb.errors import InvalidState, ValidationFailed
 from pb.models.area import Area, AreaPostcode
@@ -273,14 +274,14 @@ def purge_register(session: Session, area: Area, *, actor: User | None) -> Purge
         raise InvalidState(_("%(area)s heeft nog een ronde zonder gepubliceerde uitslag. "
                              "Wis het adressenbestand pas na de uitslag.", area=area.name))
     entry_ids = select(RegisterEntry.id).where(RegisterEntry.area_id == area.id).scalar_subquery()
-    codes = session.execute(
+    codes = rowcount(session.execute(
         delete(LetterCode).where(LetterCode.register_entry_id.in_(entry_ids))
         .execution_options(synchronize_session=False)
-    ).rowcount or 0
-    addresses = session.execute(
+    ))
+    addresses = rowcount(session.execute(
         delete(RegisterEntry).where(RegisterEntry.area_id == area.id)
         .execution_options(synchronize_session=False)
-    ).rowcount or 0
+    ))
     session.expire_all()
     audit.record(session, actor=actor, action="register.purge", obj_type="area", obj_id=area.id,
                  area_id=area.id, after={"addresses": addresses, "codes": codes})

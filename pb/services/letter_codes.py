@@ -26,6 +26,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from pb.clock import local_today
+from pb.db import rowcount
 from pb.csv_cells import csv_safe
 from pb.errors import ValidationFailed
 from pb.models.area import Area
@@ -167,10 +168,10 @@ def generate_codes(
     if not entries:
         raise ValidationFailed(_("Er staan nog geen adressen van dit gebied in het adressenbestand."))
     entry_ids = [e.id for e in entries]
-    revoked = session.execute(
+    revoked = rowcount(session.execute(
         delete(LetterCode).where(LetterCode.register_entry_id.in_(entry_ids), LetterCode.used_at.is_(None))
         .execution_options(synchronize_session=False)
-    ).rowcount or 0
+    ))
     key = hmac_key()
     batch = secrets.token_hex(8)
     letters: list[Letter] = []

@@ -43,10 +43,10 @@ def store_photo(stream: IO[bytes]) -> str:
             if probe.width * probe.height > MAX_PHOTO_PIXELS:
                 raise ValidationFailed(_("De foto heeft te veel pixels."), field="photo")
             probe.verify()
-        with Image.open(io.BytesIO(data)) as img:
-            fmt = img.format
-            img.load()
-            img = ImageOps.exif_transpose(img)
+        with Image.open(io.BytesIO(data)) as opened:
+            fmt = opened.format
+            opened.load()
+            img: Image.Image = ImageOps.exif_transpose(opened)
             img.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
             out = io.BytesIO()
             if fmt == "JPEG":

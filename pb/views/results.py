@@ -22,7 +22,7 @@ from pb.jobs import results as results_jobs
 from pb.models.job import JobStatus
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import Role
-from pb.services import authz, exports, jobs
+from pb.services import authz, counting, exports, jobs
 from pb.services import results as result_service
 from pb.views import presenters
 from pb.views.common import actor, optional_actor, require_roles, unit_of_work
