@@ -26,6 +26,7 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from pb import job_runner
 from pb.services import jobs, mail
 
 log = logging.getLogger(__name__)
@@ -79,13 +80,13 @@ class Worker:
             with app.app_context(), app.test_request_context():
                 from pb.db import db_session
 
-                jobs.execute(db_session(), job_id, final=final)
+                job_runner.execute(db_session(), job_id, final=final)
 
         def send_mail(message_id: int) -> None:
             with app.app_context():
                 from pb.db import db_session
 
-                mail.send_queued(db_session(), message_id)
+                job_runner.send_outbox_message(db_session(), message_id)
 
         def sweep() -> None:
             with app.app_context():

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 from pb.db import db_session
 from pb.models.job import Job, JobStatus
-from pb.services import jobs
+from pb import job_runner
 from pb.worker import get_worker
 
 
@@ -47,7 +47,7 @@ def run_with_progress(kind: str, payload: dict[str, Any], *, subject: str, label
 
     try:
         with current_app.test_request_context():  # Dutch messages from the services need a locale
-            row = jobs.run_here(db_session(), kind, payload, subject=subject, on_progress=progress)
+            row = job_runner.run_here(db_session(), kind, payload, subject=subject, on_progress=progress)
     finally:
         if bar is not None:
             bar.update(bar.length - bar.pos)

@@ -11,10 +11,10 @@ Usage (see ``docs/jobs.md``)::
         return {"addresses": 12}  # stored as the job's result (JSON)
 
     job = jobs.enqueue(session, "address_register.purge", {"area_id": 3}, owner=user, subject="area:3")
-    session.commit()            # only now is the worker told; a rollback drops the job
+    # the view commits: only then is the worker told; a rollback drops the job
 
-The runner commits once after the handler returns. A :class:`~pb.errors.DomainError` from the
-handler ends the job as failed with its (Dutch) message; any other exception is retried by the
+The runner (:mod:`pb.job_runner`) commits once after the handler returns. A
+:class:`~pb.errors.DomainError` from the handler ends the job as failed with its (Dutch) message; any other exception is retried by the
 job runner and, after the last attempt, ends the job with a general message (the traceback goes
 to the log, never to the page).
 """
@@ -22,21 +22,18 @@ to the log, never to the page).
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pb.db import rowcount, utcnow
-from pb.errors import DomainError, NotFound
+from pb.db import utcnow
+from pb.errors import NotFound
 from pb.models.job import Job, JobStatus
 from pb.models.user import Role, User
-
-log = logging.getLogger(__name__)
 
 _PENDING = "pb_jobs_pending"
 
@@ -49,15 +46,11 @@ class JobContext:
     job: Job
     payload: dict[str, Any]
     owner: User | None
-    on_progress: Callable[[int, int | None], None] | None = field(default=None, repr=False)
+    report: Callable[[int, int | None], None] = field(default=lambda _done, _total: None, repr=False)
 
     def progress(self, done: int, total: int | None = None) -> None:
-        """Report progress; visible on the job page while the job still runs."""
-        if not _write_progress(self.session, self.job.id, done, total):
-            # SQLite while this job holds the write lock: stored with the job's own commit.
-            self.job.progress_done, self.job.progress_total = done, total
-        if self.on_progress is not None:
-            self.on_progress(done, total)
+        """Report progress; visible on the job page while the job still runs (see pb.job_runner)."""
+        self.report(done, total)
 
 
 Handler = Callable[[JobContext], "dict[str, Any] | None"]
@@ -114,106 +107,6 @@ def pop_pending(session: Session) -> list[int]:
 def drop_pending(session: Session) -> None:
     """Forget the jobs of a transaction that was rolled back."""
     session.info.pop(_PENDING, None)
-
-
-def execute(session: Session, job_id: int, *, final: bool = True,
-            on_progress: Callable[[int, int | None], None] | None = None) -> Job | None:
-    """Run one queued job with its handler and record the outcome (commits).
-
-    Args:
-        session: a session of its own (the worker's, or the CLI command's).
-        job_id: the job to run; a job that is not queued (already taken) is left alone.
-        final: whether this is the last attempt; otherwise an unexpected error re-queues the job
-            and is raised again so the job runner retries it later.
-        on_progress: also called with each progress report (the CLI's progress bar).
-
-    Returns:
-        The job as it ended, or None when there was nothing to run.
-    """
-    claimed = rowcount(session.execute(
-        update(Job).where(Job.id == job_id, Job.status == JobStatus.QUEUED)
-        .values(status=JobStatus.RUNNING, attempts=Job.attempts + 1, started_at=utcnow(), error=None)
-    ))
-    session.commit()
-    if claimed != 1:
-        return None
-    row = session.get(Job, job_id, populate_existing=True)
-    assert row is not None
-    handler = HANDLERS[row.kind]
-    owner = session.get(User, row.owner_id) if row.owner_id is not None else None
-    session.commit()  # end the read transaction (on SQLite it holds the one write lock)
-    ctx = JobContext(session=session, job=row, payload=json.loads(row.payload_json), owner=owner,
-                     on_progress=on_progress)
-    try:
-        result = handler(ctx)
-    except DomainError as exc:
-        session.rollback()
-        _finish(session, job_id, JobStatus.FAILED, error=exc.message)
-    except Exception:
-        session.rollback()
-        log.exception("job %s (%s) failed", job_id, row.kind)
-        if not final:
-            _finish(session, job_id, JobStatus.QUEUED, error=_("Mislukt; het wordt zo opnieuw geprobeerd."))
-            raise
-        _finish(session, job_id, JobStatus.FAILED,
-                error=_("Er ging iets mis bij ons. Probeer het later opnieuw of neem contact op met de gemeente."))
-    else:
-        session.execute(update(Job).where(Job.id == job_id).values(
-            status=JobStatus.DONE, result_json=json.dumps(result or {}, sort_keys=True, ensure_ascii=False),
-            finished_at=utcnow(), progress_done=func.coalesce(Job.progress_total, Job.progress_done)))
-        session.commit()
-    return session.get(Job, job_id, populate_existing=True)
-
-
-def _finish(session: Session, job_id: int, status: JobStatus, *, error: str) -> None:
-    session.execute(update(Job).where(Job.id == job_id).values(
-        status=status, error=error, finished_at=utcnow() if status == JobStatus.FAILED else None))
-    session.commit()
-
-
-def run_here(session: Session, kind: str, payload: dict[str, Any], *, owner: User | None = None,
-             subject: str = "", on_progress: Callable[[int, int | None], None] | None = None) -> Job:
-    """Record a job and run it in this process at once (CLI commands; recorded like any job).
-
-    Commits. Returns the job as it ended (check ``status`` and ``error``).
-    """
-    row = _record(session, kind, payload, owner=owner, subject=subject)
-    session.commit()
-    ended = execute(session, row.id, final=True, on_progress=on_progress)
-    assert ended is not None
-    return ended
-
-
-def _write_progress(session: Session, job_id: int, done: int, total: int | None) -> bool:
-    """Store progress outside the job's own transaction, so other requests see it now.
-
-    Returns False when SQLite's write lock is taken (by the job itself) and nothing was stored.
-    """
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
-    values = {"done": done, "total": total, "id": job_id}
-    sql = "UPDATE jobs SET progress_done = :done, progress_total = :total WHERE id = :id"
-    if engine.dialect.name != "sqlite":
-        with engine.connect() as conn:
-            conn.execute(text(sql), values)
-            conn.commit()
-        return True
-    # SQLite has one writer: while the job's own transaction holds the lock, progress would wait
-    # for it; try briefly in autocommit mode and skip this report when the database is busy.
-    raw = engine.raw_connection()
-    try:
-        driver = raw.driver_connection
-        assert driver is not None
-        driver.execute("PRAGMA busy_timeout=50")
-        try:
-            driver.execute(sql, values)
-            return True
-        except Exception:  # noqa: BLE001 - "database is locked": progress is a comfort, not a duty
-            return False
-        finally:
-            driver.execute("PRAGMA busy_timeout=30000")
-    finally:
-        raw.close()
 
 
 # --- Look-ups for pages ---------------------------------------------------------------------------

@@ -12,26 +12,22 @@ Backends: ``outbox`` (development and tests: print to the console and write an `
 from __future__ import annotations
 
 import datetime as dt
-import email
 import smtplib
 import sys
 import time
 from collections.abc import Mapping
-from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pb.db import rowcount, utcnow
+from pb.db import utcnow
 from pb.models.outbox import OutboxMessage
 
 _PENDING = "pb_outbox_pending"
-# A send that started this long ago and never finished (worker killed) may be tried again.
-CLAIM_TIMEOUT = dt.timedelta(minutes=5)
 
 
 class DeliveryFailed(RuntimeError):
@@ -75,45 +71,6 @@ def pop_pending(session: Session) -> list[int]:
 def drop_pending(session: Session) -> None:
     """Forget the messages of a transaction that was rolled back."""
     session.info.pop(_PENDING, None)
-
-
-def send_queued(session: Session, message_id: int) -> bool:
-    """Send one outbox message (worker). Commits.
-
-    Returns:
-        True when sent now, False when there was nothing to do (already sent, or another worker
-        is sending it right now).
-
-    Raises:
-        DeliveryFailed: the backend refused or could not be reached (the attempt is recorded).
-    """
-    now = utcnow()
-    claimed = rowcount(session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None),
-               or_(OutboxMessage.last_attempt_at.is_(None), OutboxMessage.last_attempt_at < now - CLAIM_TIMEOUT,
-                   OutboxMessage.last_error.is_not(None)))
-        .values(attempts=OutboxMessage.attempts + 1, last_attempt_at=now, last_error=None)
-    ))
-    session.commit()
-    if claimed != 1:
-        return False
-    raw = session.scalar(select(OutboxMessage.message).where(OutboxMessage.id == message_id))
-    assert raw is not None
-    msg = email.message_from_bytes(raw, policy=policy.default)
-    assert isinstance(msg, EmailMessage)
-    try:
-        deliver(msg)
-    except (OSError, smtplib.SMTPException) as exc:
-        session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
-                        .values(last_error=f"{type(exc).__name__}: {exc}"[:500]))
-        session.commit()
-        raise DeliveryFailed(str(exc)) from exc
-    # Sent: keep the metadata, drop the text (it may hold a reset link).
-    session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
-                    .values(sent_at=utcnow(), message=None))
-    session.commit()
-    return True
 
 
 def unsent(session: Session, *, older_than: dt.timedelta = dt.timedelta(minutes=5)) -> list[int]:

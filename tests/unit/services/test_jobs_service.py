@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from pb.errors import InvalidState
 from pb.models.job import Job, JobStatus
+from pb import job_runner
 from pb.services import jobs
 from tests.factories import make_user
 
@@ -67,14 +68,14 @@ def test_unexpected_error_is_retried_then_fails_without_traceback(session, app):
         from pb.db import db_session
 
         with pytest.raises(RuntimeError):
-            jobs.execute(db_session(), job_id, final=False)  # the runner retries later
+            job_runner.execute(db_session(), job_id, final=False)  # the runner retries later
     session.refresh(row)
     assert row.status == JobStatus.QUEUED and row.attempts == 1
     session.commit()  # release SQLite's lock for the worker's session
     with app.app_context(), app.test_request_context():
         from pb.db import db_session
 
-        jobs.execute(db_session(), job_id, final=True)
+        job_runner.execute(db_session(), job_id, final=True)
     session.refresh(row)
     assert row.status == JobStatus.FAILED and row.attempts == 2
     assert "boom" not in row.error and "Traceback" not in row.error
@@ -87,8 +88,8 @@ def test_a_job_runs_once_even_when_dispatched_twice(session, app):
     with app.app_context(), app.test_request_context():
         from pb.db import db_session
 
-        assert jobs.execute(db_session(), job_id) is not None
-        assert jobs.execute(db_session(), job_id) is None
+        assert job_runner.execute(db_session(), job_id) is not None
+        assert job_runner.execute(db_session(), job_id) is None
     assert CALLS == [{"value": 3}]
 
 
