@@ -102,7 +102,8 @@ def _proposals(session: Session, round_: BudgetRound, items: list[DemoProposal])
         session.flush()
         for email in item.supporters:
             session.add(Support(proposal_id=p.id, user_id=_user(session, email).id))
-        steps = [(author, "proposal.submit", ProposalStatus.SUBMITTED, "")]
+        steps: list[tuple[User | None, str, ProposalStatus, str]] = [
+            (author, "proposal.submit", ProposalStatus.SUBMITTED, "")]
         if item.status not in (ProposalStatus.SUBMITTED, ProposalStatus.WITHDRAWN):
             settled = ProposalStatus.NOT_ENOUGH_SUPPORT if item.status == ProposalStatus.NOT_ENOUGH_SUPPORT \
                 else ProposalStatus.IN_REVIEW

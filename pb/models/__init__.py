@@ -10,6 +10,8 @@ from pb.models.grant import (
     GrantMandate, GrantPot, GrantReport, GrantSettings, LedgerEntry, LedgerKind, PaperBacking, ReportStatus,
     area_staff,
 )
+from pb.models.job import Job, JobStatus
+from pb.models.outbox import OutboxMessage
 from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support, proposal_coinitiators
 from pb.models.register import LetterCode, RegisterEntry, VerificationFailure, VerificationThrottle
 from pb.models.result import RoundImport, RoundResult
@@ -40,6 +42,9 @@ __all__ = [
     "CostLine",
     "CountingRule",
     "Phase",
+    "Job",
+    "JobStatus",
+    "OutboxMessage",
     "LetterCode",
     "Proposal",
     "ProposalStatus",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask_babel import gettext as _
@@ -87,8 +88,39 @@ def _store(session: Session, round_: BudgetRound, count: Count, *, version: int,
     return result
 
 
+def check_publishable(session: Session, round_: BudgetRound, *, now: dt.datetime | None = None) -> None:
+    """Refuse unless voting has closed and nothing is published yet (checked again when publishing).
+
+    Raises:
+        InvalidState: voting not closed, or already published.
+    """
+    now = now or utcnow()
+    phase = round_.phase_at(now)
+    if phase == Phase.RESULTS or latest_result(session, round_) is not None:
+        raise InvalidState(_("De uitslag is al gepubliceerd. Een wijziging kan alleen als correctie."))
+    if phase != Phase.CLOSED:
+        raise InvalidState(_("De stemming is nog niet gesloten. U kunt de uitslag pas daarna publiceren."))
+
+
+def check_correctable(session: Session, round_: BudgetRound, *, reason: str) -> RoundResult:
+    """Refuse a correction without a published result or without a reason; return the newest version.
+
+    Raises:
+        InvalidState: nothing published yet.
+        ValidationFailed: the reason is missing or too short.
+    """
+    previous = latest_result(session, round_)
+    if previous is None:
+        raise InvalidState(_("Er is nog geen uitslag gepubliceerd om te corrigeren."))
+    if len((reason or "").strip()) < MIN_REASON_LENGTH:
+        raise ValidationFailed(_("Leg in minstens %(n)d tekens uit waarom de uitslag wordt gecorrigeerd.",
+                                 n=MIN_REASON_LENGTH), field="reason")
+    return previous
+
+
 def publish_results(session: Session, round_: BudgetRound, *, actor: User | None,
-                    now: dt.datetime | None = None) -> RoundResult:
+                    now: dt.datetime | None = None,
+                    before_counting: Callable[[], None] | None = None) -> RoundResult:
     """Count a closed round with its frozen rule and publish version 1 of the result.
 
     Args:
@@ -96,6 +128,7 @@ def publish_results(session: Session, round_: BudgetRound, *, actor: User | None
         round_: the round; voting must have closed and no result be published yet.
         actor: the manager (None for the CLI).
         now: server time.
+        before_counting: called once the ballots are read (a job reports its progress).
 
     Returns:
         The stored, immutable result.
@@ -104,12 +137,8 @@ def publish_results(session: Session, round_: BudgetRound, *, actor: User | None
         InvalidState: voting not closed, already published, or published concurrently.
     """
     now = now or utcnow()
-    phase = round_.phase_at(now)
-    if phase == Phase.RESULTS or latest_result(session, round_) is not None:
-        raise InvalidState(_("De uitslag is al gepubliceerd. Een wijziging kan alleen als correctie."))
-    if phase != Phase.CLOSED:
-        raise InvalidState(_("De stemming is nog niet gesloten. U kunt de uitslag pas daarna publiceren."))
-    count = count_round(session, round_, now=now)
+    check_publishable(session, round_, now=now)
+    count = count_round(session, round_, now=now, before_counting=before_counting)
     result = _store(session, round_, count, version=1, actor=actor, now=now, reason="")
     round_.results_published_at = now
     session.flush()
@@ -121,7 +150,8 @@ def publish_results(session: Session, round_: BudgetRound, *, actor: User | None
 
 
 def correct_results(session: Session, round_: BudgetRound, *, actor: User | None, reason: str,
-                    now: dt.datetime | None = None) -> RoundResult:
+                    now: dt.datetime | None = None,
+                    before_counting: Callable[[], None] | None = None) -> RoundResult:
     """Count again and publish the next version of a published result, with the reason why.
 
     Raises:
@@ -130,13 +160,8 @@ def correct_results(session: Session, round_: BudgetRound, *, actor: User | None
     """
     now = now or utcnow()
     reason = (reason or "").strip()
-    previous = latest_result(session, round_)
-    if previous is None:
-        raise InvalidState(_("Er is nog geen uitslag gepubliceerd om te corrigeren."))
-    if len(reason) < MIN_REASON_LENGTH:
-        raise ValidationFailed(_("Leg in minstens %(n)d tekens uit waarom de uitslag wordt gecorrigeerd.",
-                                 n=MIN_REASON_LENGTH), field="reason")
-    count = count_round(session, round_, now=now)
+    previous = check_correctable(session, round_, reason=reason)
+    count = count_round(session, round_, now=now, before_counting=before_counting)
     result = _store(session, round_, count, version=previous.version + 1, actor=actor, now=now, reason=reason)
     session.flush()
     audit.record(session, actor=actor, action="round.results_correct", obj_type="round", obj_id=round_.id,
