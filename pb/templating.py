@@ -9,14 +9,19 @@ from flask import Flask
 from flask_babel import format_currency, format_date, format_datetime, get_locale
 
 
-def euro(cents: int | None, *, whole: bool = False) -> str:
-    """Format integer cents as euros in the current language (``€ 1.234,50``)."""
+def money(cents: int | None, currency: str = "EUR", *, whole: bool = False) -> str:
+    """Format integer cents (hundredths) in ``currency`` in the current language (``PLN 7.500.000,00``)."""
     if cents is None:
         return ""
     amount = Decimal(cents) / 100
     if whole and cents % 100 == 0:
-        return format_currency(amount, "EUR", format="¤ #,##0", currency_digits=False)
-    return format_currency(amount, "EUR")
+        return format_currency(amount, currency, format="¤ #,##0", currency_digits=False)
+    return format_currency(amount, currency)
+
+
+def euro(cents: int | None, *, whole: bool = False) -> str:
+    """Format integer cents as euros in the current language (``€ 1.234,50``)."""
+    return money(cents, "EUR", whole=whole)
 
 
 def datum(value: dt.date | dt.datetime | None) -> str:
@@ -38,6 +43,7 @@ def datumtijd(value: dt.datetime | None) -> str:
 def init_app(app: Flask) -> None:
     """Register the filters and globals."""
     app.jinja_env.filters["euro"] = euro
+    app.jinja_env.filters["money"] = money
     app.jinja_env.filters["datum"] = datum
     app.jinja_env.filters["datumtijd"] = datumtijd
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

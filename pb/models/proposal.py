@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ColumnElement, ForeignKey, Integer, String, Table, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.db import Base, str_enum, utcnow
 
 if TYPE_CHECKING:
+    from pb.models.agenda import AgendaItem
     from pb.models.round import BudgetRound, RoundNeighbourhood, RoundTheme
     from pb.models.user import User
 
@@ -69,6 +70,8 @@ class Proposal(Base):
     hidden_reason: Mapped[str] = mapped_column(Text, default="")
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"))
     photo_filename: Mapped[str | None] = mapped_column(String(80))
+    # The item of the area agenda this proposal serves, if any.
+    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[dt.datetime | None]
 
@@ -76,6 +79,7 @@ class Proposal(Base):
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     theme: Mapped[RoundTheme | None] = relationship()
     neighbourhood: Mapped[RoundNeighbourhood | None] = relationship()
+    agenda_item: Mapped[AgendaItem | None] = relationship()
     cost_lines: Mapped[list[CostLine]] = relationship(
         back_populates="proposal", cascade="all, delete-orphan", order_by="CostLine.position"
     )
@@ -86,6 +90,17 @@ class Proposal(Base):
     def ballot_cost_cents(self) -> int:
         """The cost that counts on the ballot: the reviewed cost, else the estimate."""
         return self.cost_cents if self.cost_cents is not None else self.estimated_cost_cents
+
+
+def project_order() -> tuple[ColumnElement[Any], ...]:
+    """THE order of a round's projects: submission time, then id (``ORDER BY`` terms).
+
+    Used by the count (its tie-break "file order"), the round page, the published ``ballots.pb``
+    and the tie-break label "Volgorde van indienen"; an imported round's proposals were
+    submitted together, so they keep the file's order (their ids). A proposal never submitted
+    (made by staff or a test) counts from its creation.
+    """
+    return (func.coalesce(Proposal.submitted_at, Proposal.created_at), Proposal.id)
 
 
 class CostLine(Base):

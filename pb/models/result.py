@@ -73,4 +73,7 @@ class RoundImport(Base):
     # What the round model has no place for: {"categories": {project id: "a,b"},
     # "category_caps": {category: limit}} (pabulib budget_per_category).
     extra_json: Mapped[str] = mapped_column(Text, default="{}")
+    # The file's whole META section as read (key -> value, in file order): country, unit,
+    # subunit, dates, language, the original rule, limits... written back by the export.
+    meta_json: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
     imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

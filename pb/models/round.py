@@ -69,6 +69,7 @@ class BudgetRound(Base):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     budget_cents: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")  # ISO 4217
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     proposals_open_at: Mapped[dt.datetime]

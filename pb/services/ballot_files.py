@@ -10,19 +10,17 @@ where ``row_i`` is the i-th line after the VOTES header, exactly as in the file.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 
+from flask import current_app
+
 from pb.models.result import RoundResult
+from pb.services import pabulib_meta
 from pb.services.counting import Count
 from pb.tally import Election, Project, VoteType, write_pb
 from pb.tally.numbers import format_number
 
 GENESIS = "0" * 64
-
-
-def _date(value: dt.datetime) -> str:
-    return value.strftime("%d.%m.%Y")
 
 
 def ballots_file(count: Count) -> str:
@@ -42,19 +40,21 @@ def ballots_file(count: Count) -> str:
         columns.append("category")
     if any(p.neighbourhood for p in projects):
         columns.append("neighborhood")
-    meta = {
-        "description": f"Buurtbudget: {round_.title}",
-        "country": "Netherlands",
-        "unit": round_.area.name,
-        "instance": str(round_.id),
+    imported = count.imported
+    meta = pabulib_meta.export_meta(
+        title=round_.title, round_id=round_.id, currency=round_.currency,
+        municipality=current_app.config["MUNICIPALITY_NAME"], area=round_.area.name,
+        voting_open_at=round_.voting_open_at, voting_close_at=round_.voting_close_at,
+        file_meta=pabulib_meta.imported_meta(imported.meta_json) if imported is not None else None,
+        file_rule=imported.file_rule if imported is not None else "", rule=outcome.rule)
+    meta.update({
         "num_projects": str(len(projects)),
         "num_votes": str(len(election.ballots)),
-        "currency": "EUR",
-        "date_begin": _date(round_.voting_open_at),
-        "date_end": _date(round_.voting_close_at),
         "tie_break": outcome.tie_break.kind + (f":{outcome.tie_break.seed}" if outcome.tie_break.seed is not None else ""),
-    }
-    for key in ("min_length", "max_length", "max_sum_cost", "max_sum_points",
+    })
+    if round_.points_max_per_project is not None:
+        meta["max_points"] = str(round_.points_max_per_project)
+    for key in ("min_length", "max_length", "max_sum_cost", "min_sum_points", "max_sum_points",
                 "min_project_score_threshold"):
         value = getattr(election, key)
         if value is not None:

@@ -2,7 +2,8 @@
 
 Money: the engine counts in euros as exact numbers (``Fraction(cents, 100)``, an ``int`` when
 whole), so the budget, every project's cost and the engine's sentences ("nog € 1.250 over") agree
-with the amounts residents saw. Projects are a round's feasible proposals ordered by id; their
+with the amounts residents saw. Projects are a round's feasible proposals in the round's project
+order (:func:`pb.models.proposal.project_order`: submission, then id); their
 id in the engine (and in ``ballots.pb``) is the imported file's project id when there is one,
 else the proposal id.
 """
@@ -25,12 +26,12 @@ from sqlalchemy.orm import Session
 from pb.db import utcnow
 from pb.errors import VotingNotClosed
 from pb.models.ballot import Ballot as StoredBallotRow
-from pb.models.ballot import BallotItem, Channel
+from pb.models.ballot import BallotItem, Channel, RoundSeal
 from pb.models.proposal import Proposal
 from pb.models.result import RoundImport, RoundResult
 from pb.models.round import BallotType, BudgetRound, CountingRule
 from pb.models.round import TieBreak as RoundTieBreak
-from pb.services import ballot_seal
+from pb.services import ballot_mixing, pabulib_meta
 from pb.services.ballots import ballot_proposals
 from pb.services.money import euros
 from pb.tally import Ballot, Cap, Election, Outcome, Project, TieBreak, VoteType, tally
@@ -99,6 +100,7 @@ class Count:
     receipts: list[str]
     online: int
     paper: int
+    imported: RoundImport | None = None
 
     @property
     def ballots_total(self) -> int:
@@ -169,7 +171,7 @@ def count_round(session: Session, round_: BudgetRound, *, rule: str | None = Non
         session: the request's session.
         round_: the round to count.
         rule: an engine rule name to count with instead of the round's (private comparisons).
-        seal: destroy the re-vote pointers first (see :func:`pb.services.ballot_seal.seal_round`).
+        seal: destroy the re-vote pointers first (see :func:`pb.services.ballot_mixing.seal_round`).
         before_counting: called after everything is read and before the rule runs; a read-only
             caller passes ``session.rollback`` so a long count holds no database lock.
         now: server time.
@@ -184,14 +186,17 @@ def count_round(session: Session, round_: BudgetRound, *, rule: str | None = Non
     if not round_.is_voting_closed(now):
         raise VotingNotClosed(_("De stemming is nog niet gesloten; er wordt nog niet geteld."))
     if seal:
-        ballot_seal.seal_round(session, round_, now=now)
+        ballot_mixing.seal_round(session, round_, now=now)
     proposals = ballot_proposals(session, round_)
     imported = session.get(RoundImport, round_.id)
     extra = json.loads(imported.extra_json) if imported is not None else {}
     projects = _projects(round_, proposals, extra.get("categories", {}))
     position = {p.id: i for i, p in enumerate(proposals)}
     vote_type = _VOTE_TYPE[BallotType(round_.ballot_type)]
-    rows, items = _ballot_rows(session, round_.id)
+    if seal or session.get(RoundSeal, round_.id) is not None:
+        rows, items = _ballot_rows(session, round_.id)
+    else:  # a preview of a round not yet sealed: open the waiting ballots in memory, write nothing
+        rows, items = ballot_mixing.preview_ballots(session, round_)
     order = list(range(len(rows)))
     secrets.SystemRandom().shuffle(order)
     ballots = []
@@ -215,19 +220,28 @@ def count_round(session: Session, round_: BudgetRound, *, rule: str | None = Non
                               points=points))
     name = engine_rule(session, round_)
     threshold = None
-    if imported is not None and imported.score_threshold:
-        threshold = normalise(Fraction(imported.score_threshold))
+    limits = _limits(round_)
+    if imported is not None:
+        # Every greedy variant applies the file's threshold (the engine does); the file's own
+        # ballot limits are the truth for an imported round.
+        if imported.score_threshold:
+            threshold = normalise(Fraction(imported.score_threshold))
+        file_meta = pabulib_meta.imported_meta(imported.meta_json)
+        for key in ("min_length", "max_length", "max_sum_cost", "min_sum_points", "max_sum_points"):
+            raw = file_meta.get(key, "").strip()
+            if raw and raw.lower() != "none":
+                limits[key] = normalise(Fraction(raw))
     election = Election(
         budget=euros(round_.budget_cents), projects=projects, ballots=tuple(ballots),
         vote_type=vote_type, rule=rule or name, caps=_caps(round_, extra.get("category_caps", {})),
-        min_project_score_threshold=threshold, meta={"currency": "EUR"}, **_limits(round_),
+        min_project_score_threshold=threshold, meta={"currency": round_.currency}, **limits,
     )
     tie_break = engine_tie_break(round_)
     if before_counting is not None:
         before_counting()
     outcome = tally(election, rule=rule or name, tie_break=tie_break)
     return Count(round=round_, election=election, outcome=outcome, proposals=proposals,
-                 receipts=sorted(code for _b, _c, code in rows), online=online, paper=paper)
+                 receipts=sorted(code for _b, _c, code in rows), online=online, paper=paper, imported=imported)
 
 
 @dataclass(frozen=True)

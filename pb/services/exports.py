@@ -30,7 +30,8 @@ def results_json(round_: BudgetRound, result: RoundResult) -> dict[str, Any]:
         "version": result.version, "published_at": result.published_at.isoformat(),
         "correction_reason": result.correction_reason or None,
         "rule": result.rule, "tie_break": data["tie_break"],
-        "budget": _money(data["budget_cents"]), "spent": _money(data["spent_cents"]), "currency": "EUR",
+        "budget": _money(data["budget_cents"]), "spent": _money(data["spent_cents"]), "currency": round_.currency,
+        "eligible_voters": result.eligible_voters,
         "ballots": result.ballots_total, "ballots_online": result.ballots_online,
         "ballots_paper": result.ballots_paper,
         "ballots_sha256": result.ballots_sha256, "chain_head": result.chain_head,
@@ -43,8 +44,8 @@ def results_csv(round_: BudgetRound, result: RoundResult) -> str:
     data = results_json(round_, result)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["id", "external_id", "name", "cost_eur", "score", "selected", "reason"])
+    writer.writerow(["id", "external_id", "name", "cost", "currency", "score", "selected", "reason"])
     for p in data["projects"]:
-        writer.writerow([csv_safe(v) for v in (p["id"], p["external_id"], p["name"], p["cost"], p["score"],
-                                               "1" if p["selected"] else "0", p["reason"])])
+        writer.writerow([csv_safe(v) for v in (p["id"], p["external_id"], p["name"], p["cost"], data["currency"],
+                                               p["score"], "1" if p["selected"] else "0", p["reason"])])
     return out.getvalue()

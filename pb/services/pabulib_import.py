@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
@@ -26,7 +27,7 @@ from pb.models.result import RoundImport
 from pb.models.round import BallotType, BudgetRound, CountingRule, RoundNeighbourhood, RoundTheme
 from pb.models.round import TieBreak as RoundTieBreak
 from pb.models.user import User
-from pb.services import audit, ballots
+from pb.services import audit, ballots, pabulib_meta
 from pb.services.money import cents
 from pb.tally import RULES, Election, TallyError, VoteType, read_pb
 from pb.tally.numbers import format_number
@@ -97,9 +98,12 @@ def _round_type(election: Election) -> tuple[BallotType, dict[str, Any]]:
     vt = election.vote_type
     if vt is VoteType.CHOOSE_1:
         return BallotType.CHOOSE_ONE, {}
-    if vt is VoteType.CUMULATIVE:
+    if vt.has_points:  # (a scoring file is stored as points: the engine counts both alike)
         pts = election.max_sum_points
-        return BallotType.CUMULATIVE, {"points_total": int(pts) if pts is not None else None}
+        most = election.meta.get("max_points", "").strip()
+        per = int(most) if most.isdigit() else None
+        return BallotType.CUMULATIVE, {"points_total": int(pts) if pts is not None else None,
+                                       "points_max_per_project": per}
     if vt is VoteType.ORDINAL:
         return BallotType.RANKED, {"max_projects": election.max_length}
     if election.max_sum_cost is not None:
@@ -116,10 +120,13 @@ def import_pabulib(session: Session, source: str | Path, *, area: Area, actor: U
     Projects keep the file's project ids as ``external_id``; categories become themes (the first
     category when a project has several), neighbourhoods with a cap become sub-budgets; the
     ballots are stored as cast (no voters, random receipts). The round is counted with the file's
-    rule when the engine supports it, else greedy.
+    rule when the engine supports it, else greedy. The round keeps the file's whole META
+    (:mod:`pb.services.pabulib_meta`): its currency, voting dates and score threshold (for every
+    greedy rule), and the rest for the export.
 
     Raises:
-        ValidationFailed: the file cannot be read, or an amount is not a whole number of cents.
+        ValidationFailed: the file cannot be read or is malformed (naming file, line and problem),
+            or a number is beyond what the database stores (:func:`pabulib_meta.check_storable`).
     """
     now = now or utcnow()
     path = Path(source)
@@ -130,23 +137,23 @@ def import_pabulib(session: Session, source: str | Path, *, area: Area, actor: U
         raise ValidationFailed(f"{path}: {exc.strerror or exc}") from exc
     except TallyError as exc:
         raise ValidationFailed(str(exc)) from exc
+    pabulib_meta.check_storable(election, raw.decode("utf-8-sig"), path.name)
     file_rule = election.rule or ""
     rule = file_rule if file_rule in RULES else "greedy"
     ballot_type, config = _round_type(election)
-    try:
-        budget_cents = cents(election.budget)
-        costs = [cents(p.cost) for p in election.projects]
-    except ValueError as exc:
-        raise ValidationFailed(str(exc)) from exc
+    budget_cents = cents(election.budget)
+    costs = [cents(p.cost) for p in election.projects]
     meta = election.meta
     title = (meta.get("description") or path.stem).strip()[:200]
     day = dt.timedelta(days=1)
+    opens, closes = pabulib_meta.voting_dates(meta, now) or (now - 2 * day, now - day)
     round_ = BudgetRound(
         area_id=area.id, title=title,
         description=f"Geïmporteerd uit {path.name} (pabulib).",
-        budget_cents=budget_cents, proposals_open_at=now - 6 * day, proposals_close_at=now - 5 * day,
-        support_close_at=now - 4 * day, review_close_at=now - 3 * day, voting_open_at=now - 2 * day,
-        voting_close_at=now - day, ballot_type=ballot_type, min_projects=election.min_length,
+        budget_cents=budget_cents, currency=pabulib_meta.currency_of(election),
+        proposals_open_at=opens - 4 * day, proposals_close_at=opens - 3 * day,
+        support_close_at=opens - 2 * day, review_close_at=opens - day, voting_open_at=opens,
+        voting_close_at=closes, ballot_type=ballot_type, min_projects=election.min_length,
         counting_rule=_ROUND_RULE[rule], tie_break=RoundTieBreak.ORDER, **config,
     )
     session.add(round_)
@@ -169,7 +176,7 @@ def import_pabulib(session: Session, source: str | Path, *, area: Area, actor: U
         proposal = Proposal(
             round_id=round_.id, external_id=p.id[:64], title=(p.name or p.id)[:200],
             description=p.field("description"), status=ProposalStatus.FEASIBLE,
-            estimated_cost_cents=cost, cost_cents=cost, submitted_at=now - 5 * day,
+            estimated_cost_cents=cost, cost_cents=cost, submitted_at=opens - 3 * day,
             theme_id=themes[p.categories[0]].id if p.categories else None,
             neighbourhood_id=hoods[p.neighbourhood].id if p.neighbourhood else None,
         )
@@ -198,7 +205,7 @@ def import_pabulib(session: Session, source: str | Path, *, area: Area, actor: U
         seen: dict[int, dict[str, Any]] = {}
         for position, index in enumerate(b.projects):
             row = seen.get(index)
-            if election.vote_type is VoteType.CUMULATIVE:
+            if election.vote_type.has_points:
                 points = int(b.points[position]) if b.points else 0
                 if row is not None:
                     row["points"] += points
@@ -215,7 +222,7 @@ def import_pabulib(session: Session, source: str | Path, *, area: Area, actor: U
         item_rows.extend(seen.values())
     _bulk_insert(session, StoredBallotRow.__table__, ("id", "round_id", "receipt_code", "channel"), ballot_rows)
     _bulk_insert(session, BallotItem.__table__, ("ballot_id", "proposal_id", "points", "rank"), item_rows)
-    threshold = election.min_project_score_threshold if rule == "greedy-threshold" else None
+    threshold = election.min_project_score_threshold  # every greedy variant applies it
     session.add(RoundImport(round_id=round_.id, source_name=path.name[:200],
                             source_sha256=hashlib.sha256(raw).hexdigest(), file_rule=file_rule[:40],
                             rule=rule, score_threshold=format_number(threshold) if threshold is not None else None,
@@ -224,7 +231,7 @@ def import_pabulib(session: Session, source: str | Path, *, area: Area, actor: U
                                 "category_caps": {c.group: format_number(c.limit) for c in election.caps
                                                   if c.kind == "category"},
                             }, ensure_ascii=False, sort_keys=True),
-                            imported_at=now))
+                            meta_json=json.dumps(meta, ensure_ascii=False), imported_at=now))
     session.flush()
     audit.record(session, actor=actor, action="round.import_pabulib", obj_type="round", obj_id=round_.id,
                  area_id=area.id, round_id=round_.id, public=True,
@@ -239,3 +246,19 @@ def pabulib_dir() -> Path:
     if env:
         return Path(env)
     return Path(__file__).resolve().parents[2] / ".." / "shared" / "pabulib"
+
+
+def import_of(session: Session, round_: BudgetRound) -> RoundImport | None:
+    """The import record of a round imported from a pabulib file, or None."""
+    return session.get(RoundImport, round_.id)
+
+
+def imported_rule_note(session: Session, round_: BudgetRound) -> str | None:
+    """For an imported round whose file names a rule we do not implement: which rule counted it and why."""
+    imported = import_of(session, round_)
+    if imported is None or not imported.file_rule or imported.file_rule in RULES:
+        return None
+    return _("Het bestand %(file)s noemt de telregel ‘%(original)s’. Die regel is eigen aan die stad en zit "
+             "niet in ons rekenprogramma. Daarom is deze ronde geteld met ‘%(rule)s’: de projecten met de "
+             "meeste stemmen die nog in het budget passen. De uitslag kan daardoor afwijken van de "
+             "officiële uitslag.", file=imported.source_name, original=imported.file_rule, rule=imported.rule)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from pb.db import by_id, utcnow
 from pb.errors import InvalidState, NotFound, ValidationFailed
-from pb.models.residency import Residency
+from pb.models.register import RegisterEntry
 from pb.models.result import RoundImport, RoundResult
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import User
@@ -54,10 +54,16 @@ def result_versions(session: Session, round_: BudgetRound) -> list[RoundResult]:
 
 
 def _eligible(session: Session, round_: BudgetRound) -> int | None:
+    """Eligible residents of the round's area in the address register (as its import declares them).
+
+    None when the area has no register (or the round was imported): the page then says there is
+    no turnout rate rather than dividing by something else. Published results keep the number,
+    so purging the register afterwards changes nothing.
+    """
     if session.get(RoundImport, round_.id) is not None:
         return None
-    n = session.scalar(select(func.count()).select_from(Residency).where(Residency.area_id == round_.area_id))
-    return n or None
+    return session.scalar(select(func.sum(RegisterEntry.eligible_count))
+                          .where(RegisterEntry.area_id == round_.area_id)) or None
 
 
 def _store(session: Session, round_: BudgetRound, count: Count, *, version: int, actor: User | None,

@@ -17,7 +17,7 @@ from fractions import Fraction
 from functools import cached_property
 
 from pb.tally.errors import TallyError
-from pb.tally.numbers import Number, normalise
+from pb.tally.numbers import Number, amount_problem, normalise
 
 WITHDRAWN_COST = 999999999
 """Pabulib marks a withdrawn project with this placeholder cost."""
@@ -30,6 +30,12 @@ class VoteType(StrEnum):
     CHOOSE_1 = "choose-1"
     CUMULATIVE = "cumulative"
     ORDINAL = "ordinal"
+    SCORING = "scoring"  # a score per named project, no total to spread (pabulib spec)
+
+    @property
+    def has_points(self) -> bool:
+        """True when ballots carry a ``points`` column (cumulative and scoring)."""
+        return self in (VoteType.CUMULATIVE, VoteType.SCORING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +127,8 @@ class Profile:
     """Identical ballots merged: each distinct ballot once, with its number of voters.
 
     Approval and choose-1 ballots are deduplicated sets (sorted indices); ordinal ballots keep
-    their ranking (first occurrence of a repeated project); cumulative ballots are sorted
-    (index, points) pairs with repeated projects' points added. ``n_voters`` includes empty ballots.
+    their ranking (first occurrence of a repeated project); cumulative and scoring ballots are
+    sorted (index, points) pairs with repeated projects' points added. ``n_voters`` includes empty ballots.
     """
 
     ballots: tuple[tuple[int, ...], ...]
@@ -165,6 +171,15 @@ class Election:
         self.projects = tuple(self.projects)
         self.ballots = tuple(self.ballots)
         self.caps = tuple(self.caps)
+        for what, value in (("budget", self.budget), ("max_sum_cost", self.max_sum_cost),
+                            ("min_sum_points", self.min_sum_points),
+                            ("max_sum_points", self.max_sum_points),
+                            ("min_project_score_threshold", self.min_project_score_threshold),
+                            *((f"cost of project {p.id}", p.cost) for p in self.projects),
+                            *((f"cap of {c.group}", c.limit) for c in self.caps)):
+            problem = amount_problem(value) if value is not None else None
+            if problem:
+                raise TallyError(f"{what}: {problem}")
         ids = [p.id for p in self.projects]
         if len(set(ids)) != len(ids):
             dup = next(i for i, c in Counter(ids).items() if c > 1)
@@ -225,7 +240,7 @@ def build_profile(vote_type: VoteType, m: int, ballots: Sequence[Ballot]) -> Pro
 def _build_profile(vote_type: VoteType, m: int, ballots: Sequence[Ballot]) -> Profile:
     scores: list[Number] = [0] * m
     supporters = [0] * m
-    if vote_type is VoteType.CUMULATIVE:
+    if vote_type.has_points:
         counter: Counter[tuple[tuple[int, Number], ...]] = Counter()
         for b in ballots:
             pts: dict[int, Number] = {}

@@ -11,6 +11,19 @@ Number = Union[int, Fraction]
 
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$|^[+-]?\d+/\d+$")
 
+MAX_AMOUNT = 10**15
+"""The largest amount (budget, cost, cap, points, threshold) the engine counts, in file units.
+
+Real budgets stay below 10^10; the bound keeps every exact sum, product and Add1 share small
+enough that a count ends in seconds (a file with costs scaled by 10^300 is refused, not counted
+for minutes)."""
+
+MAX_DENOMINATOR = 10**6
+"""The finest fraction the engine accepts: six decimals, or ``p/q`` with ``q`` <= 10^6."""
+
+_MAX_TEXT = 64  # characters of a number as written; longer is not an amount but an attack
+_MAX_EXPONENT = 30  # "1e999999999" would build a billion-digit integer before any check
+
 
 def normalise(value: Number) -> Number:
     """Return ``value`` as an ``int`` when it is integral, else as a ``Fraction``."""
@@ -24,11 +37,34 @@ def normalise(value: Number) -> Number:
 
 
 def parse_number(text: str) -> Number:
-    """Parse a decimal ("1234", "1234.0", "1.5e3") or "p/q" string exactly; raise ValueError."""
+    """Parse a decimal ("1234", "1234.0", "1.5e3") or "p/q" string exactly; raise ValueError.
+
+    Refuses (ValueError) a zero denominator ("1/0"), more than 64 characters and exponents
+    beyond +-30, before building the number, so no input can make parsing slow.
+    """
     s = text.strip()
-    if not _NUMBER_RE.match(s):
+    if len(s) > _MAX_TEXT:
+        raise ValueError(f"number too long ({len(s)} characters): {s[:20]}...")
+    match = _NUMBER_RE.match(s)
+    if not match:
         raise ValueError(f"not a number: {text!r}")
-    return normalise(Fraction(s))
+    exponent = match.group(3)
+    if exponent and abs(int(exponent[1:])) > _MAX_EXPONENT:
+        raise ValueError(f"exponent out of range (at most {_MAX_EXPONENT}): {s!r}")
+    try:
+        return normalise(Fraction(s))
+    except ZeroDivisionError:
+        raise ValueError(f"division by zero: {s!r}") from None
+
+
+def amount_problem(value: Number) -> str | None:
+    """Why ``value`` is beyond what the engine counts (see :data:`MAX_AMOUNT`), or None."""
+    if abs(value) > MAX_AMOUNT:
+        return f"{format_number(value)[:24]} is beyond the largest amount the engine counts (10^15)"
+    if isinstance(value, Fraction) and value.denominator > MAX_DENOMINATOR:
+        return (f"{format_number(value)[:24]} is finer than the engine counts "
+                f"(at most 6 decimals, or a denominator up to 10^6)")
+    return None
 
 
 def format_number(value: Number) -> str:

@@ -30,7 +30,7 @@ from typing import IO, Any
 
 from pb.tally.errors import TallyError
 from pb.tally.model import Ballot, Cap, Election, Project, VoteType, gc_paused
-from pb.tally.numbers import Number, format_number, parse_number
+from pb.tally.numbers import Number, amount_problem, format_number, parse_number
 
 SECTIONS = ("META", "PROJECTS", "VOTES")
 _PROJECT_CORE = {"project_id": "id", "cost": "cost", "name": "name", "category": "category",
@@ -44,24 +44,42 @@ def _clean(value: str) -> str:
     return "" if value.lower() == "none" else value
 
 
+def _decode(data: bytes, src: str | None) -> str:
+    """UTF-8 text of ``data`` (BOM removed); a file in another encoding is refused, not guessed.
+
+    Windows-1250 (Polish files) and Latin-1 (French files) cannot be told apart reliably from the
+    bytes alone, and a wrong guess silently renames projects; so the error names the line and the
+    byte and says how to convert the file.
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        byte = data[exc.start:exc.start + 1].hex().upper()
+        raise TallyError(
+            f"not UTF-8 text (byte 0x{byte} at position {exc.start}); the file is probably in "
+            "another encoding such as Windows-1250 or Latin-1: convert it to UTF-8 first, e.g. "
+            "iconv -f WINDOWS-1250 -t UTF-8", line=line, source=src) from None
+
+
 def _read_text(source: Any) -> tuple[str, str | None]:
     if isinstance(source, bytes):
-        return source.decode("utf-8-sig"), None
+        return _decode(source, None), None
     if isinstance(source, str) and ("\n" in source or "\r" in source):
         return source, None
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         try:
-            return path.read_bytes().decode("utf-8-sig"), path.name
+            data = path.read_bytes()
         except OSError as exc:
             raise TallyError(f"cannot read file: {exc.strerror or exc}", source=str(source)) from exc
-        except UnicodeDecodeError as exc:
-            raise TallyError(f"not UTF-8 text: {exc.reason}", source=path.name) from exc
+        return _decode(data, path.name), path.name
     if hasattr(source, "read"):
         data = source.read()
+        name = getattr(source, "name", None)
         if isinstance(data, bytes):
-            data = data.decode("utf-8-sig")
-        return data, getattr(source, "name", None)
+            data = _decode(data, name if isinstance(name, str) else None)
+        return data, name
     raise TypeError(f"cannot read a pabulib election from {type(source).__name__}")
 
 
@@ -111,11 +129,17 @@ def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
         yield pos, row
 
 
-def _number(text: str, what: str, line: int) -> Number:
+def _number(text: str, what: str, line: int | None) -> Number:
+    """``text`` as an exact amount within the engine's bound (see :data:`MAX_AMOUNT`)."""
     try:
-        return parse_number(text)
-    except ValueError:
-        raise TallyError(f"{what} is not a number: {text!r}", line=line) from None
+        value = parse_number(text)
+    except ValueError as exc:
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        raise TallyError(f"{what} is not a number: {shown!r} ({exc})", line=line) from None
+    problem = amount_problem(value)
+    if problem:
+        raise TallyError(f"{what}: {problem}", line=line)
+    return value
 
 
 def _opt_number(meta: dict[str, str], key: str, line: int) -> Number | None:
@@ -125,9 +149,10 @@ def _opt_number(meta: dict[str, str], key: str, line: int) -> Number | None:
 
 def read_pb(source: str | os.PathLike[str] | bytes | IO[Any], *, name: str | None = None) -> Election:
     """Read a pabulib election from a path, text, bytes or file object (see module docstring)."""
-    text, src = _read_text(source)
-    src = name or src
+    src = name
     try:
+        text, found = _read_text(source)
+        src = name or found
         with gc_paused():
             return _parse(text)
     except TallyError as exc:
@@ -155,9 +180,9 @@ def _parse(text: str) -> Election:
         if votes is not None:  # fast path for the (many) VOTES rows, same checks as below
             if len(row) == 1 or (not row[1] and not any(row[2:])):
                 votes.section_word(row[0], line)
-            if len(row) > votes.width:
-                raise TallyError(f"{len(row)} fields but the VOTES header has {votes.width}",
-                                 line=line)
+            if len(row) != votes.width:
+                raise TallyError(f"{len(row)} fields but the VOTES header has {votes.width} "
+                                 "(a stray line, or a line cut off?)", line=line)
             ballots.append(votes.ballot(row, len(ballots), line))
             continue
         if len(row) == 1 or (len(row) > 1 and not any(row[1:])):
@@ -205,7 +230,27 @@ def _parse(text: str) -> Election:
         raise TallyError(f"missing section {missing}", line=last_line + 1)
     if header is None:
         raise TallyError("the VOTES section has no header row", line=last_line + 1)
+    _check_counts(meta, meta_lines, len(projects), len(ballots), last_line)
     return _election(meta, meta_lines, vote_type, projects, ballots, project_columns, vote_columns)
+
+
+def _check_counts(meta: dict[str, str], lines: dict[str, int], n_projects: int, n_ballots: int,
+                  last_line: int) -> None:
+    """Refuse a file whose PROJECTS or VOTES disagree with META ``num_projects``/``num_votes``.
+
+    A file cut off in the middle of VOTES, or with rows added, would otherwise be counted
+    silently with the wrong ballots.
+    """
+    for key, found, what in (("num_projects", n_projects, "projects"),
+                             ("num_votes", n_ballots, "ballots")):
+        raw = _clean(meta.get(key, ""))
+        if not raw:
+            continue
+        if not raw.isdigit() or len(raw) > 12:
+            raise TallyError(f"META {key} is not a whole number: {raw[:40]!r}", line=lines.get(key))
+        if int(raw) != found:
+            raise TallyError(f"META {key} announces {int(raw)} {what} but the file has {found} "
+                             "(is the file cut off, or were lines added?)", line=last_line)
 
 
 def _meta_vote_type(meta: dict[str, str], lines: dict[str, int]) -> VoteType:
@@ -260,9 +305,10 @@ class _VoteReader:
             (lambda row: ()) if not i_extra else
             (lambda row, get=itemgetter(i_extra[0]): (get(row),)) if len(i_extra) == 1 else
             itemgetter(*i_extra))
-        self.cumulative = vote_type is VoteType.CUMULATIVE
+        self.cumulative = vote_type.has_points
         self.index = index
         self.cache: dict[str, tuple[int, ...]] = {}
+        self.voter_ids: set[str] = set()
 
     def section_word(self, word: str, line: int) -> None:
         """Raise the out-of-order error when a lone ``word`` names a section."""
@@ -275,7 +321,11 @@ class _VoteReader:
         if len(row) < self.width:
             row = row + [""] * (self.width - len(row))
         voter_id = row[self.i_voter] if self.i_voter is not None else ""
-        if not voter_id:
+        if voter_id:
+            if voter_id in self.voter_ids:
+                raise TallyError(f"voter {voter_id} appears twice", line=line)
+            self.voter_ids.add(voter_id)
+        else:
             voter_id = str(position + 1)
         chosen = self.cache.get(row[self.i_vote])
         if chosen is None:
@@ -310,7 +360,11 @@ class _VoteReader:
             try:
                 x = parse_number(p)
             except ValueError:
-                raise TallyError(f"voter {voter_id}: points {p!r} do not parse", line=line) from None
+                raise TallyError(f"voter {voter_id}: points {p[:40]!r} do not parse",
+                                 line=line) from None
+            problem = amount_problem(x)
+            if problem:
+                raise TallyError(f"voter {voter_id}: points {problem}", line=line)
             if x < 0:
                 raise TallyError(f"voter {voter_id}: negative points {p}", line=line)
             pts.append(x)
@@ -415,7 +469,7 @@ def write_pb(election: Election, dest: str | os.PathLike[str] | IO[str] | None =
             values["selected"] = "1" if p.id in chosen else "0"
         writer.writerow([values.get(c, "") for c in columns])
 
-    cumulative = election.vote_type is VoteType.CUMULATIVE
+    cumulative = election.vote_type.has_points
     extra_cols = () if anonymise else election.vote_columns
     writer.writerow(["VOTES"])
     writer.writerow(["voter_id", "vote"] + (["points"] if cumulative else []) + list(extra_cols))
@@ -427,6 +481,8 @@ def write_pb(election: Election, dest: str | os.PathLike[str] | IO[str] | None =
         row = [str(number) if anonymise else b.voter_id, ",".join(ids[i] for i in b.projects)]
         if cumulative:
             row.append(",".join(format_number(x) for x in (b.points or ())))
+            if not b.projects:  # pabutools reads an empty points ballot only as "none;none"
+                row[1:] = ["none", "none"]
         if not anonymise:
             row.extend(b.extra)
         writer.writerow(row)

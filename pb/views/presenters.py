@@ -11,6 +11,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -56,9 +57,9 @@ def template_labels() -> dict[str, Any]:
 
 def plain_rules(round_: BudgetRound) -> list[str]:
     """The round's rules as short sentences in plain Dutch."""
-    from pb.templating import euro
+    from pb.templating import money
 
-    rules = [_("Er is %(budget)s te verdelen.", budget=euro(round_.budget_cents, whole=True))]
+    rules = [_("Er is %(budget)s te verdelen.", budget=money(round_.budget_cents, round_.currency, whole=True))]
     if round_.support_threshold:
         rules.append(ngettext("Een plan heeft %(num)d steunbetuiging nodig. Dan bekijkt de gemeente of het kan.",
                               "Een plan heeft %(num)d steunbetuigingen nodig. Dan bekijkt de gemeente of het kan.",
@@ -212,6 +213,14 @@ def chart(record: OutcomeRecord) -> tuple[list[ChartBar], int]:
 def projects_in_order(record: OutcomeRecord) -> list[ProjectRecord]:
     """The projects of a stored outcome for the results table: funded first, most votes first."""
     return sorted(record.projects, key=lambda p: (not p.selected, -p.score))
+
+
+def turnout_percent(ballots: int, eligible: int | None) -> str:
+    """Ballots per eligible resident as a percentage with one decimal in the page's language, or ""."""
+    if not eligible:
+        return ""
+    tenths = (Fraction(ballots * 1000, eligible) + Fraction(1, 2)).__floor__()
+    return format_decimal(float(Fraction(tenths, 10)), format="#,##0.0")
 
 
 def money_cents(value: int | str | Fraction) -> int:

@@ -150,7 +150,8 @@ def test_programmatic_election_round_trips() -> None:
 def test_votes_fast_path_matches_csv_rules() -> None:
     """Unquoted VOTES lines are split without csv; quoted ones (even over lines) still parse."""
     text = (BASIC.replace("voter_id;vote\n", "voter_id;vote;note\n")
-            .replace("3;\n", '3;\n4 ; b , a ;\xa0x\xa0\n5;"a,b";"two\nlines"\n6;none;\n7;a;\n'))
+            .replace("1;a,b\n", "1;a,b;\n").replace("2;a\n", "2;a;\n")
+            .replace("3;\n", '3;;\n4 ; b , a ;\xa0x\xa0\n5;"a,b";"two\nlines"\n6;none;\n7;a;\n'))
     e = read_pb(text)
     assert [b.projects for b in e.ballots] == [(0, 1), (0,), (), (1, 0), (0, 1), (), (0,)]
     assert [b.extra for b in e.ballots] == [("",), ("",), ("",), ("x",), ("two\nlines",), ("",),
@@ -160,3 +161,118 @@ def test_votes_fast_path_matches_csv_rules() -> None:
         read_pb(text + "8;z;\n")
     with pytest.raises(TallyError, match=r"line 20: section META out of order"):
         read_pb(text + "META\n")
+
+
+# --- Bad files: every one a TallyError naming the file, the line and the problem (issue 13) ----
+
+def _write(tmp_path: Path, text: str | bytes, name: str = "bad.pb") -> Path:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("encoding", ["cp1250", "latin-1"])
+def test_other_encodings_are_refused_naming_line_and_byte(tmp_path: Path, encoding: str) -> None:
+    text = BASIC.replace("Park", "Łąka" if encoding == "cp1250" else "Café")
+    path = _write(tmp_path, text.encode(encoding))
+    for source in (path, path.read_bytes(), io.BytesIO(path.read_bytes())):
+        with pytest.raises(TallyError, match=r"line 8: not UTF-8 text \(byte 0x[0-9A-F]{2}") as err:
+            read_pb(source)
+        assert "Windows-1250" in str(err.value) and "iconv" in str(err.value)
+    with pytest.raises(TallyError, match=r"^bad\.pb: line 8: not UTF-8"):
+        read_pb(path)
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("a;600;2", "a;1/0;2", r"line 8: cost of project a is not a number: '1/0' \(division by zero"),
+    ("budget;1000", "budget;1e999999999", r"line 3: META budget is not a number: .*exponent"),
+    ("budget;1000", "budget;1" + "0" * 300, r"line 3: META budget is not a number: .*too long"),
+    ("a;600;2", "a;6" + "0" * 16 + ";2", r"line 8: cost of project a: 6000+ is beyond the largest "
+                                          r"amount the engine counts \(10\^15\)"),
+    ("budget;1000", "budget;1000.0000001", r"line 3: META budget: .* finer than the engine counts"),
+    ("rule;greedy", "rule;greedy\nnum_votes;4", r"line 15: META num_votes announces 4 ballots but "
+                                                r"the file has 3 \(is the file cut off"),
+    ("rule;greedy", "rule;greedy\nnum_projects;3", r"META num_projects announces 3 projects"),
+    ("3;\n", "3;\nthis is not a ballot\n", r"line 15: 1 fields but the VOTES header has 2 "
+                                            r"\(a stray line"),
+    ("3;\n", "3;\n2;b\n", r"line 15: voter 2 appears twice"),
+])
+def test_bad_numbers_counts_and_lines_are_refused(old: str, new: str, expected: str) -> None:
+    assert old in BASIC
+    with pytest.raises(TallyError, match=expected):
+        read_pb(BASIC.replace(old, new, 1))
+
+
+def test_file_cut_in_half_is_refused(tmp_path: Path) -> None:
+    text = BASIC.replace("rule;greedy", "rule;greedy\nnum_votes;3")
+    assert read_pb(text).profile.n_voters == 3
+    cut = text[: text.index("2;a")]
+    with pytest.raises(TallyError, match=r"cut\.pb: line \d+: META num_votes announces 3 ballots "
+                                         r"but the file has 1"):
+        read_pb(_write(tmp_path, cut, "cut.pb"))
+    with_age = BASIC.replace("voter_id;vote", "voter_id;vote;age").replace("1;a,b\n", "1;a,b;40\n")
+    with pytest.raises(TallyError, match=r"line 13: 2 fields but the VOTES header has 3"):
+        read_pb(with_age)  # the row of voter 2 lost its last field
+
+
+def test_hostile_amounts_are_refused_by_the_model_too() -> None:
+    from pb.tally import Project
+    with pytest.raises(TallyError, match=r"budget: .*beyond the largest amount"):
+        Election(budget=10**300, projects=(Project("a", 1),))
+    with pytest.raises(TallyError, match=r"cost of project a: .*beyond"):
+        Election(budget=10, projects=(Project("a", 10**16),))
+
+
+SCORING = BASIC.replace("approval", "scoring").replace("voter_id;vote\n", "voter_id;vote;points\n") \
+    .replace("1;a,b\n", "1;a,b;4,1\n").replace("2;a\n", "2;b;3\n").replace("3;\n", "3;none;none\n")
+
+
+def test_reads_the_scoring_vote_type() -> None:
+    e = read_pb(SCORING)
+    assert e.vote_type is VoteType.SCORING
+    assert e.profile.scores == (4, 4) and e.profile.supporters == (1, 2)
+    assert read_pb(write_pb(e)) == e
+
+
+def test_empty_points_ballot_is_written_as_none(tmp_path: Path) -> None:
+    cumulative = SCORING.replace("scoring", "cumulative")
+    text = write_pb(read_pb(cumulative))
+    assert "\n3;none;none\n" in text
+    assert read_pb(text).ballots[2].projects == ()
+
+
+def _ballot_type_files() -> dict[str, str]:
+    ordinal = BASIC.replace("approval", "ordinal").replace("1;a,b\n", "1;b,a\n")
+    return {"approval": BASIC, "choose-1": BASIC.replace("approval", "choose-1").replace("1;a,b", "1;b"),
+            "cumulative": SCORING.replace("scoring", "cumulative"), "scoring": SCORING,
+            "ordinal": ordinal,
+            "knapsack": BASIC.replace("rule;greedy", "rule;greedy\nmax_sum_cost;1000")}
+
+
+@pytest.mark.parametrize("kind", sorted(_ballot_type_files()))
+def test_pabutools_reads_an_export_of_every_ballot_type(kind: str) -> None:
+    election_mod = pytest.importorskip("pabutools.election.pabulib")
+    ours = read_pb(_ballot_type_files()[kind])
+    text = write_pb(ours, selected=["a"], anonymise=True)
+    instance, profile = election_mod.parse_pabulib_from_string(text)
+    assert instance.budget_limit == ours.budget
+    assert sorted(p.name for p in instance) == ["a", "b"]
+    assert len(profile) == len(ours.ballots) == 3
+    names = [sorted(p.name for p in ballot) for ballot in profile]
+    assert sorted(names) == sorted(sorted(ours.projects[i].id for i in b.projects) for b in ours.ballots)
+
+
+def test_the_tally_command_refuses_a_hostile_file_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from pb.tally.__main__ import main
+
+    hostile = BASIC.replace("budget;1000", "budget;1" + "0" * 303).replace("a;600", "a;6" + "0" * 302)
+    path = _write(tmp_path, hostile, "hostile.pb")
+    assert main([str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "hostile.pb: line 8: cost of project a is not a number" in err and "Traceback" not in err
+    path = _write(tmp_path, BASIC.encode("cp1250").replace(b"Park", b"P\xb3ark"), "cp1250.pb")
+    assert main([str(path)]) == 1
+    assert "cp1250.pb: line 8: not UTF-8 text" in capsys.readouterr().err
