@@ -1,6 +1,7 @@
 """Benchmark pb.tally against pabutools 1.2.3 on the large and the Dutch pabulib files.
 
 Usage: python bench/tally_bench.py [--dir DIR] [--pabutools-mes STEM ...] [--quick | --all]
+[--synthetic | --synthetic-only]
 
 For each file (the three large ones and the Dutch ones; --quick only the large ones, --all every
 shared file): parse time (read + merged profile), then the time of every rule; the ratio column
@@ -19,17 +20,21 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import resource
 import sys
 import time
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pb.tally import RULES, Election, TieBreak, read_pb, tally  # noqa: E402
-from pb.tally.rules import equalshares  # noqa: E402
+from pb.tally.rules.equalshares import fast as equalshares  # noqa: E402
 from pb.tally.rules.equalshares import equal_shares_add1  # noqa: E402
+from synthetic import synthetic_election  # noqa: E402
 
 LARGE = ["Poland_Lodz_2022", "Poland_Krakow_2024", "Poland_Warszawa_2026"]
 
@@ -49,27 +54,31 @@ def parsed(path: Path) -> tuple[Election, float]:
     return election, time.perf_counter() - start
 
 
-def add1_detail(folder: Path, stems: list[str]) -> None:
+def add1_detail(cases: list[tuple[str, Callable[[], tuple[Election, float]]]]) -> None:
     """Why Add1 takes longer than the parse: every distinct outcome on the way costs a run.
 
-    Per file: Add1 steps, outcome changes on the way, MES runs made (with skipping), the time of
-    one MES run at the start share, and the least time any step-by-step Add1 could take even if
-    an oracle led it straight from one outcome to the next: (changes + 1) runs.
+    Per case (a name and a loader returning the election and its parse time): Add1 steps,
+    outcome changes on the way, MES runs made (with skipping; guided runs in brackets), the time
+    of one MES run at the start share, the least time any step-by-step Add1 could take even if
+    an oracle led it straight from one outcome to the next ((changes + 1) runs), our time and
+    its ratio to that bound, CPU seconds and the peak memory of the process so far.
     """
-    print(f"\nAdd1 in detail (large files and the {len(stems) - len(LARGE)} worst ratios):")
-    print(f"{'file':32} {'parse':>7} {'steps':>7} {'changes':>7} {'runs':>5} {'one run':>8} "
-          f"{'oracle':>8} {'oracle/parse':>12} {'ours':>7}")
-    for stem in stems:
-        election, parse = parsed(folder / f"{stem}.pb")
+    print("\nAdd1 in detail (one timing each; the machine is shared, so noisy):")
+    print(f"{'file':32} {'parse':>7} {'steps':>7} {'changes':>7} {'runs':>12} {'one run':>8} "
+          f"{'oracle':>8} {'oracle/parse':>12} {'ours':>7} {'ours/oracle':>11} {'cpu':>7} "
+          f"{'peak MB':>7}")
+    for name, load in cases:
+        election, parse = load()
         prep = equalshares._prepare(election, TieBreak(), True)
         share = Fraction(election.budget) / prep.n
         one = min(timed(equalshares._mes_run_ballots, prep, share)[1] for _ in range(3))
-        calls = {"runs": 0, "changes": 0, "last": None}
+        calls = {"runs": 0, "guided": 0, "changes": 0, "last": None}
         real = equalshares._mes_run_ballots
 
         def counting(*args: Any, **kwargs: Any) -> Any:
             run = real(*args, **kwargs)
             calls["runs"] += 1
+            calls["guided"] += kwargs.get("guide") is not None
             if run is not None and not kwargs.get("trace"):
                 if kwargs.get("guide") is None and calls["last"] not in (None, run.selected):
                     calls["changes"] += 1
@@ -78,13 +87,30 @@ def add1_detail(folder: Path, stems: list[str]) -> None:
 
         equalshares._mes_run_ballots = counting
         try:
+            cpu = time.process_time()
             outcome, ours = timed(tally, election, "equalshares/add1", TieBreak())
+            cpu = time.process_time() - cpu
         finally:
             equalshares._mes_run_ballots = real
         oracle = (calls["changes"] + 1) * one
-        print(f"{stem[:32]:32} {parse:7.4f} {outcome.trace['add1']['iterations']:7d} "
-              f"{calls['changes']:7d} {calls['runs']:5d} {one:8.4f} {oracle:8.4f} "
-              f"{oracle / parse:12.1f} {ours:7.3f}")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        runs = f"{calls['runs']}({calls['guided']})"
+        print(f"{name[:32]:32} {parse:7.4f} {outcome.trace['add1']['iterations']:7d} "
+              f"{calls['changes']:7d} {runs:>12} {one:8.4f} {oracle:8.4f} "
+              f"{oracle / parse:12.1f} {ours:7.3f} {ours / oracle:11.2f} {cpu:7.2f} {peak:7.0f}",
+              flush=True)
+        del election, outcome, prep
+
+
+def file_case(folder: Path, stem: str) -> tuple[str, Callable[[], tuple[Election, float]]]:
+    """A shared pabulib file as an Add1 case."""
+    return stem, lambda: parsed(folder / f"{stem}.pb")
+
+
+def synthetic_case(m: int, n: int) -> tuple[str, Callable[[], tuple[Election, float]]]:
+    """A synthetic approval election (bench/synthetic.py, seed 2026) as an Add1 case; its
+    "parse" column is the time to generate it."""
+    return f"synthetic {m}x{n}", lambda: timed(synthetic_election, m, n)
 
 
 def main() -> None:
@@ -97,6 +123,10 @@ def main() -> None:
                                  "Poland_Lodz_2022"])
     parser.add_argument("--quick", action="store_true", help="only the large files")
     parser.add_argument("--all", action="store_true", help="every shared file")
+    parser.add_argument("--synthetic", action="store_true",
+                        help="add the synthetic 500x100,000 and 200x1,000,000 Add1 cases")
+    parser.add_argument("--synthetic-only", action="store_true",
+                        help="only the synthetic Add1 cases")
     args = parser.parse_args()
     folder = Path(args.dir)
     if args.all:
@@ -104,6 +134,8 @@ def main() -> None:
     else:
         stems = LARGE + ([] if args.quick else
                          sorted(p.stem for p in folder.glob("Netherlands_*.pb")))
+    if args.synthetic_only:
+        stems = []
     rules = list(RULES)
     print(f"{'file':32} {'parse':>7} " + " ".join(f"{r[:14]:>14}" for r in rules))
     worst: dict[str, tuple[float, str]] = {}
@@ -125,7 +157,13 @@ def main() -> None:
           "rule took longer than the parse:")
     for rule, (ratio, stem) in worst.items():
         print(f"  {rule:24} {ratio:8.2f}  {slower[rule]:4d}  {stem}")
-    add1_detail(folder, LARGE + sorted(set(add1_ratio) - set(LARGE), key=add1_ratio.get)[-8:])
+    if not args.synthetic_only:
+        stems_detail = LARGE + sorted(set(add1_ratio) - set(LARGE), key=add1_ratio.get)[-8:]
+        add1_detail([file_case(folder, stem) for stem in stems_detail])
+    if args.synthetic or args.synthetic_only:
+        add1_detail([synthetic_case(500, 100_000), synthetic_case(200, 1_000_000)])
+        if args.synthetic_only:
+            return
     try:
         from pabutools.election import Cost_Sat, parse_pabulib
         from pabutools.rules import method_of_equal_shares

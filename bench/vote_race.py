@@ -11,12 +11,17 @@
    for its CSRF token, then fires N casts plus D duplicate casts from already-voting voters, all
    shuffled together and sent concurrently from T threads (so duplicates race their originals).
    With --allow-revote the round allows one re-vote and the duplicates are re-votes.
-4. Counts rows and prints throughput, latency percentiles and, as the last line,
-   ``ballots=<n> participations=<n> lost=<n> duplicated=<n> errors_5xx=<n>``.
+4. Runs the mix as cron would (batches of at least 100), closes the round and seals it (the final
+   mix drops replaced ballots), then counts rows and prints throughput, latency percentiles and,
+   as the last line, ``ballots=<n> participations=<n> lost=<n> duplicated=<n> errors_5xx=<n>
+   xmin_links=<during voting>/<after sealing> chance~<n>``.
 
-``lost``: voters told their vote was stored (302 to the receipt) without a participation, plus
-participations without a ballot. ``duplicated``: ballots beyond one per participation, plus
-voters with more than one participation. Both must be 0.
+``lost``: voters told their vote was stored (the receipt page) without a participation, plus
+participations without a counted ballot. ``duplicated``: counted ballots beyond one per
+participation, plus voters with more than one participation. Both must be 0. ``xmin_links``
+(PostgreSQL only): how many ballots a read-only SQL user links to their voter by joining
+participations to ballots on ``xmin`` (within 2), checked against the receipts the voters got;
+chance level is about one per mix batch.
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 PASSWORD = "race-voter-password"
+SECRET_KEY = secrets.token_hex(32)  # the server's, and the mix's (the ballot key derives from it)
+RECEIPT_RE = re.compile(r'id="receipt-code">([A-Z0-9-]+)<')
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
@@ -127,17 +134,86 @@ def seed(url: str, voters: int, allow_revote: bool) -> tuple[int, list[int], lis
     return result
 
 
+def _bench_app(url: str):  # noqa: ANN202 - a Flask app for the service calls below
+    from pb import create_app
+
+    return create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, "TESTING": False, "ENV": "development"})
+
+
+def mix_as_cron(url: str, round_id: int) -> int:
+    """What ``pb mix-ballots`` does during voting: mix when at least 100 ballots wait."""
+    from pb.db import db_session
+    from pb.models import BudgetRound
+    from pb.services import ballot_mixing
+
+    app = _bench_app(url)
+    with app.app_context():
+        session = db_session()
+        moved = ballot_mixing.mix_round(session, session.get(BudgetRound, round_id), minimum=100)
+        session.commit()
+    return moved
+
+
+def close_and_seal(url: str, round_id: int) -> None:
+    """End voting now and seal the round (final mix); VACUUM on PostgreSQL."""
+    import datetime as dt
+
+    from sqlalchemy import text
+
+    from pb.db import db_session, engine, utcnow
+    from pb.models import BudgetRound
+    from pb.services import ballot_mixing
+
+    app = _bench_app(url)
+    with app.app_context():
+        session = db_session()
+        round_ = session.get(BudgetRound, round_id)
+        round_.voting_close_at = utcnow() - dt.timedelta(seconds=1)
+        session.flush()
+        ballot_mixing.seal_round(session, round_)
+        session.commit()
+        if engine().dialect.name == "postgresql":
+            with engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM participations, ballots, ballot_items, sealed_ballots"))
+
+
+def xmin_links(url: str, round_id: int, receipt_of: dict[str, str]) -> int | None:
+    """Ballots a read-only SQL user links to their voter with the xmin join (None on SQLite)."""
+    from sqlalchemy import text
+
+    from pb.db import make_engine
+
+    engine = make_engine(url)
+    if engine.dialect.name != "postgresql":
+        engine.dispose()
+        return None
+    with engine.connect() as conn:
+        parts = conn.execute(text(
+            "SELECT u.email, p.xmin::text::bigint FROM participations p JOIN users u ON u.id = p.voter_id "
+            "WHERE p.round_id = :r"), {"r": round_id}).all()
+        ballots = conn.execute(text("SELECT receipt_code, xmin::text::bigint FROM ballots WHERE round_id = :r"),
+                               {"r": round_id}).all()
+    engine.dispose()
+    linked = 0
+    for receipt, bx in ballots:
+        near = sorted((abs(px - bx), email) for email, px in parts if abs(px - bx) <= 2)
+        if near and receipt_of.get(near[0][1]) == receipt:
+            linked += 1
+    return linked
+
+
 def count_rows(url: str, round_id: int) -> dict[str, int]:
-    """Rows after the race."""
+    """Rows after the race (after sealing: every counted ballot is in ``ballots``)."""
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
     from pb.db import make_engine
-    from pb.models import Ballot, BallotItem, Participation
+    from pb.models import Ballot, BallotItem, Participation, SealedBallot
 
     engine = make_engine(url)
     with Session(engine) as session:
         ballots = session.scalar(select(func.count()).select_from(Ballot).where(Ballot.round_id == round_id)) or 0
+        ballots += session.scalar(select(func.count()).select_from(SealedBallot)) or 0
         items = session.scalar(select(func.count()).select_from(BallotItem)) or 0
         participations = session.scalar(
             select(func.count()).select_from(Participation).where(Participation.round_id == round_id)) or 0
@@ -162,7 +238,7 @@ def free_port() -> int:
 
 def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     """Start gunicorn in its own process group; wait until it answers."""
-    env = {**os.environ, "PB_SECRET_KEY": secrets.token_hex(32), "PB_DATABASE_URL": url,
+    env = {**os.environ, "PB_SECRET_KEY": SECRET_KEY, "PB_DATABASE_URL": url,
            "PB_RATELIMIT_ENABLED": "false"}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     proc = subprocess.Popen(
@@ -295,6 +371,7 @@ def main() -> int:
         statuses: list[int] = []
         latencies: list[float] = []
         accepted: dict[str, int] = {}
+        receipt_of: dict[str, str] = {}
         lock = threading.Lock()
 
         def cast(job: tuple[Voter, bool]) -> None:
@@ -303,15 +380,17 @@ def main() -> int:
             form = [("csrf_token", voter.csrf), ("action", "cast")] + [("project", str(p)) for p in picks]
             start = time.perf_counter()
             try:
-                status, headers, _body = client.request(voter, "POST", f"/rounds/{round_id}/vote/cast", form)
+                status, headers, body = client.request(voter, "POST", f"/rounds/{round_id}/vote/cast", form)
             except OSError:
-                status, headers = 599, {}
+                status, headers, body = 599, {}, ""
             elapsed = time.perf_counter() - start
             with lock:
                 statuses.append(status)
                 latencies.append(elapsed)
-                if status == 302 and "/vote/receipt" in headers.get("location", ""):
+                receipt = RECEIPT_RE.search(body) if status == 200 else None
+                if receipt:  # told "stored": the receipt page
                     accepted[voter.email] = accepted.get(voter.email, 0) + 1
+                    receipt_of[voter.email] = receipt.group(1)
 
         t1 = time.monotonic()
         with ThreadPoolExecutor(args.threads) as pool:
@@ -320,6 +399,10 @@ def main() -> int:
     finally:
         stop(proc)
 
+    mixed = mix_as_cron(url, round_id)
+    links_voting = xmin_links(url, round_id, receipt_of)
+    close_and_seal(url, round_id)
+    links_sealed = xmin_links(url, round_id, receipt_of)
     rows = count_rows(url, round_id)
     by_status: dict[int, int] = {}
     for s in statuses:
@@ -329,14 +412,17 @@ def main() -> int:
     lost = max(0, accepted_voters - rows["participations"]) + max(0, rows["participations"] - rows["ballots"])
     duplicated = max(0, rows["ballots"] - rows["participations"]) + rows["multi"]
     successes = sum(accepted.values())
-    print(f"responses: {dict(sorted(by_status.items()))} (302 = stored, 409 = already voted)")
+    print(f"responses: {dict(sorted(by_status.items()))} (200 = stored, receipt shown; 409 = already voted)")
+    print(f"mixed during voting (cron, batches >= 100): {mixed}; sealed and VACUUMed after closing")
     print(f"voters told 'stored': {accepted_voters}; re-votes stored: {rows['revotes']}; ballot items: {rows['items']}")
     print(f"throughput: {len(statuses) / wall:.1f} requests/s, {successes / wall:.1f} ballots/s "
           f"({len(statuses)} casts in {wall:.2f} s)")
     print("latency: p50={:.1f} ms p95={:.1f} ms p99={:.1f} ms max={:.1f} ms mean={:.1f} ms".format(
         *(1000 * percentile(latencies, p) for p in (50, 95, 99, 100)), 1000 * statistics.fmean(latencies or [0])))
+    links = ("n/a (SQLite)" if links_voting is None else
+             f"{links_voting}/{links_sealed} of {rows['ballots']} (during voting/after sealing; chance ~1 per mix batch)")
     print(f"ballots={rows['ballots']} participations={rows['participations']} lost={lost} "
-          f"duplicated={duplicated} errors_5xx={errors_5xx}")
+          f"duplicated={duplicated} errors_5xx={errors_5xx} xmin_join_links={links}")
     return 0 if lost == 0 and duplicated == 0 and errors_5xx == 0 else 1
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, current_app, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import AnonymousUserMixin
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from pb import config, db, errors_web, templating
-from pb.extensions import babel, csrf, limiter, login_manager
+from pb.extensions import babel, cors, csrf, limiter, login_manager
 from pb.models.user import User
 from pb.services import mail
 
@@ -18,6 +20,11 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+# Published, public data that scripts on other sites may read (CORS).
+OPEN_DATA_CORS = [re.compile(pattern) for pattern in (
+    r"^/api/v1/", r"^/open-data/", r"^/rounds/\d+/(ballots\.pb|results\.json|results\.csv)$",
+    r"^/rounds/\d+/results/v\d+/")]
 
 
 def build_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -29,6 +36,7 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder="../static",
     )
     config.load_config(app, test_config)
+    app.session_interface = _SessionInterface()
     if app.config.get("PROXY_FIX"):
         hops = int(app.config["PROXY_FIX"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
@@ -39,6 +47,7 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     _register_blueprints(app)
     errors_web.init_app(app)
+    app.before_request(_api_without_cookies)
     app.after_request(_security_headers)
 
     from pb.cli import register_cli
@@ -51,13 +60,55 @@ def select_locale() -> str:
     """The language chosen with the language switch, else Dutch (also outside requests: CLI)."""
     from flask import current_app, has_request_context
 
-    lang = session.get("lang") if has_request_context() else None
+    lang = session.get("lang") if has_request_context() and not g.get("pb_cookie_free") else None
     return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, except that cookie-free responses (API, widgets) never
+    set or clear a cookie: they are cached publicly and shown inside other websites."""
+
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        """Save as Flask does, unless the request was marked cookie-free."""
+        if g.get("pb_cookie_free"):
+            return
+        super().save_session(app, session, response)
+
+
+def mark_cookie_free() -> None:
+    """Serve this request without cookies: no login lookup, no session read or written."""
+    g.pb_cookie_free = True
+    g._login_user = login_manager.anonymous_user()  # Flask-Login then loads no user from the cookie
+
+
+def _api_without_cookies() -> None:
+    """Everything under /api/ (also its 404s) is served without cookies."""
+    if request.path.startswith("/api/"):
+        mark_cookie_free()
+
+
+LARGE_UPLOAD_ENDPOINTS = frozenset({"address_register.upload"})
+
+
+def _upload_limit() -> None:
+    """Allow the register upload more than ``MAX_CONTENT_LENGTH``: a city's address file is larger.
+
+    Registered before CSRF protection, which reads the form (and so applies the limit) first.
+    """
+    if request.endpoint in LARGE_UPLOAD_ENDPOINTS:
+        request.max_content_length = int(current_app.config["REGISTER_MAX_CONTENT_LENGTH"])
 
 
 def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    app.before_request(_upload_limit)
     csrf.init_app(app)
+    # Open data may be read from any website's scripts: GET only, never with credentials.
+    cors.init_app(app, resources=OPEN_DATA_CORS, origins="*", send_wildcard=True, supports_credentials=False,
+                  methods=["GET", "HEAD", "OPTIONS"], allow_headers=["If-None-Match", "Accept"],
+                  expose_headers=["API-Version", "ETag", "Link", "Retry-After", "RateLimit-Limit",
+                                  "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"],
+                  max_age=86400, vary_header=False)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -65,7 +116,19 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.anonymous_user = AnonymousUserMixin
     login_manager.user_loader(_load_user)
+    # Flask-Login's own identifier trusts the first X-Forwarded-For entry, which any client can
+    # set; ours uses only the address the configured proxy count (PROXY_FIX) derived.
+    login_manager._session_identifier_generator = session_identifier
     login_manager.unauthorized_handler(_unauthorized)
+
+
+def session_identifier() -> str:
+    """What "strong" session protection binds a login to: the client address as derived by the
+    configured proxies (``request.remote_addr`` after ProxyFix), and the user agent."""
+    import hashlib
+
+    base = f"{request.remote_addr or ''}|{request.headers.get('User-Agent', '')}"
+    return hashlib.sha512(base.encode("utf-8", "replace")).hexdigest()
 
 
 def _load_user(user_id: str) -> User | None:
@@ -104,23 +167,34 @@ def _register_blueprints(app: Flask) -> None:
     from pb.views import (
         address_register,
         admin,
+        admin_grants,
         auth,
+        grants,
+        grants_staff,
         infopunt,
         manage,
+        manage_grants,
         manage_rounds,
+        open_data,
         public,
         residency,
         results,
         rounds,
         voting,
+        widgets,
     )
+    from pb.views.api import resources as api
     from pb.views.presenters import template_labels
+    from pb.views.presenters_grants import grant_template_labels
 
     app.url_map.converters["int"] = _IdConverter  # before any rule is added
     for module in (public, auth, manage, admin, rounds, manage_rounds, voting, residency, infopunt,
-                   address_register, results):
+                   address_register, results, open_data, widgets, api, grants, manage_grants, grants_staff,
+                   admin_grants):
         app.register_blueprint(module.bp)
     app.context_processor(template_labels)
+    app.context_processor(grant_template_labels)
+    csrf.exempt(api.bp)  # read-only: GET, HEAD and OPTIONS only
 
 
 def _security_headers(response: Any) -> Any:
@@ -128,7 +202,9 @@ def _security_headers(response: Any) -> Any:
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["X-Frame-Options"] = "DENY"
+    if "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]:
+        # Widgets set their own frame-ancestors (the allow-list), which X-Frame-Options cannot express.
+        response.headers["X-Frame-Options"] = "DENY"
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.endpoint != "static" and "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = "no-store"

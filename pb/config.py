@@ -43,6 +43,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_AUTH": "10 per minute;60 per hour",
         "RATELIMIT_HEADERS_ENABLED": False,
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        # The register upload only (a city's BAG extract: about 100 bytes per address, streamed).
+        "REGISTER_MAX_CONTENT_LENGTH": 512 * 1024 * 1024,
         # Letter codes are stored as HMAC-SHA256 with this key. None: derived from SECRET_KEY
         # (HMAC with a fixed label), so changing SECRET_KEY then invalidates printed codes.
         "CODE_HMAC_KEY": None,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+import json
+
+from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
 
 from pb.errors import DomainError
 
@@ -29,10 +32,19 @@ def _wants_json() -> bool:
 
 
 def _render(status: int, message: str) -> tuple[object, int]:
+    if request.path.startswith("/api/"):
+        return problem(status, message), status
     if _wants_json():
         return jsonify(error=message, status=status), status
     title = str(_TITLES.get(status, _TITLES[400]))
     return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def problem(status: int, message: str, **extra: object) -> Response:
+    """The open-data API's errors: ``application/problem+json`` (RFC 9457)."""
+    body = {"type": "about:blank", "title": HTTP_STATUS_CODES.get(status, "Error"), "status": status,
+            "detail": message, "instance": request.path, **extra}
+    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/problem+json")
 
 
 def _default_message(status: int) -> str:
@@ -63,7 +75,13 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> tuple[object, int]:
         status = exc.code or 500
-        return _render(status, _default_message(status))
+        body, code = _render(status, _default_message(status))
+        if request.path.startswith("/api/") and isinstance(body, Response):
+            # Keep what the exception says about the request (Allow on 405, Retry-After on 429).
+            for name, value in exc.get_headers():
+                if name.lower() not in ("content-type", "content-length"):
+                    body.headers[name] = value
+        return body, code
 
     @app.errorhandler(InternalServerError)
     def server_error(_exc: InternalServerError) -> tuple[object, int]:

@@ -74,13 +74,19 @@ def make_resident(session: Session, area: Area, *, user: User | None = None,
 
 
 def make_register_entry(session: Session, area: Area, *, postcode: str = "7071AB", huisnummer: int | None = None,
-                        toevoeging: str = "", eligible_count: int = 1, birth_year: int | None = None):
-    """An address of ``area`` in the register (a fresh house number unless given)."""
-    from pb.models.register import RegisterEntry
+                        toevoeging: str = "", eligible_count: int = 1, birth_year: int | None = None,
+                        street: str = "Dorpsstraat", woonplaats: str = "Ulft"):
+    """An address of ``area`` in the register (a fresh house number unless given).
 
-    entry = RegisterEntry(area_id=area.id, postcode=postcode, huisnummer=huisnummer or next(_seq),
-                          toevoeging=toevoeging, eligible_count=eligible_count, verified_count=0,
-                          birth_year=birth_year)
+    ``toevoeging`` is what follows the number ("A", "A-2", "bis"), split as the import does.
+    """
+    from pb.models.register import RegisterEntry
+    from pb.services.addresses import split_suffix
+
+    letter, addition = split_suffix(toevoeging)
+    entry = RegisterEntry(area_id=area.id, street=street, postcode=postcode, huisnummer=huisnummer or next(_seq),
+                          huisletter=letter, huisnummertoevoeging=addition, woonplaats=woonplaats,
+                          eligible_count=eligible_count, verified_count=0, birth_year=birth_year)
     session.add(entry)
     session.flush()
     return entry
@@ -197,3 +203,24 @@ def make_round_with_proposals(session: Session, area: Area, *, phase: str = "clo
         make_proposal(session, round_, title=titles[i] if titles else f"Project {chr(65 + i)}",
                       estimated_cost_cents=cost, cost_cents=cost)
     return round_
+
+
+def mix_now(session: Session, round_) -> int:
+    """Move every waiting sealed ballot of ``round_`` into ``ballots`` now (tests read ballots)."""
+    from pb.services import ballot_mixing
+
+    moved = ballot_mixing.mix_round(session, round_, minimum=1)
+    session.commit()
+    return moved
+
+
+def close_and_seal(session: Session, round_) -> None:
+    """End voting of ``round_`` a second ago and seal it (final mix), committed."""
+    import datetime as dt
+
+    from pb.services import ballot_mixing
+
+    round_.voting_close_at = utcnow() - dt.timedelta(seconds=1)
+    session.flush()
+    ballot_mixing.seal_round(session, round_)
+    session.commit()

@@ -8,10 +8,10 @@ from flask.cli import AppGroup
 
 def register_cli(app: Flask) -> None:
     """Attach the ``pb`` command group with every feature's commands."""
-    from pb.cli import core, residency, results, rounds, voting
+    from pb.cli import core, residency, results, rounds, storage, voting
 
     group = AppGroup("pb", help="Buurtbudget beheer (database, demo, accounts, ...).")
-    for module in (core, rounds, voting, residency, results):
+    for module in (core, rounds, voting, residency, results, storage):
         for command in module.COMMANDS:
             group.add_command(command)
     app.cli.add_command(group)

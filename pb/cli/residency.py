@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -11,21 +12,29 @@ from flask.cli import with_appcontext
 from pb.clock import local_today
 from pb.db import db_session
 from pb.errors import DomainError
-from pb.services import address_register, areas, letter_codes
+from pb.services import address_register, areas, letter_codes, register_import
 
 
 @click.command("import-addresses")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def import_addresses(csv_file: Path) -> None:
-    """Import the address register CSV (all rows or nothing; safe to run again)."""
+    """Import the address register CSV (all rows or nothing; safe to run again; streamed)."""
     session = db_session()
+
+    def progress(rows: int) -> None:
+        if rows % 100_000 == 0:
+            click.echo(f"  {rows} rows checked", err=True)
+
     try:
-        result = address_register.import_addresses(session, csv_file.read_bytes(), actor=None)
-    except address_register.ImportFailed as exc:
+        with csv_file.open("rb") as source:
+            result = register_import.import_addresses(session, source, actor=None, progress=progress)
+    except register_import.ImportFailed as exc:
         session.rollback()
         for err in exc.errors:
             click.echo(f"regel {err.line}: {err.message}", err=True)
+        if exc.total > len(exc.errors):
+            click.echo(f"... and {exc.total - len(exc.errors)} more errors", err=True)
         raise click.ClickException(exc.message) from exc
     session.commit()
     click.echo(f"Imported: {result.created} new, {result.updated} changed, {result.unchanged} unchanged.")
@@ -43,7 +52,7 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
 @click.command("letter-codes")
 @click.argument("area_slug")
 @click.option("--csv", "csv_out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Mailing-house CSV to write (postcode,huisnummer,toevoeging,code,url).")
+              help="Mailing-house CSV to write (code, QR link and full postal address per code).")
 @click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Printable A4 letters to write.")
 @click.option("--valid-until", callback=_parse_date, default=None,
@@ -63,15 +72,27 @@ def letter_codes_command(area_slug: str, csv_out: Path, html_out: Path | None, v
         click.confirm(f"{area.name} has {existing} unused codes; they will stop working. Continue?", abort=True)
 
     def progress(done: int, total: int) -> None:
-        click.echo(f"  {done}/{total} addresses", err=True)
+        if done % 10_000 < letter_codes.PAGE_SIZE or done == total:
+            click.echo(f"  {done}/{total} addresses", err=True)
 
     try:
-        batch = letter_codes.generate_codes(session, area, actor=None, valid_until=valid_until, progress=progress)
-        csv_text = letter_codes.mailing_csv(batch)
-        html_text = letter_codes.letters_html(batch) if html_out else None
-        csv_out.write_text(csv_text, encoding="utf-8")
-        if html_out and html_text is not None:
-            html_out.write_text(html_text, encoding="utf-8")
+        with ExitStack() as files:
+            csv_file = files.enter_context(csv_out.open("w", encoding="utf-8", newline=""))
+            sinks: list[letter_codes.LetterSink] = [letter_codes.MailingCsv(csv_file)]
+            letters = None
+            if html_out:
+                letters = letter_codes.LettersHtml(files.enter_context(html_out.open("w", encoding="utf-8")),
+                                                   area, valid_until)
+                sinks.append(letters)
+
+            def write(letter: letter_codes.Letter) -> None:
+                for sink in sinks:
+                    sink(letter)
+
+            batch = letter_codes.generate_codes(session, area, actor=None, valid_until=valid_until,
+                                                progress=progress, sink=write)
+            if letters is not None:
+                letters.close()
     except DomainError as exc:
         session.rollback()
         raise click.ClickException(exc.message) from exc
@@ -79,7 +100,7 @@ def letter_codes_command(area_slug: str, csv_out: Path, html_out: Path | None, v
         session.rollback()
         raise click.ClickException(f"Cannot write the export: {exc}") from exc
     session.commit()
-    click.echo(f"{batch.code_count} codes for {len(batch.letters)} addresses in {area.name}, "
+    click.echo(f"{batch.code_count} codes for {batch.address_count} addresses in {area.name}, "
                f"valid until {valid_until.isoformat()}; {batch.revoked} old unused codes revoked.")
 
 

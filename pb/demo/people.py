@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from pb.db import utcnow
 from pb.demo import address_register as demo_register
+from pb.demo import grants as demo_grants
 from pb.demo import results as demo_results
 from pb.demo import rounds as demo_rounds
 from pb.demo import voting as demo_voting
@@ -73,4 +74,5 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
     demo_rounds.load_demo_rounds(session, DEMO_PASSWORD)
     demo_register.load_demo_register(session)
     demo_results.load_demo_results(session)
+    demo_grants.load_demo_grants(session, DEMO_PASSWORD)
     return logins

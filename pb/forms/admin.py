@@ -36,7 +36,7 @@ class AreaForm(FlaskForm):
         description=_l("Postcodes die bij dit gebied horen: 4 cijfers (7071) of met letters (7071 AB). Eén per regel of gescheiden door komma's."),
         validators=[Length(max=20000)],
     )
-    manager_ids = MultiCheckboxField(_l("Gebiedsregisseurs"), coerce=int, validate_choice=False)
+    manager_ids = MultiCheckboxField(_l("Gebiedsregisseurs en medewerkers informatiepunt"), coerce=int, validate_choice=False)
 
 
 class RoleForm(FlaskForm):
@@ -57,3 +57,17 @@ class LanguageForm(FlaskForm):
     """Switch the interface language."""
 
     lang = SelectField(choices=options([("nl", "Nederlands"), ("en", "English")]))
+
+
+class WidgetOriginForm(FlaskForm):
+    """Allow one more website to show the widgets."""
+
+    origin = StringField(
+        _l("Webadres van de website"),
+        description=_l("Alleen het begin van het adres, bijvoorbeeld https://www.oude-ijsselstreek.nl"),
+        validators=[DataRequired(_REQUIRED), Length(max=200)],
+    )
+
+
+class RemoveForm(FlaskForm):
+    """A button that removes something (CSRF only)."""

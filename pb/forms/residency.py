@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DateField, EmailField, IntegerField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, DateField, EmailField, Field, IntegerField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from pb.services.addresses import parse_house_number
 
 _REQUIRED = _l("Vul dit veld in.")
 
@@ -15,15 +17,20 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
+def _house_number(_form: FlaskForm, field: Field) -> None:
+    if parse_house_number(field.data or "") is None:
+        raise ValidationError(_l("Vul een huisnummer in, bijvoorbeeld 12 of 12a."))
+
+
 class VerifyForm(FlaskForm):
-    """Postcode, house number and the code from the letter."""
+    """Postcode, house number (may carry the letter: "12a") and the code from the letter."""
 
     postcode = StringField(_l("Postcode"), filters=[_strip], description=_l("Bijvoorbeeld 7071 AB."),
                            validators=[DataRequired(_REQUIRED), Length(max=8)])
-    huisnummer = IntegerField(_l("Huisnummer"), validators=[InputRequired(_REQUIRED),
-                              NumberRange(min=1, max=99999, message=_l("Vul een huisnummer in."))])
-    toevoeging = StringField(_l("Toevoeging (als u die heeft)"), filters=[_strip],
-                             description=_l("Bijvoorbeeld A of 2."), validators=[Optional(), Length(max=10)])
+    huisnummer = StringField(_l("Huisnummer"), filters=[_strip], description=_l("Bijvoorbeeld 12 of 12a."),
+                             validators=[DataRequired(_REQUIRED), Length(max=16), _house_number])
+    toevoeging = StringField(_l("Huisletter of toevoeging (als u die heeft)"), filters=[_strip],
+                             description=_l("Bijvoorbeeld A, 2 of bis."), validators=[Optional(), Length(max=10)])
     code = StringField(_l("Code uit uw brief"), filters=[_strip],
                        description=_l("16 tekens. Streepjes en spaties mag u weglaten."),
                        validators=[DataRequired(_REQUIRED), Length(max=40)])
@@ -62,8 +69,9 @@ class RegisterUploadForm(FlaskForm):
     """Upload the address register CSV."""
 
     file = FileField(_l("Adressenbestand (CSV)"),
-                     description=_l("Kolommen: postcode;huisnummer;toevoeging;gebied, en eventueel "
-                                    "aantal_stemgerechtigden en geboortejaar."),
+                     description=_l("Kolommen: openbare_ruimte;huisnummer;huisletter;huisnummertoevoeging;"
+                                    "postcode;woonplaats, en eventueel gebied, aantal_stemgerechtigden en "
+                                    "geboortejaar."),
                      validators=[FileRequired(_l("Kies een bestand.")),
                                  FileAllowed(["csv", "txt"], _l("Kies een CSV-bestand."))])
 

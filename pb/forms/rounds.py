@@ -140,6 +140,8 @@ class ProposalForm(FlaskForm):
     location = StringField(_l("Waar? (straat of plek)"), validators=[Length(max=200)])
     theme_id = SelectField(_l("Thema"), coerce=str, validate_choice=False)
     neighbourhood_id = SelectField(_l("Buurt"), coerce=str, validate_choice=False)
+    agenda_item_id = SelectField(_l("Bij welk punt van de gebiedsagenda past het? (niet verplicht)"), coerce=str,
+                                 validate_choice=False)
     cost_lines = FieldList(FormField(CostLineForm), min_entries=5, max_entries=20)
     coinitiators = TextAreaField(
         _l("Mede-indieners (niet verplicht)"),

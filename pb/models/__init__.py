@@ -1,17 +1,31 @@
 """Typed SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 
+from pb.models.agenda import AgendaItem
 from pb.models.area import Area, AreaPostcode, area_managers
 from pb.models.audit import AuditEntry
-from pb.models.ballot import Ballot, BallotItem, BallotSealKey, Channel, PaperEntry, Participation, RoundSeal
+from pb.models.ballot import (Ballot, BallotItem, BallotSealKey, Channel, PaperEntry, Participation, RoundSeal,
+                              SealedBallot)
+from pb.models.grant import (
+    ApplicationStatus, Backing, DecisionKind, FileKind, GrantApplication, GrantCostLine, GrantDecision, GrantFile,
+    GrantMandate, GrantPot, GrantReport, GrantSettings, LedgerEntry, LedgerKind, PaperBacking, ReportStatus,
+    area_staff,
+)
 from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support, proposal_coinitiators
-from pb.models.register import LetterCode, RegisterEntry, VerificationFailure
+from pb.models.register import LetterCode, RegisterEntry, VerificationFailure, VerificationThrottle
 from pb.models.result import RoundImport, RoundResult
 from pb.models.residency import Residency, VerificationMethod
 from pb.models.round import BallotType, BudgetRound, CountingRule, Phase, RoundNeighbourhood, RoundTheme, TieBreak
+from pb.models.stored_file import StoredFile
 from pb.models.user import Role, User
+from pb.models.widget import WidgetOrigin
 
 __all__ = [
+    "AgendaItem", "ApplicationStatus", "Backing", "DecisionKind", "FileKind", "GrantApplication", "GrantCostLine",
+    "GrantDecision", "GrantFile", "GrantMandate", "GrantPot", "GrantReport", "GrantSettings", "LedgerEntry",
+    "LedgerKind", "PaperBacking", "ReportStatus", "area_staff",
     "RoundSeal",
+    "SealedBallot",
+    "VerificationThrottle",
     "Participation",
     "PaperEntry",
     "Channel",
@@ -36,11 +50,13 @@ __all__ = [
     "RoundResult",
     "RoundNeighbourhood",
     "RoundTheme",
+    "StoredFile",
     "Support",
     "TieBreak",
     "User",
     "VerificationFailure",
     "VerificationMethod",
+    "WidgetOrigin",
     "area_managers",
     "proposal_coinitiators",
 ]

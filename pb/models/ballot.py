@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import secrets
+import uuid
 
 from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -47,8 +48,12 @@ class Participation(Base):
     # Number of times the ballot was replaced (at most one re-vote); also the optimistic-lock
     # version for re-voting.
     revotes: Mapped[int] = mapped_column(Integer, default=0)
-    # Encrypted id of this voter's ballot, only while re-voting is possible; NULL after sealing.
+    # Re-voting only: this voter's current re-vote token, encrypted to the round key (see
+    # pb.services.ballot_mixing); NULL after sealing.
     sealed_pointer: Mapped[str | None] = mapped_column(String(128))
+    # Re-voting only: the token of the ballot this voter replaced, encrypted; the final mix drops
+    # that ballot. NULL after sealing.
+    revoked_pointer: Mapped[str | None] = mapped_column(String(128))
 
 
 class Ballot(Base):
@@ -62,6 +67,9 @@ class Ballot(Base):
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, 16))
     # Random tracking code handed to the voter; listed with the published ballots.
     receipt_code: Mapped[str] = mapped_column(String(32), unique=True)
+    # Re-voting rounds, until sealing: HMAC(round key, re-vote token). Without the round key it
+    # is a random string; the final mix drops ballots whose token was revoked, then clears it.
+    revoke_hash: Mapped[str | None] = mapped_column(String(64))
 
     items: Mapped[list[BallotItem]] = relationship(
         back_populates="ballot", cascade="all, delete-orphan", passive_deletes=True,
@@ -90,13 +98,35 @@ class BallotItem(Base):
 
 
 class BallotSealKey(Base):
-    """A round's random salt for the sealed-pointer key. The key itself is HMAC(SECRET_KEY, salt):
-    the database alone cannot open pointers. Deleted when the round is sealed."""
+    """A round's random salt for its ballot key. The key itself is HKDF(SECRET_KEY, salt): the
+    database alone cannot open sealed ballots or pointers. Deleted when the round is sealed."""
 
     __tablename__ = "ballot_seal_keys"
 
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True)
     salt: Mapped[str] = mapped_column(String(64))
+
+
+def random_sealed_id() -> str:
+    """A random (uuid4) key for a sealed ballot: no sequence, no time."""
+    return uuid.uuid4().hex
+
+
+class SealedBallot(Base):
+    """A cast ballot waiting to be mixed: its content encrypted to the round key.
+
+    Written in the voter's casting transaction next to the participation (so it shares the
+    participation's ``xmin``), then opened and moved into ``ballots`` by a mixing transaction of
+    many ballots in shuffled order, and deleted. Deliberately without voter, time, channel or
+    sequential id. The foreign key to the round's seal key makes a cast that commits after the
+    round was sealed fail (the key row is gone), so no sealed ballot is ever stranded.
+    """
+
+    __tablename__ = "sealed_ballots"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_sealed_id)
+    round_id: Mapped[int] = mapped_column(ForeignKey("ballot_seal_keys.round_id"), index=True)
+    sealed: Mapped[str] = mapped_column(Text)
 
 
 class RoundSeal(Base):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pb.db import Base, str_enum, utcnow
 
 if TYPE_CHECKING:
+    from pb.models.agenda import AgendaItem
     from pb.models.round import BudgetRound, RoundNeighbourhood, RoundTheme
     from pb.models.user import User
 
@@ -69,6 +70,8 @@ class Proposal(Base):
     hidden_reason: Mapped[str] = mapped_column(Text, default="")
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"))
     photo_filename: Mapped[str | None] = mapped_column(String(80))
+    # The item of the area agenda this proposal serves, if any.
+    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[dt.datetime | None]
 
@@ -76,6 +79,7 @@ class Proposal(Base):
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     theme: Mapped[RoundTheme | None] = relationship()
     neighbourhood: Mapped[RoundNeighbourhood | None] = relationship()
+    agenda_item: Mapped[AgendaItem | None] = relationship()
     cost_lines: Mapped[list[CostLine]] = relationship(
         back_populates="proposal", cascade="all, delete-orphan", order_by="CostLine.position"
     )

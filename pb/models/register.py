@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.db import Base, utcnow
@@ -18,8 +18,50 @@ if TYPE_CHECKING:
     from pb.models.area import Area
 
 
-class RegisterEntry(Base):
-    """One address with the number of residents there who may take part.
+class BagAddress:
+    """How an address with BAG parts is written; shared by register rows and letters."""
+
+    if TYPE_CHECKING:  # provided by the class that mixes this in (annotations would confuse the mapper)
+        street: str
+        huisnummer: int
+        huisletter: str
+        huisnummertoevoeging: str
+        postcode: str
+        woonplaats: str
+
+    @property
+    def house_number(self) -> str:
+        """Huisnummer, huisletter and toevoeging as written on an envelope: ``12A-2``."""
+        return format_house_number(self.huisnummer, self.huisletter, self.huisnummertoevoeging)
+
+    @property
+    def suffix(self) -> str:
+        """Huisletter and toevoeging together (``A2``), as a resident may type them in one field."""
+        return self.huisletter + self.huisnummertoevoeging
+
+    @property
+    def postal_lines(self) -> tuple[str, str]:
+        """The two address lines of a letter: ``Dorpsstraat 12A-2`` and ``7071 AB  ULFT``."""
+        street = f"{self.street} {self.house_number}" if self.street else self.house_number
+        town = f"{self.postcode[:4]} {self.postcode[4:]}"
+        return street, f"{town}  {self.woonplaats.upper()}" if self.woonplaats else town
+
+    @property
+    def address(self) -> str:
+        """The address on one line: ``Dorpsstraat 12A-2, 7071 AB Ulft`` (``7071 AB 12A-2`` without street)."""
+        postcode = f"{self.postcode[:4]} {self.postcode[4:]}"
+        if not self.street:
+            return f"{postcode} {self.house_number}"
+        return f"{self.street} {self.house_number}, {postcode} {self.woonplaats}".rstrip()
+
+
+class RegisterEntry(BagAddress, Base):
+    """One address (as in the BAG) with the number of residents there who may take part.
+
+    The address follows the national address register (BAG): ``street`` (openbare ruimte),
+    ``huisnummer``, ``huisletter`` (one letter), ``huisnummertoevoeging`` (up to four letters or
+    digits; older imports may hold up to eight), ``postcode`` and ``woonplaats``. Street and
+    woonplaats are empty for addresses imported in the older format without them.
 
     ``verified_count`` counts the accounts verified on this address; it is raised with a guarded
     ``UPDATE ... WHERE verified_count < eligible_count`` so concurrent verifications can never
@@ -28,16 +70,23 @@ class RegisterEntry(Base):
 
     __tablename__ = "register_entries"
     __table_args__ = (
-        UniqueConstraint("postcode", "huisnummer", "toevoeging"),
+        Index("ux_register_entries_address", "postcode", "huisnummer", "huisletter", "huisnummertoevoeging",
+              unique=True),
+        # An area's addresses in postcode order, a page at a time (letter codes).
+        Index("ix_register_entries_area_address", "area_id", "postcode", "huisnummer", "huisletter",
+              "huisnummertoevoeging"),
         CheckConstraint("eligible_count >= 0", name="eligible_not_negative"),
         CheckConstraint("verified_count <= eligible_count", name="verified_within_eligible"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"), index=True)
-    postcode: Mapped[str] = mapped_column(String(6))  # normalised: 1234AB
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"))
+    street: Mapped[str] = mapped_column(String(80), default="", server_default="")
     huisnummer: Mapped[int] = mapped_column(Integer)
-    toevoeging: Mapped[str] = mapped_column(String(8), default="")  # upper case, "" when none
+    huisletter: Mapped[str] = mapped_column(String(1), default="", server_default="")  # upper case
+    huisnummertoevoeging: Mapped[str] = mapped_column(String(8), default="")  # upper case, "" when none
+    postcode: Mapped[str] = mapped_column(String(6))  # normalised: 1234AB
+    woonplaats: Mapped[str] = mapped_column(String(80), default="", server_default="")
     eligible_count: Mapped[int] = mapped_column(Integer, default=1)
     verified_count: Mapped[int] = mapped_column(Integer, default=0)
     birth_year: Mapped[int | None] = mapped_column(Integer)
@@ -46,15 +95,15 @@ class RegisterEntry(Base):
     area: Mapped[Area] = relationship()
 
     @property
-    def address(self) -> str:
-        """The address as printed: ``7071 AB 12-A``."""
-        number = f"{self.huisnummer}-{self.toevoeging}" if self.toevoeging else str(self.huisnummer)
-        return f"{self.postcode[:4]} {self.postcode[4:]} {number}"
-
-    @property
     def places_left(self) -> int:
         """How many more accounts may still be verified on this address."""
         return max(self.eligible_count - self.verified_count, 0)
+
+
+def format_house_number(huisnummer: int, huisletter: str, toevoeging: str) -> str:
+    """``12``, ``12A``, ``12-2``, ``12A-2``: how Dutch addresses write the parts together."""
+    text = f"{huisnummer}{huisletter}"
+    return f"{text}-{toevoeging}" if toevoeging else text
 
 
 class LetterCode(Base):
@@ -87,3 +136,17 @@ class VerificationFailure(Base):
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     ip: Mapped[str] = mapped_column(String(45), index=True)
+
+
+class VerificationThrottle(Base):
+    """Attempts at a letter code, per account (``user:<id>``) and per typed address
+    (``address:<keyed hash>``), counted with one conditional UPDATE so concurrent attempts can
+    never pass the limit (see pb.services.residency)."""
+
+    __tablename__ = "verification_throttles"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    level: Mapped[int] = mapped_column(Integer, default=0)  # locks so far: 5, then 15, then 60 minutes
+    locked_until: Mapped[dt.datetime | None]
+    last_attempt_at: Mapped[dt.datetime | None]  # attempts older than a day are forgotten

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.db import Base, str_enum, utcnow
@@ -49,4 +49,8 @@ class Residency(Base):
 
     user: Mapped[User] = relationship(back_populates="residencies", foreign_keys=[user_id])
     area: Mapped[Area] = relationship()
+    # Keyed hash of the normalised address (pb.services.address_keys): what the address has used
+    # survives purging the register, without the address in clear.
+    address_key: Mapped[str | None] = mapped_column(String(64), index=True)
+
     register_entry: Mapped[RegisterEntry | None] = relationship()

@@ -175,6 +175,13 @@ def authenticate(session: Session, *, login: str, password: str) -> User:
     return user
 
 
+def renew_session_token(session: Session, user: User) -> None:
+    """Give ``user`` a new server-side session token (on login and logout): every login cookie
+    issued before, including a copy an attacker captured, stops working."""
+    user.rotate_session_token()
+    session.flush()
+
+
 def request_password_reset(session: Session, email: str) -> None:
     """Mail a reset link when the address has an account; say nothing either way."""
     user = session.scalar(select(User).where(User.email == normalise_email(email)))

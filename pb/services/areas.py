@@ -69,9 +69,10 @@ def get_by_slug(session: Session, slug: str) -> Area:
 
 
 def eligible_managers(session: Session) -> list[User]:
-    """Accounts that can be assigned as area manager."""
+    """Accounts that can be assigned to an area: managers, and staff for its information point."""
     return list(
-        session.scalars(select(User).where(User.role.in_([Role.MANAGER, Role.ADMIN])).order_by(User.name))
+        session.scalars(select(User).where(User.role.in_([Role.MANAGER, Role.STAFF, Role.ADMIN]))
+                        .order_by(User.name))
     )
 
 
@@ -90,8 +91,9 @@ def _check(session: Session, data: AreaData, area: Area | None) -> list[User]:
                 _("Postcode %(pc)s hoort al bij %(area)s.", pc=pc, area=owner.name), field="postcodes"
             )
     managers = [session.get(User, uid) for uid in data.manager_ids]
-    if any(m is None or not m.has_role(Role.MANAGER) for m in managers):
-        raise ValidationFailed(_("Kies alleen gebiedsregisseurs als beheerder."), field="manager_ids")
+    if any(m is None or not m.has_role(Role.MANAGER, Role.STAFF) for m in managers):
+        raise ValidationFailed(_("Kies alleen gebiedsregisseurs en medewerkers van het informatiepunt."),
+                               field="manager_ids")
     return [m for m in managers if m is not None]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from pb.errors import PermissionDenied
 from pb.models.area import Area, area_managers
@@ -44,6 +44,35 @@ def managed_areas(session: Session, user: User) -> list[Area]:
     return list(session.scalars(managed_areas_query(user)))
 
 
+def can_work_info_point(user: User | None, area: Area) -> bool:
+    """Information-point work in ``area`` (verifying residents, making accounts, paper ballots):
+    admins everywhere; staff and managers only in the areas assigned to them."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return user.role in (Role.STAFF, Role.MANAGER) and any(a.id == area.id for a in user.managed_areas)
+
+
+def require_info_point(user: User | None, area: Area) -> None:
+    """Raise unless ``user`` works the information point of ``area``.
+
+    Raises:
+        PermissionDenied: not staff for this area.
+    """
+    if not can_work_info_point(user, area):
+        raise PermissionDenied(_("Alleen medewerkers van het informatiepunt kunnen dit doen."))
+
+
+def info_point_area_ids(user: User) -> set[int] | None:
+    """The ids of the areas whose information point ``user`` works; None means every area (admin)."""
+    if user.role == Role.ADMIN:
+        return None
+    if user.role not in (Role.STAFF, Role.MANAGER):
+        return set()
+    return {a.id for a in user.managed_areas}
+
+
 def residency_in(session: Session, user: User | None, area: Area) -> Residency | None:
     """Return ``user``'s verified residency in ``area``, if any."""
     if user is None or not getattr(user, "is_authenticated", False):
@@ -65,3 +94,37 @@ def require_resident(session: Session, user: User | None, area: Area) -> Residen
             _("Alleen geverifieerde bewoners van %(area)s kunnen dit doen.", area=area.name)
         )
     return residency
+
+
+def works_info_point_for(user: User | None, area: Area) -> bool:
+    """Information-point work for ``area``: staff assigned to it, its managers, and admins."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.role == Role.STAFF:
+        from pb.models.grant import area_staff
+
+        session = object_session(user)
+        return session is not None and session.scalar(
+            select(area_staff.c.area_id).where(area_staff.c.area_id == area.id, area_staff.c.user_id == user.id)
+        ) is not None
+    return can_manage_area(user, area)
+
+
+def require_info_point_for(user: User | None, area: Area) -> None:
+    """Raise unless ``user`` does information-point work for ``area``.
+
+    Raises:
+        PermissionDenied: not staff of this area's information point.
+    """
+    if not works_info_point_for(user, area):
+        raise PermissionDenied(_("U werkt niet voor het informatiepunt van dit gebied."))
+
+
+def info_point_areas_query(user: User) -> Select[tuple[Area]]:
+    """Query for the areas ``user`` does information-point work for, by name."""
+    if user.role == Role.STAFF:
+        from pb.models.grant import area_staff
+
+        return (select(Area).join(area_staff, area_staff.c.area_id == Area.id)
+                .where(area_staff.c.user_id == user.id).order_by(Area.name))
+    return managed_areas_query(user)

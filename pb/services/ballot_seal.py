@@ -1,130 +1,195 @@
-"""The ballot seal: re-vote pointers, and destroying them once voting has closed.
+"""The ballot seal: per-round keys, sealed ballots, re-vote tokens.
 
-While re-voting is possible the participation holds a *sealed pointer*: the ballot id encrypted
-and authenticated with a per-round key ``HMAC-SHA256(SECRET_KEY, "pb-ballot-seal" || salt)``
-(the salt is in ``ballot_seal_keys``). Encryption is one block of an HMAC-SHA256 keystream (the
-ballot id is 8 bytes):
+Casting stores the ballot *sealed* to a per-round key that is not in the database; the mix
+(:mod:`pb.services.ballot_mixing`) opens sealed ballots in batches. See ``docs/secret-ballot.md``.
 
-    nonce = 16 random bytes
-    ct    = id (8 bytes, big endian) XOR HMAC(key, "pad" || nonce)[:8]
-    tag   = HMAC(key, "tag" || nonce || ct || round_id || voter_id)[:16]
-    sealed = base64url(nonce || ct || tag)
+Round key: ``HKDF-SHA256(ikm=BALLOT_KEY or SECRET_KEY, salt=ballot_seal_keys.salt,
+info="pb-ballot-seal-v2" || round id)``. The salt is random per round and deleted when the round
+is sealed, so after that nobody can open what is left of sealed rows in dead tuples, WAL or
+backups, not even with the application's secret.
 
-HMAC-SHA256 is a PRF, so with a fresh nonce the pad is a one-time pad and the tag binds the
-pointer to its participation (swapping pointers between voters is detected). ``seal_round``
-deletes the salt and every pointer once voting has closed. See ``docs/secret-ballot.md``.
+Sealed ballot: ``base64(nonce(12) || AES-GCM(key, nonce, padded JSON, aad="ballot" || round id))``,
+padded to a multiple of 1 KiB so its length does not tell how many projects the voter chose.
+
+Re-voting (rounds with ``allow_revote``): the participation keeps a random 16-byte token ``r``
+encrypted to the round key (``sealed_pointer``, bound to round and voter); the ballot carries
+``revoke_hash = HMAC(key, r)``. A re-vote moves the old token to ``revoked_pointer``; sealing the
+round drops every ballot whose token was revoked.
 """
 
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import hmac
+import json
 import secrets
+from dataclasses import dataclass
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from pb.db import utcnow
-from pb.errors import InvalidState, VotingClosed, VotingNotClosed
-from pb.models.ballot import BallotSealKey, Participation, RoundSeal
+from pb.errors import VotingClosed
+from pb.models.ballot import BallotSealKey, Channel, RoundSeal
 from pb.models.round import BudgetRound
-from pb.models.user import User
-from pb.services import audit
 
-_SEAL_CONTEXT = b"pb-ballot-seal\x00"
+_INFO = b"pb-ballot-seal-v2\x00"
+_PAD = 1024
 
-
-def round_key(session: Session, round_: BudgetRound) -> bytes:
-    """The round's pointer key, creating its salt on first use (race-safe)."""
-    row = session.get(BallotSealKey, round_.id)
-    if row is None:
-        if session.get(RoundSeal, round_.id) is not None:
-            raise VotingClosed(_("De stemming is gesloten. U kunt niet meer stemmen."))
-        try:
-            with session.begin_nested():
-                session.add(BallotSealKey(round_id=round_.id, salt=secrets.token_hex(32)))
-        except IntegrityError:
-            pass  # another first voter created it; read theirs
-        row = session.scalars(
-            select(BallotSealKey).where(BallotSealKey.round_id == round_.id)
-            .execution_options(populate_existing=True)
-        ).one()
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(secret, _SEAL_CONTEXT + row.salt.encode(), hashlib.sha256).digest()
+Item = tuple[int, int | None, int | None]  # (proposal id, points, rank)
 
 
-def _bind(round_id: int, voter_id: int) -> bytes:
-    return round_id.to_bytes(8, "big") + voter_id.to_bytes(8, "big")
+class KeyUnavailable(VotingClosed):
+    """The round's key is gone (sealed) or the secret changed: nothing can be sealed or opened."""
 
 
-def seal_pointer(key: bytes, ballot_id: int, round_id: int, voter_id: int) -> str:
-    nonce = secrets.token_bytes(16)
-    pad = hmac.new(key, b"pad" + nonce, hashlib.sha256).digest()[:8]
-    ct = bytes(a ^ b for a, b in zip(ballot_id.to_bytes(8, "big"), pad, strict=True))
-    tag = hmac.new(key, b"tag" + nonce + ct + _bind(round_id, voter_id), hashlib.sha256).digest()[:16]
-    return base64.urlsafe_b64encode(nonce + ct + tag).decode().rstrip("=")
+@dataclass(frozen=True)
+class BallotContent:
+    """What a sealed ballot holds."""
+
+    channel: Channel
+    receipt_code: str
+    items: tuple[Item, ...]
+    revoke_hash: str | None
 
 
-def open_pointer(key: bytes, sealed: str, round_id: int, voter_id: int) -> int:
-    """Decrypt a sealed pointer; raise if it was tampered with or the key changed.
+# --- The round key ----------------------------------------------------------------------------
 
-    Raises:
-        InvalidState: the pointer does not open with this key for this voter.
-    """
-    raw = base64.urlsafe_b64decode(sealed + "=" * (-len(sealed) % 4))
-    nonce, ct, tag = raw[:16], raw[16:24], raw[24:]
-    expected = hmac.new(key, b"tag" + nonce + ct + _bind(round_id, voter_id), hashlib.sha256).digest()[:16]
-    if len(raw) != 40 or not hmac.compare_digest(tag, expected):
-        raise InvalidState(_("Uw stem kan niet meer gewijzigd worden."))
-    pad = hmac.new(key, b"pad" + nonce, hashlib.sha256).digest()[:8]
-    return int.from_bytes(bytes(a ^ b for a, b in zip(ct, pad, strict=True)), "big")
+def _derive(round_id: int, salt: str) -> bytes:
+    secret = current_app.config.get("BALLOT_KEY") or current_app.config["SECRET_KEY"]
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=bytes.fromhex(salt),
+                info=_INFO + round_id.to_bytes(8, "big"))
+    return hkdf.derive(str(secret).encode())
 
 
-def seal_round(session: Session, round_: BudgetRound, *, now: dt.datetime | None = None,
-               actor: User | None = None) -> bool:
-    """Destroy the round's pointer key and every sealed pointer once voting has closed.
+def _key_cache() -> dict[tuple[int, str, str], bytes]:
+    return current_app.extensions.setdefault("pb_ballot_keys", {})  # type: ignore[no-any-return]
 
-    Idempotent: returns True when this call sealed the round, False when it already was.
+
+def key_for_salt(round_id: int, salt: str) -> bytes:
+    """The round key for a salt read from ``ballot_seal_keys`` (derived once per process)."""
+    cache = _key_cache()
+    secret = str(current_app.config.get("BALLOT_KEY") or current_app.config["SECRET_KEY"])
+    key = cache.get((round_id, salt, secret))
+    if key is None:
+        key = cache[(round_id, salt, secret)] = _derive(round_id, salt)
+    return key
+
+
+def _salts() -> dict[int, str]:
+    return current_app.extensions.setdefault("pb_ballot_salts", {})  # type: ignore[no-any-return]
+
+
+def round_key(session: Session, round_: BudgetRound, *, create: bool = False) -> bytes:
+    """The round's ballot key; with ``create`` the salt is made on first use (race-safe).
+
+    The salt is remembered per process: if the round was sealed meanwhile, the foreign key of
+    ``sealed_ballots`` refuses the insert, so a stale salt can never strand a ballot.
 
     Raises:
-        VotingNotClosed: voting has not closed yet.
+        KeyUnavailable: the round is sealed (or has no key and ``create`` is False).
     """
-    now = now or utcnow()
-    if not round_.is_voting_closed(now):
-        raise VotingNotClosed(_("De stemming is nog niet gesloten."))
-    if session.get(RoundSeal, round_.id) is not None:
-        return False
-    session.execute(delete(BallotSealKey).where(BallotSealKey.round_id == round_.id))
-    session.execute(
-        update(Participation).where(Participation.round_id == round_.id)
-        .values(sealed_pointer=None).execution_options(synchronize_session=False)
-    )
+    salt = _salts().get(round_.id)
+    if salt is None:
+        salt = session.scalar(select(BallotSealKey.salt).where(BallotSealKey.round_id == round_.id))
+        if salt is None and create:
+            if session.get(RoundSeal, round_.id) is not None:
+                raise KeyUnavailable(_("De stemming is gesloten. U kunt niet meer stemmen."))
+            dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            session.execute(dialect_insert(BallotSealKey).values(round_id=round_.id, salt=secrets.token_hex(32))
+                            .on_conflict_do_nothing(index_elements=["round_id"]))
+            salt = session.scalar(select(BallotSealKey.salt).where(BallotSealKey.round_id == round_.id))
+        if salt is None:
+            raise KeyUnavailable(_("De stemming is gesloten. U kunt niet meer stemmen."))
+        _salts()[round_.id] = salt
+    return key_for_salt(round_.id, salt)
+
+
+def forget_round_key(round_id: int) -> None:
+    """Drop this process's copy of a round's salt (after sealing, or a refused insert)."""
+    _salts().pop(round_id, None)
+
+
+# --- Sealing and opening ------------------------------------------------------------------------
+
+def _aad(kind: bytes, *ids: int) -> bytes:
+    return kind + b"".join(i.to_bytes(8, "big") for i in ids)
+
+
+def _encrypt(key: bytes, plaintext: bytes, aad: bytes) -> str:
+    nonce = secrets.token_bytes(12)
+    return base64.b64encode(nonce + AESGCM(key).encrypt(nonce, plaintext, aad)).decode()
+
+
+def _decrypt(key: bytes, sealed: str, aad: bytes) -> bytes:
+    raw = base64.b64decode(sealed)
     try:
-        with session.begin_nested():
-            session.add(RoundSeal(round_id=round_.id, sealed_at=now))
-    except IntegrityError:
-        return False  # sealed at the same moment by another process
-    audit.record(session, actor=actor, action="round.seal_ballots", obj_type="round", obj_id=round_.id,
-                 area_id=round_.area_id, round_id=round_.id, public=True)
-    return True
+        return AESGCM(key).decrypt(raw[:12], raw[12:], aad)
+    except (InvalidTag, ValueError):
+        raise KeyUnavailable(_("Deze stem kan niet geopend worden: de sleutel is veranderd.")) from None
 
 
-def seal_if_closed(session: Session, round_: BudgetRound, *, now: dt.datetime | None = None) -> bool:
-    """Seal ``round_`` if its voting has closed and it is not sealed yet; True when this call sealed it."""
-    now = now or utcnow()
-    return round_.is_voting_closed(now) and seal_round(session, round_, now=now)
+def seal_content(key: bytes, round_id: int, content: BallotContent) -> str:
+    """Encrypt a ballot's content to the round key, padded to a multiple of 1 KiB."""
+    body = json.dumps({"c": content.channel.value, "r": content.receipt_code, "i": list(content.items),
+                       "t": content.revoke_hash}, separators=(",", ":")).encode()
+    padded = body.ljust(-(-(len(body) + 1) // _PAD) * _PAD)
+    return _encrypt(key, padded, _aad(b"ballot", round_id))
 
 
-def seal_closed_rounds(session: Session, *, now: dt.datetime | None = None) -> list[BudgetRound]:
-    """Seal every round whose voting has closed and is not sealed yet; return those sealed."""
-    now = now or utcnow()
-    sealed_ids = select(RoundSeal.round_id)
-    candidates = session.scalars(
-        select(BudgetRound).where(BudgetRound.voting_close_at <= now, BudgetRound.id.not_in(sealed_ids))
-    ).all()
-    return [r for r in candidates if seal_round(session, r, now=now)]
+def open_content(key: bytes, round_id: int, sealed: str) -> BallotContent:
+    """Decrypt a sealed ballot.
+
+    Raises:
+        KeyUnavailable: wrong key or tampered row.
+    """
+    data = json.loads(_decrypt(key, sealed, _aad(b"ballot", round_id)))
+    return BallotContent(channel=Channel(data["c"]), receipt_code=data["r"],
+                         items=tuple((int(p), pt, rk) for p, pt, rk in data["i"]), revoke_hash=data["t"])
+
+
+def seal_text(key: bytes, round_id: int, text: str) -> str:
+    """Encrypt other voting data of a round (a pending paper entry's choices) to the round key."""
+    return _encrypt(key, text.encode(), _aad(b"text", round_id))
+
+
+def open_text(key: bytes, round_id: int, sealed: str) -> str:
+    """Decrypt what :func:`seal_text` sealed."""
+    return _decrypt(key, sealed, _aad(b"text", round_id)).decode()
+
+
+def new_revote_token() -> bytes:
+    """A random re-vote token (16 bytes)."""
+    return secrets.token_bytes(16)
+
+
+def seal_token(key: bytes, token: bytes, round_id: int, voter_id: int) -> str:
+    """Encrypt a re-vote token, bound to its participation (round and voter)."""
+    return _encrypt(key, token, _aad(b"token", round_id, voter_id))
+
+
+def open_token(key: bytes, sealed: str, round_id: int, voter_id: int) -> bytes:
+    """Decrypt a re-vote token; a token moved to another voter does not open.
+
+    Raises:
+        KeyUnavailable: wrong key, wrong voter, or tampered.
+    """
+    return _decrypt(key, sealed, _aad(b"token", round_id, voter_id))
+
+
+def revoke_hash(key: bytes, token: bytes) -> str:
+    """What a ballot carries to be found again by its token: ``HMAC(key, token)``."""
+    return hmac.new(key, b"revoke\x00" + token, hashlib.sha256).hexdigest()
+
+
+def sealed_row(key: bytes, round_id: int, content: BallotContent) -> dict[str, object]:
+    """The values of a new ``sealed_ballots`` row (random uuid key, no time, no voter)."""
+    return {"id": secrets.token_hex(16), "round_id": round_id, "sealed": seal_content(key, round_id, content)}

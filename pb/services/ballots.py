@@ -1,9 +1,12 @@
 """Ballots: check and cast a ballot, re-vote, receipts, the ballot's projects and their order.
 
-A vote writes two unrelated rows in one transaction: a :class:`Participation` (who voted; the
-``UNIQUE(round_id, voter_id)`` constraint makes a second one impossible) and a :class:`Ballot`
-(what was chosen; no voter, no time, random id). While re-voting is possible the participation
-holds a sealed pointer to the ballot (:mod:`pb.services.ballot_seal`).
+A vote writes, in one transaction, a :class:`Participation` (who voted; ``UNIQUE(round_id,
+voter_id)`` makes a second one impossible) and the ballot *sealed* to a per-round key that is not
+in the database (:class:`SealedBallot`, :mod:`pb.services.ballot_seal`). The mix
+(:mod:`pb.services.ballot_mixing`) later moves sealed ballots into ``ballots`` many at a time, in
+shuffled order, in its own transactions; sealing the round after close mixes the rest, re-mixes
+the round and destroys the key. So no transaction id, physical order, sequence, time, audit row
+or receipt links a ballot to a voter. See ``docs/secret-ballot.md``.
 """
 
 from __future__ import annotations
@@ -18,21 +21,23 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import delete, select, update
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pb.clock import LOCAL_TZ, local_today
 from pb.db import utcnow
-from pb.errors import AlreadyVoted, InvalidState, PermissionDenied, ValidationFailed, VotingClosed, VotingNotOpen
-from pb.models.ballot import Ballot, BallotItem, Channel, Participation, random_ballot_id
+from pb.errors import AlreadyVoted, InvalidState, NotFound, PermissionDenied, ValidationFailed, VotingClosed, VotingNotOpen
+from pb.models.ballot import Channel, Participation, SealedBallot
 from pb.models.proposal import Proposal, ProposalStatus, project_order
 from pb.models.residency import Residency
 from pb.models.round import BallotType, BudgetRound
 from pb.models.user import User
 from pb.services import authz, voting_readiness
 from pb.services import residency as residency_rules
-from pb.services.ballot_seal import open_pointer, round_key, seal_pointer
+from pb.services import ballot_seal
 from pb.templating import euro
 
 Choices = Mapping[int, int]
@@ -61,6 +66,48 @@ def ballot_proposals(session: Session, round_: BudgetRound) -> list[Proposal]:
         .where(Proposal.round_id == round_.id, Proposal.status == ProposalStatus.FEASIBLE)
         .order_by(*project_order())
     ))
+
+
+@dataclass(frozen=True)
+class BallotProject:
+    """What checking a ballot needs of a project on it."""
+
+    id: int
+    ballot_cost_cents: int
+
+
+def ballot_projects(session: Session, round_: BudgetRound, now: dt.datetime | None = None) -> list[BallotProject]:
+    """The projects on the ballot (id and cost), kept per process once voting has opened.
+
+    The project list and costs are frozen from the opening of voting (threat 4: every change is
+    refused), so a cast does not read them again; before opening they are read every time.
+    """
+    now = now or utcnow()
+    cache: dict[int, tuple[dt.datetime, list[BallotProject]]] = current_app.extensions.setdefault(
+        "pb_ballot_projects", {})
+    cached = cache.get(round_.id)
+    if cached is not None and cached[0] == round_.voting_open_at and round_.is_frozen_at(now):
+        return cached[1]
+    projects = [BallotProject(id=p.id, ballot_cost_cents=p.ballot_cost_cents) for p in ballot_proposals(session, round_)]
+    if round_.is_frozen_at(now):
+        cache[round_.id] = (round_.voting_open_at, projects)
+    return projects
+
+
+def round_for_voter(session: Session, round_id: int, voter: User) -> tuple[BudgetRound, Residency | None]:
+    """The round and the voter's residency in its area, in one query (the cast's hot path).
+
+    Raises:
+        NotFound: no such round.
+    """
+    row = session.execute(
+        select(BudgetRound, Residency)
+        .outerjoin(Residency, (Residency.area_id == BudgetRound.area_id) & (Residency.user_id == voter.id))
+        .where(BudgetRound.id == round_id)
+    ).first()
+    if row is None:
+        raise NotFound(_("Deze ronde bestaat niet."))
+    return row[0], row[1]
 
 
 def ballot_order(round_: BudgetRound, proposals: Sequence[Proposal], voter_id: int) -> list[Proposal]:
@@ -118,14 +165,20 @@ def require_voting_open(round_: BudgetRound, now: dt.datetime) -> None:
                          d=round_.voting_open_at.astimezone(LOCAL_TZ).strftime("%d-%m-%Y %H:%M")))
 
 
-def require_eligible(session: Session, round_: BudgetRound, voter: User, now: dt.datetime) -> Residency:
-    """Return the voter's residency in the round's area, or raise.
+def require_eligible(session: Session, round_: BudgetRound, voter: User, now: dt.datetime,
+                     residency: Residency | None = None) -> Residency:
+    """Return the voter's residency in the round's area, or raise. ``residency``: the voter's
+    residency in the round's area when the caller already loaded it.
 
     Raises:
         PermissionDenied: not a verified resident of the area, or outside the age limits.
     """
-    area = round_.area
-    residency = authz.require_resident(session, voter, area)
+    if residency is None or residency.user_id != voter.id or residency.area_id != round_.area_id:
+        residency = session.scalar(
+            select(Residency).where(Residency.user_id == voter.id, Residency.area_id == round_.area_id)
+        )
+    if residency is None:  # the area is loaded only for the refusal's message
+        residency = authz.require_resident(session, voter, round_.area)
     day = local_today(now)
     # The register's birth year wins over a declared birth date (pb.services.residency).
     if not residency_rules.meets_age_limits(residency, round_, on=day):
@@ -136,7 +189,7 @@ def require_eligible(session: Session, round_: BudgetRound, voter: User, now: dt
     return residency
 
 
-def validate_choices(round_: BudgetRound, proposals: Sequence[Proposal], choices: Choices) -> None:
+def validate_choices(round_: BudgetRound, proposals: Sequence[Proposal | BallotProject], choices: Choices) -> None:
     """Check a whole ballot against the round's ballot type and limits.
 
     Args:
@@ -198,8 +251,10 @@ def _validate_points(round_: BudgetRound, choices: Choices) -> None:
 
 
 def check_ballot(session: Session, round_: BudgetRound, *, voter: User, choices: Choices,
-                 now: dt.datetime | None = None) -> None:
+                 now: dt.datetime | None = None, residency: Residency | None = None) -> None:
     """Everything :func:`cast_ballot` checks before writing (used by the review step).
+
+    ``residency``: the voter's residency when the caller already loaded it.
 
     Raises:
         InvalidState: voting not open.
@@ -209,8 +264,8 @@ def check_ballot(session: Session, round_: BudgetRound, *, voter: User, choices:
     now = now or utcnow()
     require_voting_open(round_, now)
     voting_readiness.require_ready(session, round_)
-    require_eligible(session, round_, voter, now)
-    validate_choices(round_, ballot_proposals(session, round_), choices)
+    require_eligible(session, round_, voter, now, residency)
+    validate_choices(round_, ballot_projects(session, round_, now), choices)
 
 
 @dataclass(frozen=True)
@@ -228,12 +283,16 @@ def new_receipt_code() -> str:
 
 
 def cast_ballot(session: Session, round_: BudgetRound, *, voter: User, choices: Choices,
-                channel: Channel = Channel.ONLINE, now: dt.datetime | None = None) -> CastResult:
-    """Validate and store a whole ballot, or replace the voter's earlier one (re-vote).
+                channel: Channel = Channel.ONLINE, now: dt.datetime | None = None,
+                residency: Residency | None = None) -> CastResult:
+    """Validate a whole ballot and store it sealed, or replace the voter's earlier one (re-vote).
 
-    Inserts the participation first and lets ``UNIQUE(round_id, voter_id)`` decide races: no
-    check-then-insert. The caller commits (participation and ballot in one transaction) or rolls
-    back on an error.
+    One transaction writes the participation (``INSERT ... ON CONFLICT DO NOTHING`` on
+    ``UNIQUE(round_id, voter_id)`` decides races: no check-then-insert) and the ballot *sealed* to
+    the round key in ``sealed_ballots`` (random key, no voter, no time). No ``ballots`` row and no
+    audit row is written here: the mix moves sealed ballots into ``ballots`` later, many at once
+    in shuffled order (:mod:`pb.services.ballot_mixing`). The caller commits (then the vote is
+    stored and will be counted) or rolls back on an error.
 
     Args:
         session: the request's session.
@@ -242,72 +301,85 @@ def cast_ballot(session: Session, round_: BudgetRound, *, voter: User, choices: 
         choices: proposal id -> 1, points or rank.
         channel: online, or paper (via :func:`confirm_paper_ballot`).
         now: server time (tests pass a moment to check the window edges).
+        residency: the voter's residency in the round's area, when the caller already loaded it.
 
     Returns:
         The receipt code and whether an earlier ballot was replaced.
 
     Raises:
-        InvalidState: voting not open (:class:`VotingNotOpen`, :class:`VotingClosed`).
-        AlreadyVoted: already voted, and no re-vote possible.
+        InvalidState: voting not open (or sealed meanwhile); already voted (and no re-vote possible).
         PermissionDenied: not eligible.
         ValidationFailed: the ballot breaks a rule of the round.
     """
     now = now or utcnow()
-    check_ballot(session, round_, voter=voter, choices=choices, now=now)
-    ballot_id = random_ballot_id()
-    revotable = round_.allow_revote and channel == Channel.ONLINE
-    pointer = seal_pointer(round_key(session, round_), ballot_id, round_.id, voter.id) if revotable else None
-    participation = Participation(round_id=round_.id, voter_id=voter.id, channel=channel, cast_at=now,
-                                  revotes=0, sealed_pointer=pointer)
-    replaced = False
-    try:
-        with session.begin_nested():
-            session.add(participation)
-    except IntegrityError:  # the savepoint rollback already expunged the new participation
-        _replace_earlier_ballot(session, round_, voter=voter, channel=channel, new_ballot_id=ballot_id)
-        replaced = True
+    check_ballot(session, round_, voter=voter, choices=choices, now=now, residency=residency)
+    key = ballot_seal.round_key(session, round_, create=True)
+    token = ballot_seal.new_revote_token() if round_.allow_revote and channel == Channel.ONLINE else None
+    pointer = ballot_seal.seal_token(key, token, round_.id, voter.id) if token is not None else None
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    inserted = session.execute(
+        dialect_insert(Participation)
+        .values(round_id=round_.id, voter_id=voter.id, channel=channel, cast_at=now, revotes=0,
+                sealed_pointer=pointer)
+        .on_conflict_do_nothing(index_elements=["round_id", "voter_id"])
+        .returning(Participation.id)
+    ).first()
+    replaced = inserted is None
+    if replaced:
+        _replace_earlier_ballot(session, round_, voter=voter, channel=channel, key=key, token=token)
     receipt = new_receipt_code()
-    session.add(Ballot(id=ballot_id, round_id=round_.id, channel=channel, receipt_code=receipt,
-                       items=_items(round_, choices)))
-    session.flush()
+    content = ballot_seal.BallotContent(
+        channel=channel, receipt_code=receipt, items=_items(round_, choices),
+        revoke_hash=ballot_seal.revoke_hash(key, token) if token is not None else None)
+    try:
+        session.execute(insert(SealedBallot).values(**ballot_seal.sealed_row(key, round_.id, content)))
+    except IntegrityError:
+        # The round's key row is gone: the round was sealed after this cast began. Refused, and
+        # the caller's rollback removes the participation too.
+        ballot_seal.forget_round_key(round_.id)
+        raise VotingClosed(_("De stemming is gesloten. U kunt niet meer stemmen.")) from None
     return CastResult(receipt_code=receipt, replaced=replaced)
 
 
-def _items(round_: BudgetRound, choices: Choices) -> list[BallotItem]:
+def _items(round_: BudgetRound, choices: Choices) -> tuple[tuple[int, int | None, int | None], ...]:
     if round_.ballot_type == BallotType.CUMULATIVE:
-        return [BallotItem(proposal_id=pid, points=v) for pid, v in sorted(choices.items())]
+        return tuple((pid, v, None) for pid, v in sorted(choices.items()))
     if round_.ballot_type == BallotType.RANKED:
-        return [BallotItem(proposal_id=pid, rank=v) for pid, v in sorted(choices.items())]
-    return [BallotItem(proposal_id=pid) for pid in sorted(choices)]
+        return tuple((pid, None, v) for pid, v in sorted(choices.items()))
+    return tuple((pid, None, None) for pid in sorted(choices))
 
 
 def _replace_earlier_ballot(session: Session, round_: BudgetRound, *, voter: User, channel: Channel,
-                            new_ballot_id: int) -> None:
-    """Re-vote: point the participation at the new ballot and delete the old one, race-safely."""
-    existing = session.scalars(
-        select(Participation)
+                            key: bytes, token: bytes | None) -> None:
+    """Re-vote: revoke the earlier ballot's token and give the participation the new one.
+
+    Nothing else is touched: which ballot the revoked token belongs to is found only when the
+    round is sealed, together with every other replaced ballot (no ballot row changes in the
+    voter's transaction).
+    """
+    existing = session.execute(
+        select(Participation.id, Participation.channel, Participation.revotes, Participation.sealed_pointer)
         .where(Participation.round_id == round_.id, Participation.voter_id == voter.id)
-        .execution_options(populate_existing=True)
     ).one()
-    if channel != Channel.ONLINE or existing.channel != Channel.ONLINE or not round_.allow_revote:
+    if channel != Channel.ONLINE or existing.channel != Channel.ONLINE or token is None:
         raise AlreadyVoted(already_voted_message())
     if existing.revotes >= MAX_REVOTES:
         raise InvalidState(_("U heeft uw stem al een keer gewijzigd. Meer keren wijzigen kan niet."))
     if existing.sealed_pointer is None:
         raise AlreadyVoted(already_voted_message())
-    key = round_key(session, round_)
-    old_ballot_id = open_pointer(key, existing.sealed_pointer, round_.id, voter.id)
+    try:
+        old_token = ballot_seal.open_token(key, existing.sealed_pointer, round_.id, voter.id)
+    except ballot_seal.KeyUnavailable:
+        raise InvalidState(_("Uw stem kan niet meer gewijzigd worden.")) from None
     # Optimistic lock on ``revotes``: of two simultaneous re-votes exactly one matches the row
     # (PostgreSQL re-checks the WHERE after the other commits; SQLite serialises writers).
     result = session.execute(
         update(Participation)
         .where(Participation.id == existing.id, Participation.revotes == existing.revotes)
         .values(revotes=existing.revotes + 1,
-                sealed_pointer=seal_pointer(key, new_ballot_id, round_.id, voter.id))
+                sealed_pointer=ballot_seal.seal_token(key, token, round_.id, voter.id),
+                revoked_pointer=ballot_seal.seal_token(key, old_token, round_.id, voter.id))
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise InvalidState(_("Uw stem werd tegelijk al gewijzigd. Kijk of uw stem goed is opgeslagen."))
-    session.execute(delete(BallotItem).where(BallotItem.ballot_id == old_ballot_id))
-    session.execute(delete(Ballot).where(Ballot.id == old_ballot_id, Ballot.round_id == round_.id))
-    session.expire(existing)

@@ -26,12 +26,12 @@ from sqlalchemy.orm import Session
 from pb.db import utcnow
 from pb.errors import VotingNotClosed
 from pb.models.ballot import Ballot as StoredBallotRow
-from pb.models.ballot import BallotItem, Channel
+from pb.models.ballot import BallotItem, Channel, RoundSeal
 from pb.models.proposal import Proposal
 from pb.models.result import RoundImport, RoundResult
 from pb.models.round import BallotType, BudgetRound, CountingRule
 from pb.models.round import TieBreak as RoundTieBreak
-from pb.services import ballot_seal, pabulib_meta
+from pb.services import ballot_mixing, pabulib_meta
 from pb.services.ballots import ballot_proposals
 from pb.services.money import euros
 from pb.tally import Ballot, Cap, Election, Outcome, Project, TieBreak, VoteType, tally
@@ -171,7 +171,7 @@ def count_round(session: Session, round_: BudgetRound, *, rule: str | None = Non
         session: the request's session.
         round_: the round to count.
         rule: an engine rule name to count with instead of the round's (private comparisons).
-        seal: destroy the re-vote pointers first (see :func:`pb.services.ballot_seal.seal_round`).
+        seal: destroy the re-vote pointers first (see :func:`pb.services.ballot_mixing.seal_round`).
         before_counting: called after everything is read and before the rule runs; a read-only
             caller passes ``session.rollback`` so a long count holds no database lock.
         now: server time.
@@ -186,14 +186,17 @@ def count_round(session: Session, round_: BudgetRound, *, rule: str | None = Non
     if not round_.is_voting_closed(now):
         raise VotingNotClosed(_("De stemming is nog niet gesloten; er wordt nog niet geteld."))
     if seal:
-        ballot_seal.seal_round(session, round_, now=now)
+        ballot_mixing.seal_round(session, round_, now=now)
     proposals = ballot_proposals(session, round_)
     imported = session.get(RoundImport, round_.id)
     extra = json.loads(imported.extra_json) if imported is not None else {}
     projects = _projects(round_, proposals, extra.get("categories", {}))
     position = {p.id: i for i, p in enumerate(proposals)}
     vote_type = _VOTE_TYPE[BallotType(round_.ballot_type)]
-    rows, items = _ballot_rows(session, round_.id)
+    if seal or session.get(RoundSeal, round_.id) is not None:
+        rows, items = _ballot_rows(session, round_.id)
+    else:  # a preview of a round not yet sealed: open the waiting ballots in memory, write nothing
+        rows, items = ballot_mixing.preview_ballots(session, round_)
     order = list(range(len(rows)))
     secrets.SystemRandom().shuffle(order)
     ballots = []

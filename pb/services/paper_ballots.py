@@ -13,31 +13,11 @@ from sqlalchemy.orm import Session
 
 from pb.db import utcnow
 from pb.errors import AlreadyVoted, InvalidState, NotFound, PermissionDenied
-from pb.models.area import Area
 from pb.models.ballot import Channel, PaperEntry
 from pb.models.round import BudgetRound
-from pb.models.user import Role, User
-from pb.services import audit, authz
+from pb.models.user import User
+from pb.services import audit, authz, ballot_seal
 from pb.services.ballots import CastResult, Choices, cast_ballot, check_ballot, participation_of
-
-
-def can_enter_paper(user: User | None, area: Area) -> bool:
-    """Staff (any area), managers of the area and admins may work the information point."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    if user.role == Role.STAFF:
-        return True
-    return authz.can_manage_area(user, area)
-
-
-def require_info_point(user: User | None, area: Area) -> None:
-    """Raise unless ``user`` may enter paper ballots for ``area``.
-
-    Raises:
-        PermissionDenied: not staff for this area.
-    """
-    if not can_enter_paper(user, area):
-        raise PermissionDenied(_("Alleen medewerkers van het informatiepunt kunnen dit doen."))
 
 
 def rounds_for_paper(session: Session, staff: User, *, now: dt.datetime) -> list[BudgetRound]:
@@ -45,7 +25,7 @@ def rounds_for_paper(session: Session, staff: User, *, now: dt.datetime) -> list
     candidates = session.scalars(
         select(BudgetRound).where(BudgetRound.voting_open_at <= now, BudgetRound.voting_close_at > now)
         .order_by(BudgetRound.voting_close_at))
-    return [r for r in candidates if r.is_voting_open(now) and can_enter_paper(staff, r.area)]
+    return [r for r in candidates if r.is_voting_open(now) and authz.can_work_info_point(staff, r.area)]
 
 
 def find_voter(session: Session, round_: BudgetRound, login: str) -> User:
@@ -73,12 +53,16 @@ def enter_paper_ballot(session: Session, round_: BudgetRound, *, staff: User, vo
         InvalidState: voting not open; the voter already voted or has a pending entry.
         ValidationFailed: the ballot breaks a rule.
     """
-    require_info_point(staff, round_.area)
+    authz.require_info_point(staff, round_.area)
     check_ballot(session, round_, voter=voter, choices=choices)
     if participation_of(session, round_, voter) is not None:  # friendly early answer; confirm decides
         raise AlreadyVoted(_("Deze bewoner heeft al gestemd in deze ronde."))
+    # Sealed to the round key: the pending row names the voter, so its choices must not survive
+    # in clear in a dead tuple once it is confirmed and deleted.
+    key = ballot_seal.round_key(session, round_, create=True)
     entry = PaperEntry(round_id=round_.id, voter_id=voter.id, entered_by_id=staff.id, entered_at=utcnow(),
-                       choices_json=json.dumps({str(k): v for k, v in sorted(choices.items())}))
+                       choices_json=ballot_seal.seal_text(
+                           key, round_.id, json.dumps({str(k): v for k, v in sorted(choices.items())})))
     try:
         with session.begin_nested():
             session.add(entry)
@@ -90,9 +74,14 @@ def enter_paper_ballot(session: Session, round_: BudgetRound, *, staff: User, vo
     return entry
 
 
-def entry_choices(entry: PaperEntry) -> dict[int, int]:
-    """The choices of a pending paper entry."""
-    return {int(k): int(v) for k, v in json.loads(entry.choices_json).items()}
+def entry_choices(session: Session, round_: BudgetRound, entry: PaperEntry) -> dict[int, int]:
+    """The choices of a pending paper entry (opened with the round key).
+
+    Raises:
+        VotingClosed: the round's key is gone (sealed) or changed.
+    """
+    key = ballot_seal.round_key(session, round_)
+    return {int(k): int(v) for k, v in json.loads(ballot_seal.open_text(key, round_.id, entry.choices_json)).items()}
 
 
 def pending_paper_entries(session: Session, round_: BudgetRound) -> list[PaperEntry]:
@@ -124,19 +113,20 @@ def _take_entry(session: Session, entry: PaperEntry) -> None:
 
 
 def confirm_paper_ballot(session: Session, round_: BudgetRound, entry: PaperEntry, *, staff: User) -> CastResult:
-    """A second staff member confirms a paper entry: now participation and ballot are written.
+    """A second staff member confirms a paper entry: now the participation and the sealed ballot
+    are written (the mix writes the ballot row later).
 
     Raises:
         PermissionDenied: not staff, or the same person who entered it.
         InvalidState: voting not open; the resident voted meanwhile (online); already handled.
         ValidationFailed: the ballot breaks a rule.
     """
-    require_info_point(staff, round_.area)
+    authz.require_info_point(staff, round_.area)
     if entry.entered_by_id == staff.id:
         raise PermissionDenied(_("Een tweede medewerker moet deze stem bevestigen, niet degene die hem invoerde."))
     voter = session.get(User, entry.voter_id)
     assert voter is not None
-    choices = entry_choices(entry)
+    choices = entry_choices(session, round_, entry)
     entry_id, entered_by = entry.id, entry.entered_by_id
     _take_entry(session, entry)
     try:
@@ -147,9 +137,10 @@ def confirm_paper_ballot(session: Session, round_: BudgetRound, entry: PaperEntr
         if participation_of(session, round_, voter) is not None:
             raise AlreadyVoted(_("Deze bewoner heeft al gestemd in deze ronde.")) from None
         raise
+    # Who confirmed whose entry; the voter is named only in the entry's own "enter" row, and the
+    # ballot itself is written later by the mix, not in this transaction.
     audit.record(session, actor=staff, action="paper_ballot.confirm", obj_type="paper_entry", obj_id=entry_id,
-                 area_id=round_.area_id, round_id=round_.id,
-                 after={"voter_id": voter.id, "entered_by_id": entered_by})
+                 area_id=round_.area_id, round_id=round_.id, after={"entered_by_id": entered_by})
     return result
 
 
@@ -161,7 +152,7 @@ def reject_paper_ballot(session: Session, round_: BudgetRound, entry: PaperEntry
         PermissionDenied: not staff.
         InvalidState: already handled.
     """
-    require_info_point(staff, round_.area)
+    authz.require_info_point(staff, round_.area)
     entry_id, voter_id = entry.id, entry.voter_id
     _take_entry(session, entry)
     audit.record(session, actor=staff, action="paper_ballot.reject", obj_type="paper_entry", obj_id=entry_id,

@@ -1,33 +1,36 @@
-"""Proposal photos: checked by content, re-encoded without metadata, stored under ``UPLOAD_DIR``.
+"""Proposal photos: checked from their header before decoding, re-encoded without metadata,
+stored in the database (``stored_files``) so every app host serves them.
 """
 
 from __future__ import annotations
 
 import io
-import re
-import secrets
-from pathlib import Path
 from typing import IO
 
-from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy.orm import Session
 
 from pb.errors import ValidationFailed
+from pb.services import image_checks, stored_files
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
-
-
-MAX_PHOTO_PIXELS = 40_000_000
-
-
+PHOTO_KIND = "photo"
 PHOTO_MAX_SIDE = 2000
 
 
-def store_photo(stream: IO[bytes]) -> str:
+# --- photos ----------------------------------------------------------------------------------------
+
+
+def store_photo(session: Session, stream: IO[bytes]) -> str:
     """Check an uploaded photo by its content, re-encode it without metadata and store it.
 
-    Returns the random file name under ``UPLOAD_DIR``.
+    The header is checked before anything decodes the image (:mod:`pb.services.image_checks`):
+    too many pixels, more than 8 bits per sample or a compressed chunk that expands too far is
+    refused in milliseconds. JPEGs decode scaled down (draft mode). The photo is stored in the
+    database, so every app host serves it.
+
+    Returns the stored file's name (``<32 hex>.jpg`` or ``.png``).
 
     Raises:
         ValidationFailed: too large, not a JPEG or PNG, or unreadable.
@@ -37,41 +40,37 @@ def store_photo(stream: IO[bytes]) -> str:
         raise ValidationFailed(_("De foto is te groot. Kies een foto van maximaal 5 MB."), field="photo")
     refusal = ValidationFailed(_("Kies een foto in JPEG- of PNG-formaat."), field="photo")
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.format not in ("JPEG", "PNG"):
+        header = image_checks.check_image(data)
+    except image_checks.ImageRefused as exc:
+        if exc.too_large:
+            raise ValidationFailed(_("De foto heeft te veel pixels."), field="photo") from exc
+        raise refusal from exc
+    try:
+        with Image.open(io.BytesIO(data), formats=[header.format]) as img:
+            if (img.width, img.height) != (header.width, header.height):
                 raise refusal
-            if probe.width * probe.height > MAX_PHOTO_PIXELS:
-                raise ValidationFailed(_("De foto heeft te veel pixels."), field="photo")
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as img:
-            fmt = img.format
+            if header.format == "JPEG":
+                img.draft("RGB", (PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
             img.load()
             img = ImageOps.exif_transpose(img)
             img.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
             out = io.BytesIO()
-            if fmt == "JPEG":
+            if header.format == "JPEG":
                 img.convert("RGB").save(out, "JPEG", quality=85)  # no exif= argument: metadata dropped
-                suffix = ".jpg"
+                suffix, content_type = ".jpg", "image/jpeg"
             else:
                 if img.mode not in ("RGB", "RGBA", "L", "LA", "P"):
                     img = img.convert("RGBA")
                 img.save(out, "PNG")
-                suffix = ".png"
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+                suffix, content_type = ".png", "image/png"
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise refusal from exc
-    name = secrets.token_hex(16) + suffix
-    folder = photo_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(out.getvalue())
-    return name
+    return stored_files.put(session, out.getvalue(), kind=PHOTO_KIND, content_type=content_type, suffix=suffix).name
 
 
-def photo_dir() -> Path:
-    """Where proposal photos are stored."""
-    return Path(current_app.config["UPLOAD_DIR"]) / "proposals"
+def delete_photo(session: Session, name: str | None) -> None:
+    """Remove a stored photo, if any."""
+    stored_files.delete_file(session, name)
 
 
-def delete_photo(name: str | None) -> None:
-    """Remove a stored photo file, if any."""
-    if name and re.fullmatch(r"[0-9a-f]{32}\.(jpg|png)", name):
-        (photo_dir() / name).unlink(missing_ok=True)
+# --- support -------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from pb.db import MAX_ID, by_id, utcnow
 from pb.errors import InvalidState, NotFound, PermissionDenied, ValidationFailed
+from pb.models.agenda import AgendaItem
 from pb.models.audit import AuditEntry
 from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support
 from pb.models.round import BudgetRound, Phase
@@ -68,6 +69,7 @@ class ProposalData:
     location: str
     theme_id: int | None = None
     neighbourhood_id: int | None = None
+    agenda_item_id: int | None = None
     cost_lines: list[tuple[str, int]] = field(default_factory=list)
     coinitiator_emails: list[str] = field(default_factory=list)
 
@@ -125,6 +127,10 @@ def _check_data(session: Session, round_: BudgetRound, data: ProposalData, autho
         raise ValidationFailed(_("Kies een thema uit de lijst."), field="theme_id")
     if data.neighbourhood_id is not None and data.neighbourhood_id not in {n.id for n in round_.neighbourhoods}:
         raise ValidationFailed(_("Kies een buurt uit de lijst."), field="neighbourhood_id")
+    if data.agenda_item_id is not None:
+        item = session.get(AgendaItem, data.agenda_item_id)
+        if item is None or item.area_id != round_.area_id:
+            raise ValidationFailed(_("Kies een punt van de gebiedsagenda uit de lijst."), field="agenda_item_id")
     if len(data.cost_lines) > MAX_COST_LINES:
         raise ValidationFailed(_("Gebruik maximaal %(n)d kostenregels.", n=MAX_COST_LINES), field="cost_lines")
     for description, cents in data.cost_lines:
@@ -153,6 +159,7 @@ def _apply(proposal: Proposal, data: ProposalData, coinitiators: list[User]) -> 
     proposal.location = " ".join(data.location.split())
     proposal.theme_id = data.theme_id
     proposal.neighbourhood_id = data.neighbourhood_id
+    proposal.agenda_item_id = data.agenda_item_id
     proposal.cost_lines = [
         CostLine(position=i, description=d.strip(), amount_cents=c) for i, (d, c) in enumerate(data.cost_lines)
     ]
@@ -201,10 +208,10 @@ def update_proposal(session: Session, proposal: Proposal, *, actor: User, data: 
     coinitiators = _check_data(session, proposal.round, data, actor)
     _apply(proposal, data, coinitiators)
     if photo is not None:
-        delete_photo(proposal.photo_filename)
+        delete_photo(session, proposal.photo_filename)
         proposal.photo_filename = photo
     elif remove_photo:
-        delete_photo(proposal.photo_filename)
+        delete_photo(session, proposal.photo_filename)
         proposal.photo_filename = None
     session.flush()
 

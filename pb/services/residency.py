@@ -3,9 +3,11 @@
 Also the age check for rounds, and the privacy side: what is stored about a resident and
 deleting an account.
 
-Throttling is kept in the database (``verification_failures``), so a fresh cookie or a new
-session does not reset it: an IP address gets at most ``VERIFY_IP_MAX_FAILURES`` failures per
-15 minutes; an account is locked after every 5 failures, for 5, then 15, then 60 minutes.
+Throttling is kept in the database, so a fresh cookie or a new session does not reset it: an IP
+address gets at most ``VERIFY_IP_MAX_FAILURES`` failures per 15 minutes
+(``verification_failures``); an account, and separately a typed address, are locked after 5
+attempts without success, for 5, then 15, then 60 minutes (``verification_throttles``, counted
+with one conditional UPDATE, so 40 simultaneous attempts still get exactly 5 checks).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -25,12 +29,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from pb.clock import local_today
 from pb.db import utcnow
 from pb.errors import InvalidState, PermissionDenied, RefusalRecorded, ValidationFailed
-from pb.models.register import LetterCode, RegisterEntry, VerificationFailure
+from pb.models.register import LetterCode, RegisterEntry, VerificationFailure, VerificationThrottle
 from pb.models.residency import Residency, VerificationMethod
 from pb.models.round import BudgetRound
 from pb.models.user import Role, User
-from pb.services import accounts, audit, letter_codes
-from pb.services.address_register import normalise_full_postcode, normalise_toevoeging
+from pb.services import accounts, address_keys, audit, authz, letter_codes
+from pb.services.addresses import normalise_full_postcode, normalise_toevoeging
 
 log = logging.getLogger(__name__)
 
@@ -61,20 +65,67 @@ def _ip_limit() -> int:
     return int(current_app.config.get("VERIFY_IP_MAX_FAILURES", 10))
 
 
+def _throttle_key_of_user(user: User) -> str:
+    return f"user:{user.id}"
+
+
+def _throttle_key_of_address(address: AddressInput) -> str:
+    # Keyed on the typed address whether or not it is in the register: the lock then says
+    # nothing about which addresses exist (threat 6).
+    postcode = normalise_full_postcode(address.postcode) or address.postcode.strip().upper()[:8]
+    return "address:" + address_keys.address_key(postcode, address.huisnummer, address.suffix)
+
+
 def account_locked_until(session: Session, user: User, now: dt.datetime | None = None) -> dt.datetime | None:
     """When the account's verification lock ends, or None when it is not locked."""
     now = now or utcnow()
-    rows = session.execute(
-        select(func.count(VerificationFailure.id), func.max(VerificationFailure.at))
-        .where(VerificationFailure.user_id == user.id, VerificationFailure.at > now - ACCOUNT_MEMORY)
-    ).one()
-    count, last = int(rows[0] or 0), rows[1]
-    if count == 0 or count % ACCOUNT_FAILURES_PER_LOCK != 0 or last is None:
+    row = session.get(VerificationThrottle, _throttle_key_of_user(user), populate_existing=True)
+    if row is None or row.attempts < ACCOUNT_FAILURES_PER_LOCK or row.locked_until is None:
         return None
-    level = count // ACCOUNT_FAILURES_PER_LOCK
-    minutes = ACCOUNT_LOCK_MINUTES[min(level, len(ACCOUNT_LOCK_MINUTES)) - 1]
-    until: dt.datetime = last + dt.timedelta(minutes=minutes)
-    return until if until > now else None
+    return row.locked_until if row.locked_until > now else None
+
+
+def _reserve_attempt(session: Session, key: str, now: dt.datetime) -> bool:
+    """Count one attempt for ``key`` unless it is at the limit; False when locked.
+
+    One conditional UPDATE decides (PostgreSQL re-checks its WHERE after a concurrent update
+    commits; SQLite serialises writers), so concurrent attempts can never pass the limit. The
+    attempt that reaches the limit starts the lock at once: 5, then 15, then 60 minutes. The
+    reservation is part of the caller's transaction: a success resets it, a rollback undoes it.
+    """
+    session.execute(sqlite_insert(VerificationThrottle).values(key=key, attempts=0, level=0)
+                    .on_conflict_do_nothing(index_elements=["key"])
+                    if session.get_bind().dialect.name == "sqlite" else
+                    pg_insert(VerificationThrottle).values(key=key, attempts=0, level=0)
+                    .on_conflict_do_nothing(index_elements=["key"]))
+    t = VerificationThrottle
+    lock_over = (t.locked_until.is_not(None)) & (t.locked_until <= now)
+    forgotten = (t.locked_until.is_(None)) & (t.last_attempt_at.is_not(None)) & (t.last_attempt_at <= now - ACCOUNT_MEMORY)
+    fresh = lock_over | forgotten
+    reserved = session.execute(
+        update(t).where(t.key == key, (t.attempts < ACCOUNT_FAILURES_PER_LOCK) | fresh)
+        .values(attempts=case((fresh, 1), else_=t.attempts + 1),
+                level=case((forgotten | ((t.locked_until.is_not(None)) & (t.locked_until <= now - ACCOUNT_MEMORY)), 0),
+                           else_=t.level),
+                locked_until=case((fresh, None), else_=t.locked_until),
+                last_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if not reserved:
+        return False
+    attempts, level = session.execute(select(t.attempts, t.level).where(t.key == key)).one()
+    if attempts >= ACCOUNT_FAILURES_PER_LOCK:
+        minutes = ACCOUNT_LOCK_MINUTES[min(level, len(ACCOUNT_LOCK_MINUTES) - 1)]
+        session.execute(update(t).where(t.key == key)
+                        .values(locked_until=now + dt.timedelta(minutes=minutes), level=level + 1)
+                        .execution_options(synchronize_session=False))
+    return True
+
+
+def _reset_attempts(session: Session, keys: list[str]) -> None:
+    session.execute(update(VerificationThrottle).where(VerificationThrottle.key.in_(keys))
+                    .values(attempts=0, level=0, locked_until=None)
+                    .execution_options(synchronize_session=False))
 
 
 def ip_failures(session: Session, ip: str, now: dt.datetime | None = None) -> int:
@@ -86,15 +137,18 @@ def ip_failures(session: Session, ip: str, now: dt.datetime | None = None) -> in
     ) or 0
 
 
-def _check_throttle(session: Session, user: User, ip: str) -> None:
+def _check_throttle(session: Session, user: User, address: AddressInput, ip: str) -> None:
     if ip_failures(session, ip) >= _ip_limit():
         raise VerificationThrottled(_("Er zijn te veel foute pogingen gedaan vanaf deze internetverbinding. "
                                       "Probeer het over een kwartier opnieuw."))
-    until = account_locked_until(session, user)
-    if until is not None:
-        minutes = max(1, int((until - utcnow()).total_seconds() // 60) + 1)
-        raise VerificationThrottled(_("U heeft te vaak een foute code ingevuld. Probeer het over "
-                                      "%(n)d minuten opnieuw, of ga naar het informatiepunt.", n=minutes))
+    now = utcnow()
+    for key in (_throttle_key_of_user(user), _throttle_key_of_address(address)):  # always this order
+        if not _reserve_attempt(session, key, now):
+            locked = session.get(VerificationThrottle, key, populate_existing=True)
+            until = locked.locked_until if locked is not None and locked.locked_until else now
+            minutes = max(1, int((until - now).total_seconds() // 60) + 1)
+            raise VerificationThrottled(_("U heeft te vaak een foute code ingevuld. Probeer het over "
+                                          "%(n)d minuten opnieuw, of ga naar het informatiepunt.", n=minutes))
 
 
 def _record_failure(session: Session, user: User, ip: str) -> None:
@@ -116,11 +170,21 @@ def _record_failure(session: Session, user: User, ip: str) -> None:
 
 @dataclass(frozen=True)
 class AddressInput:
-    """The address as a resident typed it."""
+    """The address as a resident typed it.
+
+    Huisletter and toevoeging are compared together (``A-2``, ``a2`` and letter ``A`` with
+    toevoeging ``2`` are the same), so it does not matter in which field a resident types them.
+    """
 
     postcode: str
     huisnummer: int
     toevoeging: str = ""
+    huisletter: str = ""
+
+    @property
+    def suffix(self) -> str:
+        """Huisletter and toevoeging together, upper case, without separators."""
+        return normalise_toevoeging(self.huisletter + self.toevoeging)
 
 
 def _check_birth_date(birth_date: dt.date | None) -> None:
@@ -151,7 +215,8 @@ def _add_residency(
 ) -> Residency:
     residency = Residency(user_id=user.id, area_id=entry.area_id, method=method, verified_at=utcnow(),
                           verified_by_id=verified_by.id if verified_by else None,
-                          birth_date=birth_date, birth_year=entry.birth_year, register_entry_id=entry.id)
+                          birth_date=birth_date, birth_year=entry.birth_year, register_entry_id=entry.id,
+                          address_key=address_keys.key_of_entry(entry))
     session.add(residency)
     session.flush()
     return residency
@@ -182,7 +247,7 @@ def verify_with_code(
         InvalidState: the account is already a resident of the code's area.
     """
     _check_birth_date(birth_date)
-    _check_throttle(session, user, ip)
+    _check_throttle(session, user, address, ip)
     normal = letter_codes.normalise_code(code)
     digest = letter_codes.code_hmac(normal)
     row = session.execute(
@@ -195,7 +260,7 @@ def verify_with_code(
         and letter_codes.looks_like_code(normal)
         and row[1].postcode == postcode
         and row[1].huisnummer == address.huisnummer
-        and row[1].toevoeging == normalise_toevoeging(address.toevoeging)
+        and row[1].suffix == address.suffix
         and row[0].used_at is None
         and row[0].valid_until >= today
     )
@@ -219,6 +284,7 @@ def verify_with_code(
         _record_failure(session, user, ip)
         raise VerificationRefused(_failure_message()) from None
     session.execute(delete(VerificationFailure).where(VerificationFailure.user_id == user.id))
+    _reset_attempts(session, [_throttle_key_of_user(user), _throttle_key_of_address(address)])
     session.refresh(entry)
     return residency
 
@@ -234,9 +300,11 @@ def verify_in_person(
     """Staff at an information point saw an ID and verify ``user`` on ``entry``. Audited.
 
     Raises:
+        PermissionDenied: ``actor`` does not work the information point of the entry's area.
         ValidationFailed: the ID was not checked.
         InvalidState: already a resident of this area, or the address is full.
     """
+    authz.require_info_point(actor, entry.area)
     if not id_checked:
         raise ValidationFailed(_("Bevestig dat u een identiteitsbewijs heeft gecontroleerd."), field="id_checked")
     _check_birth_date(birth_date)
@@ -276,12 +344,17 @@ def create_account_in_person(
     session: Session, entry: RegisterEntry, *, actor: User, name: str, id_checked: bool,
     birth_date: dt.date | None = None,
 ) -> NewLogin:
-    """Create an account without e-mail for someone at the information point and verify it. Audited.
+    """Create an account without e-mail for someone at the information point and verify it.
+
+    Audited as ``residency.account_in_person`` (who made which account, in which area; nothing
+    about any ballot), which the area's managers see in a daily list.
 
     Raises:
+        PermissionDenied: ``actor`` does not work the information point of the entry's area.
         ValidationFailed: the ID was not checked.
         InvalidState: the address is full.
     """
+    authz.require_info_point(actor, entry.area)
     if not id_checked:
         raise ValidationFailed(_("Bevestig dat u een identiteitsbewijs heeft gecontroleerd."), field="id_checked")
     username = "bewoner-" + _readable(6)
@@ -291,6 +364,8 @@ def create_account_in_person(
     user = accounts.create_user(session, actor=actor, email=None, name=name, password=password,
                                 role=Role.RESIDENT, username=username)
     verify_in_person(session, user, entry, actor=actor, id_checked=True, birth_date=birth_date)
+    audit.record(session, actor=actor, action="residency.account_in_person", obj_type="user", obj_id=user.id,
+                 area_id=entry.area_id, after={"username": username})
     return NewLogin(user=user, username=username, password=password)
 
 
@@ -378,3 +453,28 @@ def _anonymise(session: Session, user_id: int) -> None:
     user.rotate_session_token()
     session.flush()
     session.expire_all()
+
+
+@dataclass(frozen=True)
+class InPersonAccount:
+    """One account made at an information point, for the area manager's daily list."""
+
+    at: dt.datetime
+    user: User | None  # None when the account was deleted since
+    staff: User | None
+
+
+def accounts_made_in_person(session: Session, area_id: int, day: dt.date,
+                            tz: dt.tzinfo) -> list[InPersonAccount]:
+    """Accounts the information point made in an area on ``day`` (local date), earliest first."""
+    from pb.models.audit import AuditEntry
+
+    start = dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.UTC)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz).astimezone(dt.UTC)
+    entries = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "residency.account_in_person",
+                                 AuditEntry.area_id == area_id, AuditEntry.at >= start, AuditEntry.at < end)
+        .order_by(AuditEntry.seq)
+    ).all()
+    return [InPersonAccount(at=e.at, user=session.get(User, int(e.object_id)),
+                            staff=session.get(User, e.actor_id) if e.actor_id else None) for e in entries]

@@ -22,7 +22,7 @@ from pb.models.area import Area
 from pb.models.audit import AuditEntry
 from pb.models.proposal import Proposal, Support
 from pb.models.round import BallotType, BudgetRound, CountingRule, Phase, RoundNeighbourhood, RoundTheme, TieBreak
-from pb.models.user import User
+from pb.models.user import Role, User
 from pb.services import audit, authz
 
 # The phase boundaries in their required order; a phase move changes exactly one of them.
@@ -314,11 +314,13 @@ def move_phase(session: Session, round_: BudgetRound, *, actor: User, boundary: 
     """Move one phase boundary earlier or later, keeping the order; audited in the public history.
 
     Only boundaries that have not passed yet can move, and not into the past (earlier than now
-    means "now": the phase then changes at once).
+    means "now": the phase then changes at once). Once voting has opened, its closing time only
+    moves later, except by an admin (the reason is public, as for every move).
 
     Raises:
         PermissionDenied: ``actor`` does not manage the round's area.
-        ValidationFailed: unknown boundary, no reason, boundary passed, order broken.
+        ValidationFailed: unknown boundary, no reason, boundary passed, order broken, an open
+            vote's close moved earlier by a manager.
     """
     authz.require_area_manager(actor, round_.area)
     if boundary not in BOUNDARIES:
@@ -338,6 +340,12 @@ def move_phase(session: Session, round_: BudgetRound, *, actor: User, boundary: 
         raise ValidationFailed(_("Een fase kan niet eindigen na het begin van de volgende fase."), field="new_at")
     if boundary == "voting_close_at" and new_at <= round_.voting_open_at:
         raise ValidationFailed(_("Het stemmen moet later sluiten dan het opent."), field="new_at")
+    if (boundary == "voting_close_at" and round_.voting_open_at <= now and new_at < old
+            and actor.role != Role.ADMIN):
+        # Closing an open vote early can silence the voters who planned to vote late.
+        raise ValidationFailed(_("Het stemmen is begonnen: de sluitingstijd kan alleen later. Alleen de "
+                                 "gemeente kan het stemmen eerder sluiten, met een openbare reden."),
+                               field="new_at")
     if boundary == "voting_open_at" and new_at <= now:
         from pb.services.voting_readiness import voting_problem
 

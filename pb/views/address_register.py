@@ -2,60 +2,50 @@
 
 from __future__ import annotations
 
-import secrets
-import time
-from pathlib import Path
+import datetime as dt
+import tempfile
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from pb.db import db_session
 from pb.forms.residency import LetterCodesForm, PurgeForm, RegisterUploadForm
 from pb.models.user import Role
-from pb.services import address_register
 from pb.services import areas as area_service
-from pb.services import authz, letter_codes
-from pb.views.common import actor, require_roles, unit_of_work
+from pb.services import address_register, authz, letter_codes, register_import, stored_files
+from pb.views.common import actor, require_roles, stored_file_response, unit_of_work
 
 bp = Blueprint("address_register", __name__)
 _REPORT_NAME_LEN = 32
-_REPORT_KEEP_SECONDS = 24 * 3600
-
-
-def _report_dir() -> Path:
-    return Path(current_app.config["UPLOAD_DIR"]) / "register-reports"
-
-
-def _forget_old_reports() -> None:
-    """Reports quote the file's content (addresses): keep them only for a day."""
-    cutoff = time.time() - _REPORT_KEEP_SECONDS
-    for path in _report_dir().glob("*.csv"):
-        if path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
+REPORT_KIND = "register-report"
+REPORT_KEEP = dt.timedelta(days=1)  # reports quote the file's content (addresses)
 
 
 @bp.route("/admin/register", methods=["GET", "POST"])
 def upload() -> str:
-    """Upload the address register; show the error report when rows are wrong."""
+    """Upload the address register (streamed; see ``REGISTER_MAX_CONTENT_LENGTH``); show the error report."""
     require_roles(Role.ADMIN)
     form = RegisterUploadForm()
-    errors: list[address_register.RowError] = []
+    errors: list[register_import.RowError] = []
     report = None
     result = None
     if form.validate_on_submit():
+        session = db_session()
         try:
-            result = address_register.import_addresses(db_session(), form.file.data.read(), actor=actor())
-        except address_register.ImportFailed as exc:
-            db_session().rollback()
+            result = register_import.import_addresses(session, form.file.data.stream, actor=actor())
+        except register_import.ImportFailed as exc:
+            session.rollback()
             errors = exc.errors
             form.form_errors.append(exc.message)
-            report = secrets.token_hex(_REPORT_NAME_LEN // 2)
-            _report_dir().mkdir(parents=True, exist_ok=True)
-            _forget_old_reports()
-            (_report_dir() / f"{report}.csv").write_text(address_register.error_report_csv(errors), encoding="utf-8")
+            stored_files.forget_expired(session)
+            stored = stored_files.put(session, register_import.error_report_csv(errors, exc.total).encode("utf-8"),
+                                      kind=REPORT_KIND, content_type="text/csv; charset=utf-8",
+                                      keep_for=REPORT_KEEP)
+            report = stored.name
+            session.commit()
         else:
-            db_session().commit()
+            session.commit()
     counts = address_register.area_counts(db_session())
     return render_template("address_register/upload.html", form=form, errors=errors, report=report, result=result,
                            areas=area_service.list_areas(db_session()), counts=counts)
@@ -63,14 +53,12 @@ def upload() -> str:
 
 @bp.get("/admin/register/report/<name>.csv")
 def report(name: str) -> Response:
-    """Download an import's error report."""
+    """Download an import's error report (kept for a day)."""
     require_roles(Role.ADMIN)
-    if len(name) != _REPORT_NAME_LEN or not all(c in "0123456789abcdef" for c in name):
+    stored = stored_files.find(db_session(), name, kind=REPORT_KIND)
+    if stored is None:
         abort(404)
-    path = _report_dir() / f"{name}.csv"
-    if not path.is_file():
-        abort(404)
-    return send_file(path, mimetype="text/csv", as_attachment=True, download_name="foutenrapport.csv")
+    return stored_file_response(stored, max_age=0, download_name="foutenrapport.csv")
 
 
 @bp.route("/admin/register/<slug>/purge", methods=["GET", "POST"])
@@ -80,8 +68,9 @@ def purge(slug: str) -> str | Response:
     area = area_service.get_by_slug(db_session(), slug)
     form = PurgeForm()
     if request.method == "GET":
-        counts = address_register.area_counts(db_session()).get(area.id, (0, 0))
-        return render_template("address_register/purge.html", area=area, form=form, counts=counts)
+        counts = address_register.area_register(db_session(), area)
+        return render_template("address_register/purge.html", area=area, form=form,
+                               counts=(counts.addresses, counts.unused_codes))
     if form.validate_on_submit():
         with unit_of_work(flash_error=True) as work:
             result = address_register.purge_register(db_session(), area, actor=actor())
@@ -97,21 +86,26 @@ def codes(slug: str) -> str | Response:
     require_roles(Role.MANAGER)
     area = area_service.get_by_slug(db_session(), slug)
     authz.require_area_manager(actor(), area)
-    existing = letter_codes.existing_code_count(db_session(), area)
-    addresses = address_register.area_counts(db_session()).get(area.id, (0, 0))[0]
+    counts = address_register.area_register(db_session(), area)
+    existing, addresses = counts.unused_codes, counts.addresses
     form = LetterCodesForm()
     if form.validate_on_submit():
         if existing and not form.confirm.data:
             form.confirm.errors = [_("Vink aan dat de oude codes niet meer werken.")]
         else:
+            # The ZIP goes to a temporary file while it is made (memory stays flat) and is streamed
+            # from there; the file disappears when the response is closed.
+            payload = tempfile.TemporaryFile()
             with unit_of_work(form) as work:
+                letters = letter_codes.LettersZip(payload, area, form.valid_until.data)
                 batch = letter_codes.generate_codes(db_session(), area, actor=actor(),
-                                                    valid_until=form.valid_until.data)
-                payload = letter_codes.export_zip(batch)
-            if not work.failed:
-                response = Response(payload, mimetype="application/zip")
-                response.headers["Content-Disposition"] = (
-                    f'attachment; filename="lettercodes-{area.slug}-{batch.valid_until.isoformat()}.zip"'
-                )
-                return response
-    return render_template("address_register/codes.html", area=area, form=form, existing=existing, addresses=addresses)
+                                                    valid_until=form.valid_until.data, sink=letters)
+                letters.close()
+            if work.failed:
+                payload.close()
+            else:
+                payload.seek(0)
+                return send_file(payload, mimetype="application/zip", as_attachment=True,
+                                 download_name=f"lettercodes-{area.slug}-{batch.valid_until.isoformat()}.zip")
+    return render_template("address_register/codes.html", area=area, form=form, existing=existing, addresses=addresses,
+                           without_postal_address=counts.without_postal_address)

@@ -9,10 +9,10 @@ from werkzeug.wrappers import Response
 from pb.db import db_session
 from pb.errors import NotFound
 from pb.forms import options
-from pb.forms.admin import AreaForm, RoleForm
+from pb.forms.admin import AreaForm, RemoveForm, RoleForm, WidgetOriginForm
 from pb.models.area import Area
 from pb.models.user import Role, User
-from pb.services import accounts
+from pb.services import accounts, widget_origins
 from pb.services import areas as area_service
 from pb.services import audit
 from pb.views.common import actor, require_roles, unit_of_work
@@ -123,3 +123,39 @@ def audit_log() -> str:
         "admin/audit.html", entries=entries, count=count, head=head, broken_at=broken_at,
         page=page, has_next=page * AUDIT_PAGE_SIZE < count,
     )
+
+
+def _widgets_page(form: WidgetOriginForm, status: int = 200) -> tuple[str, int]:
+    session = db_session()
+    areas = area_service.list_areas(session)
+    return render_template("admin/widgets.html", form=form, remove_form=RemoveForm(),
+                           origins=widget_origins.list_origins(session), areas=areas), status
+
+
+@bp.get("/widgets")
+def widgets() -> tuple[str, int]:
+    """The websites allowed to show the widgets, and the code to embed them."""
+    return _widgets_page(WidgetOriginForm(formdata=None))
+
+
+@bp.post("/widgets")
+def add_widget_origin() -> Response | tuple[str, int]:
+    """Allow one more website to show the widgets."""
+    form = WidgetOriginForm()
+    if form.validate_on_submit():
+        with unit_of_work(form) as work:
+            row = widget_origins.add_origin(db_session(), actor=actor(), text=form.origin.data or "")
+        if not work.failed:
+            flash(_("%(origin)s mag de widgets nu tonen.", origin=row.origin), "success")
+            return redirect(url_for("admin.widgets"))
+    return _widgets_page(form, 400)
+
+
+@bp.post("/widgets/<int:origin_id>/remove")
+def remove_widget_origin(origin_id: int) -> Response:
+    """Take a website off the list."""
+    if RemoveForm().validate_on_submit():
+        with unit_of_work(page=(NotFound,)):
+            widget_origins.remove_origin(db_session(), origin_id, actor=actor())
+        flash(_("De website is van de lijst gehaald."), "success")
+    return redirect(url_for("admin.widgets"))

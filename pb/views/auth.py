@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from pb.db import db_session
@@ -96,6 +96,9 @@ def login() -> str | Response:
         except DomainError as exc:
             error_onto_form(form, exc)
         else:
+            # A new server-side session token: any cookie from an earlier login stops working.
+            accounts.renew_session_token(db_session(), user)
+            db_session().commit()
             fresh_session()
             login_user(user)
             flash(_("Welkom, %(name)s. U bent ingelogd.", name=user.name), "success")
@@ -108,6 +111,10 @@ def logout() -> Response:
     """Log out and forget the session."""
     form = LogoutForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            # The server forgets this login: a copy of the cookie is worthless from now on.
+            accounts.renew_session_token(db_session(), actor())
+            db_session().commit()
         log_out()
         flash(_("U bent uitgelogd."), "success")
     return redirect(url_for("public.home"))

@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from typing import cast
 from urllib.parse import urlsplit
 
-from flask import abort, flash, session, url_for
+from flask import abort, flash, request, session, url_for
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
 
 from pb.db import db_session
 from pb.errors import DomainError, RefusalRecorded
 from pb.extensions import login_manager
+from pb.models.stored_file import StoredFile
 from pb.models.user import Role, User
 
 
@@ -111,3 +113,20 @@ def unit_of_work(form: FlaskForm | None = None, *, flash_error: bool = False,
             flash(exc.message, "error")
         return
     db_session().commit()
+
+
+def stored_file_response(stored: StoredFile, *, max_age: int, download_name: str | None = None) -> Response:
+    """Serve a file kept in the database with its type, an ETag (its SHA-256) and private caching.
+
+    A browser that already has this version gets a 304 without the bytes being read.
+    """
+    if request.if_none_match.contains(stored.sha256):
+        response = Response(status=304)
+    else:
+        response = Response(stored.data, mimetype=stored.content_type)
+        if download_name:
+            response.headers["Content-Disposition"] = f'attachment; filename="{download_name}"'
+    response.set_etag(stored.sha256)
+    response.cache_control.private = True
+    response.cache_control.max_age = max_age
+    return response

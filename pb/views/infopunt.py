@@ -11,7 +11,7 @@ from pb.errors import DomainError, NotFound
 from pb.forms.residency import InPersonExistingForm, InPersonNewForm, SearchAddressForm
 from pb.models.register import RegisterEntry
 from pb.models.user import Role
-from pb.services import accounts, address_register
+from pb.services import accounts, address_register, authz
 from pb.services import residency as residency_service
 from pb.views.common import actor, error_onto_form, require_roles, unit_of_work
 
@@ -24,9 +24,11 @@ def _staff_only() -> None:
 
 
 def _entry(entry_id: int) -> RegisterEntry:
+    """The register entry, if the staff member works the information point of its area (else 403)."""
     entry = db_session().get(RegisterEntry, entry_id)
     if entry is None:
         raise NotFound(_("Dit adres staat niet (meer) in het adressenbestand."))
+    authz.require_info_point(actor(), entry.area)
     return entry
 
 
@@ -37,7 +39,8 @@ def index() -> str:
     entries = None
     if request.args and form.validate():
         try:
-            entries = address_register.find_entries(db_session(), form.postcode.data or "", form.huisnummer.data)
+            entries = address_register.find_entries(db_session(), form.postcode.data or "", form.huisnummer.data,
+                                                    area_ids=authz.info_point_area_ids(actor()))
         except DomainError as exc:
             error_onto_form(form, exc)
     return render_template("infopunt/index.html", form=form, entries=entries)

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from pb.db import db_session
 from pb.extensions import limiter
 from pb.forms.residency import DeleteAccountForm, VerifyForm
+from pb.services.addresses import parse_house_number
 from pb.services import residency as residency_service
 from pb.views.common import actor, log_out, unit_of_work
 
@@ -42,8 +43,7 @@ def _prefilled_form() -> VerifyForm:
     """The form filled from the QR link's query string (a GET never writes)."""
     form = VerifyForm(formdata=None)
     form.postcode.data = request.args.get("postcode", "")[:8]
-    number = request.args.get("huisnummer", "")
-    form.huisnummer.data = int(number) if number.isdigit() and len(number) <= 5 else None
+    form.huisnummer.data = request.args.get("huisnummer", "")[:16]
     form.toevoeging.data = request.args.get("toevoeging", "")[:10]
     form.code.data = request.args.get("code", "")[:40]
     return form
@@ -63,9 +63,11 @@ def verify() -> str | Response | tuple[str, int]:
     form = VerifyForm()
     status = 200
     if form.validate_on_submit():
+        number = parse_house_number(form.huisnummer.data or "")
+        assert number is not None  # the form checked it
         address = residency_service.AddressInput(
-            postcode=form.postcode.data or "", huisnummer=form.huisnummer.data or 0,
-            toevoeging=form.toevoeging.data or "",
+            postcode=form.postcode.data or "", huisnummer=number.huisnummer, huisletter=number.huisletter,
+            toevoeging=number.toevoeging + (form.toevoeging.data or ""),
         )
         with unit_of_work(form) as work:
             residency = residency_service.verify_with_code(

@@ -19,9 +19,10 @@ from pb.extensions import limiter
 from pb.forms.results import CorrectionForm, PublishForm, ReceiptForm
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import Role
-from pb.services import authz, counting, exports, pabulib_import, recount
+from pb.services import authz, counting, exports, open_data, pabulib_import, recount
 from pb.services import results as result_service
 from pb.views import presenters
+from pb.views.caching import IMMUTABLE, NEWEST_VERSION, conditional
 from pb.views.common import actor, optional_actor, require_roles, unit_of_work
 
 bp = Blueprint("results", __name__)
@@ -70,25 +71,54 @@ def index() -> str:
     return render_template("results/index.html", published=result_service.published_rounds(session), waiting=waiting)
 
 
-def _download(body: str, mimetype: str, filename: str) -> Response:
+def _download(body: str, mimetype: str, filename: str, *, cache_control: str, etag: str | None = None) -> Response:
+    """A published file as an attachment, cacheable with a strong ETag (its SHA-256)."""
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return conditional(response, cache_control=cache_control, etag=etag)
+
+
+def _load_version(round_id: int, version: int) -> tuple[BudgetRound, Any]:
+    try:
+        return open_data.published_version(db_session(), round_id, version)
+    except NotFound:
+        abort(404)
 
 
 @bp.get("/rounds/<int:round_id>/ballots.pb")
 def ballots_pb(round_id: int) -> Response:
     """The anonymised ballots in pabulib format (exactly the bytes whose SHA-256 is published)."""
     _round, result = _load_published(round_id)
-    return _download(result.ballots_pb, "text/plain; charset=utf-8", f"buurtbudget-ronde-{round_id}-ballots.pb")
+    return _download(result.ballots_pb, "text/plain; charset=utf-8", f"buurtbudget-ronde-{round_id}-ballots.pb",
+                     cache_control=NEWEST_VERSION, etag=result.ballots_sha256)
+
+
+@bp.get("/rounds/<int:round_id>/results/v<int:version>/ballots.pb")
+def ballots_pb_version(round_id: int, version: int) -> Response:
+    """One published version's ballots file; it never changes, so caches may keep it for a year."""
+    _round, result = _load_version(round_id, version)
+    return _download(result.ballots_pb, "text/plain; charset=utf-8",
+                     f"buurtbudget-ronde-{round_id}-v{version}-ballots.pb", cache_control=IMMUTABLE,
+                     etag=result.ballots_sha256)
+
+
+def _results_json_response(round_: BudgetRound, result: Any, cache_control: str) -> Response:
+    body = json.dumps(exports.results_json(round_, result), ensure_ascii=False, indent=1)
+    return conditional(Response(body, mimetype="application/json"), cache_control=cache_control)
 
 
 @bp.get("/rounds/<int:round_id>/results.json")
 def results_json(round_id: int) -> Response:
     """The result as JSON."""
     round_, result = _load_published(round_id)
-    body = json.dumps(exports.results_json(round_, result), ensure_ascii=False, indent=1)
-    return Response(body, mimetype="application/json")
+    return _results_json_response(round_, result, NEWEST_VERSION)
+
+
+@bp.get("/rounds/<int:round_id>/results/v<int:version>/results.json")
+def results_json_version(round_id: int, version: int) -> Response:
+    """One published version's result as JSON (immutable)."""
+    round_, result = _load_version(round_id, version)
+    return _results_json_response(round_, result, IMMUTABLE)
 
 
 @bp.get("/rounds/<int:round_id>/results.csv")
@@ -96,14 +126,15 @@ def results_csv(round_id: int) -> Response:
     """The result as CSV (safe to open in a spreadsheet)."""
     round_, result = _load_published(round_id)
     return _download(exports.results_csv(round_, result), "text/csv; charset=utf-8",
-                     f"buurtbudget-ronde-{round_id}-uitslag.csv")
+                     f"buurtbudget-ronde-{round_id}-uitslag.csv", cache_control=NEWEST_VERSION)
 
 
 @bp.get("/rounds/<int:round_id>/receipts.txt")
 def receipts(round_id: int) -> Response:
     """The published list of tracking codes of all counted ballots, sorted."""
     _round, result = _load_published(round_id)
-    return _download(result.receipts_text, "text/plain; charset=utf-8", f"buurtbudget-ronde-{round_id}-volgcodes.txt")
+    return _download(result.receipts_text, "text/plain; charset=utf-8", f"buurtbudget-ronde-{round_id}-volgcodes.txt",
+                     cache_control=NEWEST_VERSION)
 
 
 @bp.route("/rounds/<int:round_id>/receipt", methods=["GET", "POST"])

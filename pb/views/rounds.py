@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
@@ -16,14 +16,15 @@ from pb.forms import options
 from pb.forms.rounds import ActionForm, ProposalForm
 from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.round import BudgetRound, Phase
-from pb.services import authz
+from pb.services import area_agenda, authz
 from pb.services import ballots as ballot_service
-from pb.services import money, pabulib_import, photos
+from pb.services import money, pabulib_import, photos, stored_files
 from pb.services import proposals as proposal_service
 from pb.services import rounds as round_service
 from pb.services.rounds import RoundFrozen
 from pb.views import presenters
-from pb.views.common import actor, optional_actor, unit_of_work
+from pb.views.common import actor, optional_actor, stored_file_response, unit_of_work
+from pb.views.presenters_grants import agenda_options
 
 bp = Blueprint("rounds", __name__)
 # Writing proposals (with uploads) and supporting: generous for people, a wall for floods.
@@ -106,10 +107,10 @@ def photo(proposal_id: int) -> Response:
     p = _visible_proposal(proposal_id)
     if not p.photo_filename:
         abort(404)
-    mimetype = "image/png" if p.photo_filename.endswith(".png") else "image/jpeg"
-    response = send_from_directory(photos.photo_dir(), p.photo_filename, mimetype=mimetype)
-    response.headers["Cache-Control"] = "private, max-age=300"
-    return response
+    stored = stored_files.find(db_session(), p.photo_filename, kind=photos.PHOTO_KIND)
+    if stored is None:
+        abort(404)
+    return stored_file_response(stored, max_age=300)
 
 
 # --- residents -------------------------------------------------------------------------------------
@@ -120,6 +121,7 @@ def _proposal_form(round_: BudgetRound, p: Proposal | None) -> ProposalForm:
         form = ProposalForm(obj=p)
         form.theme_id.data = str(p.theme_id or "")
         form.neighbourhood_id.data = str(p.neighbourhood_id or "")
+        form.agenda_item_id.data = str(p.agenda_item_id or "")
         form.coinitiators.data = "\n".join(u.email or "" for u in p.coinitiators)
         for i, line in enumerate(p.cost_lines):
             from pb.templating import euro
@@ -132,6 +134,7 @@ def _proposal_form(round_: BudgetRound, p: Proposal | None) -> ProposalForm:
         form = ProposalForm()
     form.theme_id.choices = options([("", _("Geen thema"))] + [(str(t.id), t.name) for t in round_.themes])
     form.neighbourhood_id.choices = options([("", _("Geen buurt"))] + [(str(n.id), n.name) for n in round_.neighbourhoods])
+    form.agenda_item_id.choices = agenda_options(area_agenda.items_of(db_session(), round_.area))
     return form
 
 
@@ -156,7 +159,8 @@ def _proposal_data(form: ProposalForm) -> proposal_service.ProposalData:
     return proposal_service.ProposalData(
         title=form.title.data or "", summary=form.summary.data or "", description=form.description.data or "",
         location=form.location.data or "", theme_id=_optional_id(form.theme_id.data),
-        neighbourhood_id=_optional_id(form.neighbourhood_id.data), cost_lines=lines,
+        neighbourhood_id=_optional_id(form.neighbourhood_id.data), agenda_item_id=_optional_id(form.agenda_item_id.data),
+        cost_lines=lines,
         coinitiator_emails=[e for e in (form.coinitiators.data or "").split() if e.strip()],
     )
 
@@ -165,7 +169,7 @@ def _uploaded_photo(form: ProposalForm) -> str | None:
     upload = form.photo.data
     if upload is None or not getattr(upload, "filename", ""):
         return None
-    return photos.store_photo(upload.stream)
+    return photos.store_photo(db_session(), upload.stream)
 
 
 @bp.route("/rounds/<int:round_id>/proposals/new", methods=["GET", "POST"])
@@ -178,14 +182,11 @@ def new_proposal(round_id: int) -> str | Response:
     authz.require_resident(session, actor(), round_.area)
     form = _proposal_form(round_, None)
     if form.validate_on_submit():
-        photo_name = None
-        with unit_of_work(form) as work:
+        with unit_of_work(form) as work:  # a refusal rolls back a photo stored in this request too
             data = _proposal_data(form)
             photo_name = _uploaded_photo(form)
             created = proposal_service.create_proposal(session, round_, actor=actor(), data=data, photo=photo_name)
-        if work.failed:
-            photos.delete_photo(photo_name)
-        else:
+        if not work.failed:
             flash(_("Uw plan is bewaard als concept. Controleer het en dien het in."), "success")
             return redirect(url_for("rounds.proposal", proposal_id=created.id))
     return render_template("rounds/proposal_form.html", form=form, round=round_, p=None)
@@ -202,15 +203,12 @@ def edit_proposal(proposal_id: int) -> str | Response:
         abort(403)
     form = _proposal_form(p.round, p)
     if form.validate_on_submit():
-        photo_name = None
-        with unit_of_work(form) as work:
+        with unit_of_work(form) as work:  # a refusal rolls back a photo stored in this request too
             data = _proposal_data(form)
             photo_name = _uploaded_photo(form)
             proposal_service.update_proposal(session, p, actor=actor(), data=data, photo=photo_name,
                                              remove_photo=bool(form.remove_photo.data))
-        if work.failed:
-            photos.delete_photo(photo_name)
-        else:
+        if not work.failed:
             flash(_("De wijzigingen zijn opgeslagen."), "success")
             return redirect(url_for("rounds.proposal", proposal_id=p.id))
     return render_template("rounds/proposal_form.html", form=form, round=p.round, p=p)

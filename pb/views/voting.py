@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from pb.db import db_session, utcnow
-from pb.errors import AlreadyVoted, DomainError, NotFound
+from pb.errors import AlreadyVoted, DomainError
 from pb.forms.voting import BallotForm, FindVoterForm, RejectForm, parse_choices, rank_slots
 from pb.models.area import Area
 from pb.models.ballot import Channel
 from pb.models.proposal import Proposal
 from pb.models.round import BudgetRound
 from pb.models.user import Role, User
-from pb.services import authz, ballot_seal
+from pb.services import authz
 from pb.services import ballots as ballot_service
 from pb.services import paper_ballots
 from pb.services import rounds as round_service
@@ -26,7 +27,7 @@ from pb.views.common import actor, require_roles, unit_of_work
 
 bp = Blueprint("voting", __name__)
 
-_RECEIPTS = "vote_receipts"  # flask-session key: {round id: receipt code}, only in the voter's cookie
+RECEIPT_RE = re.compile(r"^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$")
 
 
 def _round(round_id: int) -> BudgetRound:
@@ -85,8 +86,7 @@ def ballot(round_id: int) -> Any:
     ballot_service.require_eligible(db_session(), round_, me, now)
     participation = ballot_service.participation_of(db_session(), round_, me)
     if participation is not None and not ballot_service.can_change_vote(round_, participation):
-        return render_template("voting/already_voted.html", round=round_, participation=participation,
-                               receipt=session.get(_RECEIPTS, {}).get(str(round_.id)))
+        return render_template("voting/already_voted.html", round=round_, participation=participation)
     return _render_ballot(round_, {}, BallotForm())
 
 
@@ -97,8 +97,7 @@ def review(round_id: int) -> Any:
     round_ = _round(round_id)
     participation = ballot_service.participation_of(db_session(), round_, actor())
     if participation is not None and not ballot_service.can_change_vote(round_, participation):
-        return render_template("voting/already_voted.html", round=round_, participation=participation,
-                               receipt=session.get(_RECEIPTS, {}).get(str(round_.id))), 409
+        return render_template("voting/already_voted.html", round=round_, participation=participation), 409
     form = BallotForm()
     choices: dict[int, int] = {}
     try:
@@ -119,57 +118,43 @@ def review(round_id: int) -> Any:
 @login_required
 def cast(round_id: int) -> Any:
     """Cast the reviewed ballot, or go back to change it."""
-    round_ = _round(round_id)
-    if ballot_seal.seal_if_closed(db_session(), round_):  # a late voter is the first to notice the close
-        db_session().commit()
+    round_, residency = ballot_service.round_for_voter(db_session(), round_id, actor())
     form = BallotForm()
     choices: dict[int, int] = {}
     try:
         if not form.validate_on_submit():
             return _render_ballot(round_, {}, form, 400)
-        choices = _choices_from_form(round_)
+        projects = ballot_service.ballot_projects(db_session(), round_)
+        choices = parse_choices(round_.ballot_type, request.form, [p.id for p in projects],
+                                max_projects=round_.max_projects)
         if request.form.get("action") == "edit":
             return _render_ballot(round_, choices, BallotForm())
-        result = ballot_service.cast_ballot(db_session(), round_, voter=actor(), choices=choices, channel=Channel.ONLINE)
+        result = ballot_service.cast_ballot(db_session(), round_, voter=actor(), choices=choices,
+                                            channel=Channel.ONLINE, residency=residency)
     except AlreadyVoted:
         db_session().rollback()
-        return render_template("voting/already_voted.html", round=round_, participation=None,
-                               receipt=session.get(_RECEIPTS, {}).get(str(round_.id))), 409
+        return render_template("voting/already_voted.html", round=round_, participation=None), 409
     except DomainError as exc:
         db_session().rollback()
         form.form_errors.append(exc.message)
         return _render_ballot(round_, choices, form, exc.status_code)
     db_session().commit()
-    receipts = dict(session.get(_RECEIPTS, {}))
-    receipts[str(round_.id)] = result.receipt_code
-    session[_RECEIPTS] = receipts
-    flash(_("Uw nieuwe stem is opgeslagen. Uw eerdere stem telt niet meer.") if result.replaced
-          else _("Uw stem is opgeslagen. Dank u wel!"), "success")
-    return redirect(url_for("voting.receipt", round_id=round_.id))
+    # The receipt is shown once, in this answer: it is in no cookie, URL or server-side session,
+    # so nothing stored next to the voter's login leads to their ballot. (Sealing a closed round
+    # is the cron job's work, never a late voter's request.)
+    return render_template("voting/receipt.html", round=round_, code=result.receipt_code, form=BallotForm(),
+                           replaced=result.replaced)
 
 
-def _receipt_code(round_: BudgetRound) -> str:
-    code = session.get(_RECEIPTS, {}).get(str(round_.id))
-    if not code:
-        raise NotFound(_("Er is in deze sessie geen stembewijs voor deze ronde. U krijgt het stembewijs "
-                         "direct na het stemmen."))
-    return str(code)
-
-
-@bp.get("/rounds/<int:round_id>/vote/receipt")
-@login_required
-def receipt(round_id: int) -> str:
-    """The receipt (tracking code) of the ballot just cast."""
-    round_ = _round(round_id)
-    return render_template("voting/receipt.html", round=round_, code=_receipt_code(round_))
-
-
-@bp.get("/rounds/<int:round_id>/vote/receipt.txt")
+@bp.post("/rounds/<int:round_id>/vote/receipt.txt")
 @login_required
 def receipt_download(round_id: int) -> Response:
-    """The receipt as a text file to keep."""
+    """The receipt just shown, as a text file to keep (the code comes from the page's form)."""
     round_ = _round(round_id)
-    code = _receipt_code(round_)
+    form = BallotForm()
+    code = request.form.get("code", "")
+    if not form.validate_on_submit() or not RECEIPT_RE.match(code):
+        abort(400)
     body = render_template("voting/receipt.txt", round=round_, code=code)
     return Response(body, mimetype="text/plain; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="stembewijs-ronde-{round_.id}.txt"'})
@@ -180,7 +165,7 @@ def receipt_download(round_id: int) -> Response:
 def _paper_round(round_id: int) -> tuple[BudgetRound, Area]:
     round_ = _round(round_id)
     area = round_.area
-    paper_ballots.require_info_point(actor(), area)
+    authz.require_info_point(actor(), area)
     return round_, area
 
 
@@ -245,8 +230,8 @@ def paper_pending(round_id: int) -> str:
     entries = paper_ballots.pending_paper_entries(db_session(), round_)
     proposals = {p.id: p for p in ballot_service.ballot_proposals(db_session(), round_)}
     return render_template("voting/paper_pending.html", round=round_, entries=entries, proposals=proposals,
-                           choices_of=paper_ballots.entry_choices, form=BallotForm(), reject_form=RejectForm(),
-                           me=actor())
+                           choices_of={e.id: paper_ballots.entry_choices(db_session(), round_, e) for e in entries},
+                           form=BallotForm(), reject_form=RejectForm(), me=actor())
 
 
 @bp.post("/infopunt/rounds/<int:round_id>/paper/<int:entry_id>/confirm")

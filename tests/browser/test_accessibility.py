@@ -28,7 +28,10 @@ def test_demo_pages_are_axe_clean(live_server, live_app, page):
     assert round_paths, "the demo shows rounds on the home page"
     pages = PUBLIC_PAGES + round_paths + [p + "/proposals" for p in round_paths]
     page.goto(live_server + "/results")
-    pages += page.eval_on_selector_all("main a[href$='/results']", "els => els.map(e => e.getAttribute('href'))")
+    results = page.eval_on_selector_all("main a[href$='/results']", "els => els.map(e => e.getAttribute('href'))")
+    pages += results
+    # Open data and the widgets (shown inside other websites, so they must stand on their own).
+    pages += ["/open-data/", "/open-data/api", "/widgets/areas/ulft"] + ["/widgets" + p for p in results]
     problems = {}
     for path in pages:
         page.goto(live_server + path)

@@ -31,13 +31,14 @@ def test_letter_qr_link_login_verified(live_server, page, session):
     # The printed letter shows the code and a QR code that encodes the verification link.
     page.set_content(letters)
     assert page.locator(".code").inner_text() == row["code"]
+    assert "Dorpsstraat 12A" in page.locator(".address").inner_text() and "7071 AB ULFT" in page.locator(".address").inner_text()
     qr = page.locator("img.qr")
-    assert qr.is_visible() and qr.get_attribute("src") == letter_codes.qr_data_uri(row["url"])
-    assert row["url"].startswith(live_server + "/verify?")
+    assert qr.is_visible() and qr.get_attribute("src") == letter_codes.qr_data_uri(row["qr_url"])
+    assert row["qr_url"].startswith(live_server + "/verify?")
     screenshot(page, "residency-1-letter")
 
     # Scanning the QR code opens the link; the resident logs in and lands on the filled-in form.
-    page.goto(row["url"])
+    page.goto(row["qr_url"])
     page.get_by_label("E-mailadres of gebruikersnaam").fill("bewoner@example.test")
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Inloggen").click()

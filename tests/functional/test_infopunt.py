@@ -28,12 +28,12 @@ def test_only_staff_reach_the_information_point(client, auth, session):
 def test_staff_search_and_verify_existing_account_with_audit(client, auth, session):
     area = make_area(session, name="Gendringen")
     entry = make_register_entry(session, area, postcode="7081AB", huisnummer=4, toevoeging="B", birth_year=1950)
-    staff = make_user(session, role=Role.STAFF)
+    staff = make_user(session, role=Role.STAFF, areas=[area])
     resident = make_user(session, email="truus@example.test")
     session.commit()
     auth.login(staff.email)
     page = client.get("/infopunt/?postcode=7081+ab&huisnummer=4").get_data(as_text=True)
-    assert "7081 AB 4-B" in page and "Gendringen" in page and f"/infopunt/addresses/{entry.id}" in page
+    assert "Dorpsstraat 4B, 7081 AB" in page and "Gendringen" in page and f"/infopunt/addresses/{entry.id}" in page
     url = f"/infopunt/addresses/{entry.id}/verify-account"
     resp = client.post(url, data={"email": "truus@example.test"})
     assert resp.status_code == 200 and "identiteitsbewijs heeft gecontroleerd" in resp.get_data(as_text=True)
@@ -57,7 +57,7 @@ def test_staff_search_and_verify_existing_account_with_audit(client, auth, sessi
 def test_staff_create_account_without_email_and_resident_logs_in(client, auth, session):
     area = make_area(session, name="Ulft")
     entry = make_register_entry(session, area, eligible_count=2)
-    staff = make_user(session, role=Role.STAFF)
+    staff = make_user(session, role=Role.STAFF, areas=[area])
     session.commit()
     auth.login(staff.email)
     resp = client.post(f"/infopunt/addresses/{entry.id}/new-account",

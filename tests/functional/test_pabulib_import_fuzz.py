@@ -8,7 +8,6 @@ refused with exit 1, a message naming the file, no traceback, and nothing stored
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select

@@ -66,7 +66,8 @@ def test_manager_downloads_letter_codes_and_must_confirm_regeneration(client, au
     assert "attachment" in resp.headers["Content-Disposition"]
     with zipfile.ZipFile(io.BytesIO(resp.data)) as zf:
         rows = list(csv.DictReader(io.StringIO(zf.read("drukkerij.csv").decode())))
-        html = zf.read("brieven.html").decode()
+        assert zf.namelist() == ["brieven-0001.html", "drukkerij.csv"]
+        html = zf.read("brieven-0001.html").decode()
     assert len(rows) == 2 and all(r["code"] in html for r in rows)
     stored = set(session.scalars(select(LetterCode.code_hmac)))
     assert stored == {letter_codes.code_hmac(letter_codes.normalise_code(r["code"])) for r in rows}

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import select
 
 from pb.models.area import Area
 from pb.services import areas, pabulib_import

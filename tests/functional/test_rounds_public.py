@@ -216,11 +216,16 @@ def proposing(client, session, area, resident, auth):
     return rnd
 
 
-def _files(app) -> list:
+def _files(app, session) -> list:
+    """The stored photos (in the database: app hosts keep no files)."""
     from pathlib import Path
 
-    folder = Path(app.config["UPLOAD_DIR"]) / "proposals"
-    return sorted(folder.glob("*")) if folder.exists() else []
+    from pb.models.stored_file import StoredFile
+
+    folder = Path(app.config["UPLOAD_DIR"])
+    assert not folder.exists() or not any(folder.rglob("*.*"))  # nothing on the app host's disk
+    session.commit()  # see what the requests committed
+    return list(session.scalars(select(StoredFile.name).where(StoredFile.kind == "photo")))
 
 
 def test_jpeg_photo_reencoded_without_exif(app, client, session, proposing):
@@ -234,7 +239,7 @@ def test_jpeg_photo_reencoded_without_exif(app, client, session, proposing):
     served = client.get(f"/proposals/{p.id}/photo")
     assert served.status_code == 200 and served.mimetype == "image/jpeg"
     assert b"GeheimeCamera" not in served.data and not Image.open(io.BytesIO(served.data)).getexif()
-    assert len(_files(app)) == 1
+    assert len(_files(app, session)) == 1
 
 
 def test_png_photo_accepted(client, session, proposing):
@@ -262,7 +267,7 @@ def test_disguised_uploads_refused(app, client, session, proposing, content, nam
                        data=_proposal_post(photo=(io.BytesIO(content), name)))
     assert resp.status_code == 200 and "JPEG- of PNG-formaat" in resp.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(Proposal)) == 0
-    assert _files(app) == []
+    assert _files(app, session) == []
 
 
 def test_photo_over_5mb_refused(app, client, session, proposing):
@@ -278,7 +283,7 @@ def test_upload_of_11mb_is_413(app, client, session, proposing):
     resp = client.post(f"/rounds/{proposing.id}/proposals/new", content_type="multipart/form-data",
                        data=_proposal_post(photo=(io.BytesIO(big), "groot.jpg")))
     assert resp.status_code == 413
-    assert session.scalar(select(func.count()).select_from(Proposal)) == 0 and _files(app) == []
+    assert session.scalar(select(func.count()).select_from(Proposal)) == 0 and _files(app, session) == []
 
 
 # --- XSS -------------------------------------------------------------------------------------------
@@ -353,7 +358,7 @@ def test_edit_form_prefilled_and_photo_removed(app, client, session, proposing):
     page = client.get(f"/proposals/{p.id}/edit").get_data(as_text=True)
     assert 'value="Schommels"' in page and "1.234,50" in page and "Foto verwijderen" in page
     client.post(f"/proposals/{p.id}/edit", data=_proposal_post(remove_photo="y"))
-    assert p.photo_filename is None and _files(app) == []
+    assert p.photo_filename is None and _files(app, session) == []
     assert client.get(f"/proposals/{p.id}/photo").status_code == 404
 
 

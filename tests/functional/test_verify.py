@@ -7,10 +7,10 @@ import logging
 import threading
 
 from flask import Flask
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text, update
 
 from pb.db import Base, db_session
-from pb.models.register import LetterCode, RegisterEntry, VerificationFailure
+from pb.models.register import LetterCode, RegisterEntry, VerificationFailure, VerificationThrottle
 from pb.models.residency import Residency, VerificationMethod
 from pb.services import letter_codes
 from pb.services import residency as residency_service
@@ -50,7 +50,7 @@ def test_qr_link_prefills_and_verifies(client, auth, session):
     assert session.scalar(select(LetterCode.used_at)) is not None
     assert session.get(RegisterEntry, entry.id).verified_count == 1
     account = client.get("/account").get_data(as_text=True)
-    assert "Ulft" in account and "met de code uit de brief" in account and "7071 AB 12-A" in account
+    assert "Ulft" in account and "met de code uit de brief" in account and "Dorpsstraat 12A, 7071 AB Ulft" in account
 
 
 def test_verify_requires_login(client):
@@ -131,19 +131,21 @@ def test_account_locked_after_five_failures_even_with_correct_code(client, auth,
     resp = _post(client, postcode=entry.postcode, huisnummer=entry.huisnummer, code=code)
     assert resp.status_code == 429 and "te vaak een foute code" in resp.get_data(as_text=True)
     assert _residencies(session, user) == []
-    # The lock ends after 5 minutes; the next lock (after 5 more failures) lasts 15 minutes.
-    session.execute(text("UPDATE verification_failures SET at = :t"),
-                    {"t": (dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=6)).replace(tzinfo=None)
-                     if session.bind.dialect.name == "sqlite" else dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=6)})
-    session.commit()
     now = dt.datetime.now(dt.timezone.utc)
-    assert residency_service.account_locked_until(session, user) is None
-    for _ in range(5):
-        session.add(VerificationFailure(user_id=user.id, ip="10.0.2.2", at=now))
-    session.flush()
     until = residency_service.account_locked_until(session, user)
-    assert until is not None and dt.timedelta(minutes=14) < until - now <= dt.timedelta(minutes=15)
-    session.rollback()
+    assert until is not None and dt.timedelta(minutes=4) < until - now <= dt.timedelta(minutes=5)
+    # The lock ends after 5 minutes; the next lock (after 5 more failures) lasts 15 minutes.
+    session.execute(update(VerificationThrottle).values(locked_until=now - dt.timedelta(minutes=1)))
+    session.commit()
+    assert residency_service.account_locked_until(session, user) is None
+    for n in range(5):
+        resp = _post(client, postcode="7000AA", huisnummer=1, code="ABCDABCDABCDABC" + str(n + 2))
+        assert resp.status_code == 200
+    until = residency_service.account_locked_until(session, user)
+    assert until is not None and dt.timedelta(minutes=14) < until - now <= dt.timedelta(minutes=16)
+    session.execute(update(VerificationThrottle).values(locked_until=now - dt.timedelta(minutes=1)))
+    session.execute(delete(VerificationFailure))  # a quarter of an hour later: the IP limit is over too
+    session.commit()
     assert _post(client, postcode=entry.postcode, huisnummer=entry.huisnummer, code=code).status_code == 302
     assert len(_residencies(session, user)) == 1
 
@@ -168,7 +170,8 @@ def test_eleventh_failure_from_one_ip_refused_even_with_fresh_cookies(app: Flask
         for _ in range(4):
             if attempts == 10:
                 break
-            resp = _post(fresh, postcode=entry.postcode, huisnummer=entry.huisnummer, code="WRONGWRONGWRONG2",
+            # Other house numbers each time: this test is about the IP limit, not the address lock.
+            resp = _post(fresh, postcode=entry.postcode, huisnummer=200 + attempts, code="WRONGWRONGWRONG2",
                          ip="192.0.2.7")
             assert resp.status_code == 200
             attempts += 1
@@ -362,3 +365,63 @@ def test_future_birth_date_is_refused_before_anything_is_checked(client, auth, s
     assert "geboortedatum in het verleden" in resp.get_data(as_text=True)
     assert _residencies(session, user) == []
     assert session.scalar(select(func.count(VerificationFailure.id))) == 0
+
+
+def _lock_race(app: Flask, attempts: list[tuple[int, str, int]]) -> dict[str, int]:
+    """Every (user id, postcode, house number) attempts a wrong code at once; count the answers."""
+    from pb.models.user import User
+
+    barrier = threading.Barrier(len(attempts))
+    outcomes: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def attempt(n: int, user_id: int, postcode: str, number: int) -> None:
+        with app.test_request_context():
+            s = db_session()
+            user = s.get(User, user_id)
+            s.commit()
+            barrier.wait(timeout=60)
+            try:
+                residency_service.verify_with_code(
+                    s, user, address=residency_service.AddressInput(postcode, number),
+                    code="ABCDABCDABCDABCD", ip=f"10.9.{n // 250}.{n % 250}")
+            except residency_service.VerificationRefused:
+                outcome = "checked"
+                s.commit()
+            except residency_service.VerificationThrottled:
+                outcome = "throttled"
+                s.rollback()
+            with lock:
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+
+    threads = [threading.Thread(target=attempt, args=(n, *a)) for n, a in enumerate(attempts)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return outcomes
+
+
+def test_lock_holds_at_the_exact_limit_under_40_concurrent_attempts_per_account(app: Flask, session):
+    area = make_area(session)
+    entry = make_register_entry(session, area)
+    user = make_user(session)
+    user_id, postcode = user.id, entry.postcode
+    session.commit()
+    outcomes = _lock_race(app, [(user_id, postcode, 100 + n) for n in range(40)])
+    assert outcomes == {"checked": 5, "throttled": 35}
+    assert residency_service.account_locked_until(session, session.get(type(user), user_id)) is not None
+
+
+def test_lock_holds_at_the_exact_limit_under_40_concurrent_attempts_per_address(app: Flask, session):
+    area = make_area(session)
+    entry = make_register_entry(session, area)
+    users = [make_user(session) for _ in range(40)]
+    attempts = [(u.id, entry.postcode, entry.huisnummer) for u in users]
+    session.commit()
+    assert _lock_race(app, attempts) == {"checked": 5, "throttled": 35}
+    # The lock does not tell whether an address exists: an unknown one locks the same way.
+    others = [make_user(session) for _ in range(6)]
+    attempts = [(u.id, "9999ZZ", 1) for u in others]
+    session.commit()
+    assert _lock_race(app, attempts) == {"checked": 5, "throttled": 1}

@@ -7,11 +7,12 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from pb.models.ballot import Ballot, BallotItem, Participation
+from pb.models.ballot import Ballot, BallotItem, Participation, SealedBallot
 from pb.models.round import BallotType
-from tests.factories import make_area, make_proposal, make_resident, make_round, make_user
 from pb.demo import voting as demo_voting
+from pb.services import ballot_mixing
 from pb.services import ballots as ballot_service
+from tests.factories import close_and_seal, make_area, make_proposal, make_resident, make_round, make_user, mix_now
 
 
 def _count(session, model) -> int:
@@ -46,17 +47,24 @@ def test_knapsack_review_then_cast_shows_receipt(client, auth, session, knapsack
 
     cast = client.post(f"/rounds/{round_.id}/vote/cast",
                        data={"project": [str(props[0].id), str(props[1].id)], "action": "cast"})
-    assert cast.status_code == 302
-    receipt = client.get(cast.headers["Location"]).get_data(as_text=True)
+    assert cast.status_code == 200
+    receipt = cast.get_data(as_text=True)
     code = re.search(r'id="receipt-code">([A-Z0-9-]+)<', receipt).group(1)
+    assert "Uw stem is opgeslagen" in receipt
+    # The receipt is in no cookie: the session holds nothing that leads to the ballot.
+    with client.session_transaction() as sess:
+        assert code not in repr(dict(sess))
+    assert _count(session, Ballot) == 0 and _count(session, SealedBallot) == 1  # sealed until mixed
+    mix_now(session, round_)
     ballot = session.scalars(select(Ballot)).one()
     assert ballot.receipt_code == code
     assert sorted(i.proposal_id for i in ballot.items) == sorted([props[0].id, props[1].id])
     assert session.scalars(select(Participation)).one().voter_id == voter.id
 
-    download = client.get(f"/rounds/{round_.id}/vote/receipt.txt")
+    download = client.post(f"/rounds/{round_.id}/vote/receipt.txt", data={"code": code})
     assert download.status_code == 200 and code in download.get_data(as_text=True)
     assert "attachment" in download.headers["Content-Disposition"]
+    assert client.post(f"/rounds/{round_.id}/vote/receipt.txt", data={"code": "<script>"}).status_code == 400
 
     again = client.get(f"/rounds/{round_.id}/vote")
     assert "U heeft al gestemd" in again.get_data(as_text=True)
@@ -124,7 +132,8 @@ def test_every_ballot_type_casts_through_the_pages(client, auth, session, ballot
     data = data_of(props)
     assert client.post(f"/rounds/{round_.id}/vote", data=data).status_code == 200
     resp = client.post(f"/rounds/{round_.id}/vote/cast", data={**data, "action": "cast"})
-    assert resp.status_code == 302, resp.get_data(as_text=True)
+    assert resp.status_code == 200 and 'id="receipt-code"' in resp.get_data(as_text=True)
+    mix_now(session, round_)
     items = {i.proposal_id: (i.points, i.rank) for i in session.scalars(select(BallotItem))}
     assert items == {props[k].id: v for k, v in expect.items()}
 
@@ -147,25 +156,29 @@ def test_revote_replaces_the_ballot_once(client, auth, session):
     voter = make_resident(session, area)
     session.commit()
     auth.login(voter.email)
-    assert client.post(f"/rounds/{round_.id}/vote/cast", data={"project": str(p1.id), "action": "cast"}).status_code == 302
-    first_code = session.scalars(select(Ballot.receipt_code)).one()
+    first = client.post(f"/rounds/{round_.id}/vote/cast", data={"project": str(p1.id), "action": "cast"})
+    first_code = re.search(r'id="receipt-code">([A-Z0-9-]+)<', first.get_data(as_text=True)).group(1)
+    mix_now(session, round_)  # the first ballot may already be mixed when the voter changes it
     assert "U kunt uw stem één keer wijzigen" in client.get(f"/rounds/{round_.id}/vote").get_data(as_text=True)
-    assert client.post(f"/rounds/{round_.id}/vote/cast", data={"project": str(p2.id), "action": "cast"}).status_code == 302
-    ballot = session.scalars(select(Ballot)).one()
-    assert [i.proposal_id for i in ballot.items] == [p2.id]
-    assert ballot.receipt_code != first_code
+    second = client.post(f"/rounds/{round_.id}/vote/cast", data={"project": str(p2.id), "action": "cast"})
+    assert "Uw nieuwe stem is opgeslagen" in second.get_data(as_text=True)
     assert session.scalars(select(Participation)).one().revotes == 1
     third = client.post(f"/rounds/{round_.id}/vote/cast", data={"project": str(p1.id), "action": "cast"})
     assert third.status_code == 409
-    assert [i.proposal_id for i in session.scalars(select(Ballot)).one().items] == [p2.id]
+    # Until sealing both ballots exist (nothing touched the old one in the voter's transaction);
+    # sealing drops the replaced one.
+    assert _count(session, Ballot) + _count(session, SealedBallot) == 2
+    close_and_seal(session, round_)
+    ballot = session.scalars(select(Ballot)).one()
+    assert [i.proposal_id for i in ballot.items] == [p2.id]
+    assert ballot.receipt_code != first_code
 
 
-def test_late_cast_is_refused_and_seals_the_round(client, auth, session):
+def test_late_cast_is_refused_and_nothing_is_written(client, auth, session):
     import datetime as dt
 
     from pb.db import utcnow
     from pb.models.ballot import BallotSealKey, RoundSeal
-
 
     area = make_area(session)
     round_ = make_round(session, area, ballot_type=BallotType.APPROVAL, allow_revote=True)
@@ -178,9 +191,14 @@ def test_late_cast_is_refused_and_seals_the_round(client, auth, session):
     auth.login(late.email)
     resp = client.post(f"/rounds/{round_.id}/vote/cast", data={"project": str(proposal.id), "action": "cast"})
     assert resp.status_code == 409 and "gesloten" in resp.get_data(as_text=True)
-    assert _count(session, Ballot) == 1 and _count(session, Participation) == 1
+    assert _count(session, SealedBallot) == 1 and _count(session, Participation) == 1
+    # Sealing is the cron job's (or publishing's) work, not a late voter's request.
+    assert _count(session, RoundSeal) == 0
+    ballot_mixing.seal_round(session, round_)
+    session.commit()
     assert session.scalars(select(Participation.sealed_pointer)).one() is None
     assert _count(session, BallotSealKey) == 0 and _count(session, RoundSeal) == 1
+    assert _count(session, Ballot) == 1 and _count(session, SealedBallot) == 0
 
 
 def test_seal_rounds_cli(runner, session):
@@ -188,7 +206,6 @@ def test_seal_rounds_cli(runner, session):
 
     from pb.db import utcnow
     from pb.models.ballot import RoundSeal
-
 
     area = make_area(session)
     round_ = make_round(session, area, ballot_type=BallotType.APPROVAL, allow_revote=True)
@@ -237,3 +254,33 @@ def test_ranked_and_cumulative_errors_keep_the_choices_without_js(client, auth, 
     assert resp.status_code == 400 and "Verdeel precies 10 punten" in html
     assert re.search(rf'id="points-{c_props[0].id}"[^>]*value="7"', html)
     assert _count(session, Ballot) == 0
+
+
+def test_mix_ballots_cli_waits_for_a_batch_then_seals_closed_rounds(app, runner, session):
+    import datetime as dt
+
+    from pb.db import utcnow
+    from pb.models.ballot import RoundSeal
+
+    app.config["MIX_MIN_BATCH"] = 3
+    area = make_area(session)
+    round_ = make_round(session, area, ballot_type=BallotType.APPROVAL)
+    proposal = make_proposal(session, round_)
+    voters = [make_resident(session, area) for _ in range(4)]
+    for voter in voters[:2]:
+        ballot_service.cast_ballot(session, round_, voter=voter, choices={proposal.id: 1})
+    session.commit()
+    result = runner.invoke(args=["pb", "mix-ballots"])
+    assert result.exit_code == 0 and result.output.strip() == "Nothing to mix."  # a batch of 2 would link
+    assert _count(session, SealedBallot) == 2 and _count(session, Ballot) == 0
+    ballot_service.cast_ballot(session, round_, voter=voters[2], choices={proposal.id: 1})
+    session.commit()
+    result = runner.invoke(args=["pb", "mix-ballots"])
+    assert f"Mixed 3 ballots of round {round_.id}" in result.output
+    assert _count(session, SealedBallot) == 0 and _count(session, Ballot) == 3
+    ballot_service.cast_ballot(session, round_, voter=voters[3], choices={proposal.id: 1})
+    round_.voting_close_at = utcnow() - dt.timedelta(seconds=1)
+    session.commit()
+    result = runner.invoke(args=["pb", "mix-ballots"])
+    assert result.exit_code == 0 and f"Sealed round {round_.id}" in result.output
+    assert _count(session, SealedBallot) == 0 and _count(session, Ballot) == 4 and _count(session, RoundSeal) == 1

@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from pb.models.audit import AuditEntry
-from pb.models.ballot import Ballot, Channel, PaperEntry, Participation
+from pb.models.ballot import Ballot, Channel, PaperEntry, Participation, SealedBallot
 from pb.models.round import BallotType
 from pb.models.user import Role
-
-from tests.factories import make_area, make_proposal, make_resident, make_round, make_user
 from pb.services import ballots as ballot_service
+from pb.services import paper_ballots
 from pb.services import turnout as turnout_service
+from tests.factories import make_area, make_proposal, make_resident, make_round, make_user, mix_now
 
 
 def _count(session, model) -> int:
@@ -29,8 +29,8 @@ def setup(session):
     round_ = make_round(session, area, ballot_type=BallotType.APPROVAL)
     props = [make_proposal(session, round_, title=f"Bankje {i}") for i in range(3)]
     resident = make_resident(session, area, user=make_user(session, email="piet@example.test", name="Piet Paper"))
-    first = make_user(session, role=Role.STAFF, email="staf1@example.test", name="Eerste Medewerker")
-    second = make_user(session, role=Role.STAFF, email="staf2@example.test", name="Tweede Medewerker")
+    first = make_user(session, role=Role.STAFF, email="staf1@example.test", name="Eerste Medewerker", areas=[area])
+    second = make_user(session, role=Role.STAFF, email="staf2@example.test", name="Tweede Medewerker", areas=[area])
     manager = make_user(session, role=Role.MANAGER, email="regie@example.test", areas=[area])
     session.commit()
     return area, round_, props, resident, first, second, manager
@@ -65,6 +65,11 @@ def test_paper_ballot_needs_a_second_staff_member(client, auth, session, setup):
     ok = client.post(f"/infopunt/rounds/{round_.id}/paper/{entry.id}/confirm", follow_redirects=True)
     assert "bevestigd" in ok.get_data(as_text=True)
     participation = session.scalars(select(Participation)).one()
+    # The confirmation wrote the participation and the sealed ballot, never a ballot row.
+    assert _count(session, Ballot) == 0 and _count(session, SealedBallot) == 1
+    confirm = session.scalars(select(AuditEntry).where(AuditEntry.action == "paper_ballot.confirm")).one()
+    assert str(resident.id) not in confirm.after_json
+    mix_now(session, round_)
     ballot = session.scalars(select(Ballot)).one()
     assert participation.voter_id == resident.id and participation.channel == Channel.PAPER
     assert ballot.channel == Channel.PAPER
@@ -84,7 +89,7 @@ def test_paper_ballot_needs_a_second_staff_member(client, auth, session, setup):
     assert "U heeft al gestemd" in page and "op papier" in page
     resp = client.post(f"/rounds/{round_.id}/vote/cast", data={"project": str(props[1].id), "action": "cast"})
     assert resp.status_code == 409
-    assert _count(session, Ballot) == 1
+    assert _count(session, Ballot) == 1 and _count(session, SealedBallot) == 0
 
 
 def test_online_voter_cannot_also_vote_on_paper(client, auth, session, setup):
@@ -97,7 +102,7 @@ def test_online_voter_cannot_also_vote_on_paper(client, auth, session, setup):
     resp = client.post(f"/infopunt/rounds/{round_.id}/paper",
                        data={"voter_id": str(resident.id), "project": str(props[0].id)})
     assert resp.status_code == 409 and _count(session, PaperEntry) == 0
-    assert _count(session, Ballot) == 1
+    assert _count(session, SealedBallot) == 1
 
 
 def test_online_vote_between_entry_and_confirmation_wins(client, auth, session, setup):
@@ -110,7 +115,8 @@ def test_online_vote_between_entry_and_confirmation_wins(client, auth, session, 
     entry = session.scalars(select(PaperEntry)).one()
     resp = client.post(f"/infopunt/rounds/{round_.id}/paper/{entry.id}/confirm", follow_redirects=True)
     assert "al gestemd" in resp.get_data(as_text=True)
-    assert _count(session, Participation) == 1 and _count(session, Ballot) == 1
+    assert _count(session, Participation) == 1 and _count(session, SealedBallot) == 1
+    mix_now(session, round_)
     ballot = session.scalars(select(Ballot)).one()
     assert ballot.channel == Channel.ONLINE
 
@@ -123,7 +129,7 @@ def test_reject_removes_the_entry_with_a_reason(client, auth, session, setup):
     entry = session.scalars(select(PaperEntry)).one()
     resp = client.post(f"/infopunt/rounds/{round_.id}/paper/{entry.id}/reject", data={"reason": "Verkeerd project"})
     assert resp.status_code == 302
-    assert _count(session, PaperEntry) == 0 and _count(session, Ballot) == 0
+    assert _count(session, PaperEntry) == 0 and _count(session, Ballot) + _count(session, SealedBallot) == 0
     last = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
     assert last.action == "paper_ballot.reject" and last.reason == "Verkeerd project"
 
@@ -183,32 +189,46 @@ def test_no_vote_counts_in_any_response_during_voting(app, client, auth, session
     voters = [make_resident(session, area, user=make_user(session, name="Stemmer")) for _ in shares]
     for voter, share in zip(voters, shares, strict=True):
         ballot_service.cast_ballot(session, round_, voter=voter, choices={p1.id: share, p2.id: 1000 - share})
-    staff = make_user(session, role=Role.STAFF, name="Medewerker")
+    staff = make_user(session, role=Role.STAFF, name="Medewerker", areas=[area])
     manager = make_user(session, role=Role.MANAGER, name="Regisseur", areas=[area])
     admin = make_user(session, role=Role.ADMIN, name="Beheerder")
-    session.add(PaperEntry(round_id=round_.id, voter_id=make_resident(session, area).id,
-                           entered_by_id=staff.id, choices_json='{"%d": 1000}' % p3.id))
+    paper_ballots.enter_paper_ballot(session, round_, staff=staff, voter=make_resident(session, area),
+                              choices={p3.id: 1000})
     session.commit()
     values = {"round_id": round_.id, "id": round_.id, "slug": area.slug, "area_id": area.id,
-              "proposal_id": p1.id, "user_id": voters[0].id, "entry_id": 1, "filename": "css/site.css"}
+              "proposal_id": p1.id, "user_id": voters[0].id, "entry_id": 1, "filename": "css/site.css",
+              "version": 1, "origin_id": 1}
     rules = [r for r in app.url_map.iter_rules() if "GET" in r.methods and r.endpoint != "static"]
-    crawled = 0
+    # The open-data API's lists with every filter, and the index of everything published.
+    extra = [f"/api/v1/rounds?area={area.slug}", f"/api/v1/proposals?round={round_.id}",
+             f"/api/v1/proposals?round={round_.id}&status=feasible", "/api/v1/results?limit=1",
+             f"/api/v1/rounds/{round_.id}/results", f"/api/v1/rounds/{round_.id}/results/1"]
+    crawled: dict[str, int] = {}
     for who in (None, voters[0], staff, manager, admin):
         if who is not None:
             auth.login(who.email)
-        for rule in rules:
-            url = _url_for_rule(rule, values)
-            if url is None:
-                continue
-            body = client.get(url).get_data(as_text=True)
-            crawled += 1
+        urls = [u for u in (_url_for_rule(rule, values) for rule in rules) if u is not None] + extra
+        for url in urls:
+            response = client.get(url)
+            body = (response.get_data() if response.is_streamed is False else b"".join(response.response))
+            body = body.decode("utf-8", "replace")
+            crawled[url] = response.status_code
             for total in POINT_TOTALS:
                 for shown in (total, f"{total[0]}.{total[1:]}", f"{total[0]} {total[1:]}"):
                     assert shown not in body, f"{url} as {who}: shows {shown}"
             assert not re.search(r"\b7\s+(stemmen|punten|votes)\b", body), url
+            if url.startswith("/api/") and not url.endswith("/openapi.json"):
+                # No count-shaped field at all in the API before publication.
+                assert not re.search(r'"(score|ballots[a-z_]*|votes|turnout|spent)"', body), url
         if who is not None:
             auth.logout()
-    assert crawled >= 5 * 8
+    assert len(crawled) >= 8
+    api_answers = {url: status for url, status in crawled.items() if url.startswith("/api/v1/")}
+    assert len(api_answers) >= 12, api_answers
+    assert api_answers[f"/api/v1/rounds/{round_.id}"] == 200 and api_answers[f"/api/v1/proposals/{p1.id}"] == 200
+    assert api_answers[f"/api/v1/rounds/{round_.id}/results"] == 404
+    assert api_answers[f"/api/v1/rounds/{round_.id}/results/1"] == 404
+    assert crawled[f"/widgets/areas/{area.slug}"] == 200 and crawled[f"/widgets/rounds/{round_.id}/results"] == 404
     # The voter page and the turnout page were among them and answered.
     auth.login(manager.email)
     assert "Opkomst" in client.get(f"/manage/rounds/{round_.id}/turnout").get_data(as_text=True)

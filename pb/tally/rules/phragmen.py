@@ -29,9 +29,11 @@ import numpy as np
 from pb.tally.model import Election
 from pb.tally.numbers import Number
 from pb.tally.outcome import Decision, Outcome, decide
+from pb.tally.rules.blas import one_blas_thread
 from pb.tally.tiebreak import TieBreak
 
 
+@one_blas_thread
 def phragmen(election: Election, tie_break: TieBreak | None = None, *,
              skip: bool = False) -> Outcome:
     """Sequential Phragmén for approval ballots.

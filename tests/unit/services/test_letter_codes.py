@@ -122,18 +122,20 @@ def test_progress_is_reported(session):
 
 def test_exports_letters_and_mailing_csv(app, session):
     area = make_area(session, name="Ulft")
-    make_register_entry(session, area, postcode="7071AB", huisnummer=12, toevoeging="A")
+    make_register_entry(session, area, postcode="7071AB", huisnummer=12, toevoeging="A", street="Kerkstraat")
     batch = letter_codes.generate_codes(session, area, actor=None, valid_until=FUTURE)
     code = batch.letters[0].codes[0]
     rows = list(csv.reader(io.StringIO(letter_codes.mailing_csv(batch))))
     url = "http://buurtbudget.test/verify?postcode=7071AB&huisnummer=12&toevoeging=A&code=" + code.grouped
-    assert rows == [["postcode", "huisnummer", "toevoeging", "code", "url"], ["7071AB", "12", "A", code.grouped, url]]
+    assert rows == [list(letter_codes.MAILING_COLUMNS),
+                    [code.grouped, url, "Kerkstraat", "12", "A", "", "7071AB", "Ulft", "Kerkstraat 12A", "7071 AB  ULFT"]]
     html = letter_codes.letters_html(batch)
-    assert code.grouped in html and "7071 AB" in html and "@page" in html and "break-after: page" in html
+    assert code.grouped in html and "Kerkstraat 12A<br>" in html and "7071 AB  ULFT" in html
+    assert "@page" in html and "break-after: page" in html
     assert letter_codes.qr_data_uri(url) in html.replace("&amp;", "&")
     assert "Beste bewoner" in html and html.count("<section class=\"letter\">") == 1
     with zipfile.ZipFile(io.BytesIO(letter_codes.export_zip(batch))) as zf:
-        assert sorted(zf.namelist()) == ["brieven.html", "drukkerij.csv"]
+        assert zf.namelist() == ["brieven-0001.html", "drukkerij.csv"]
 
 
 def test_each_resident_at_an_address_gets_a_page_of_their_own(app, session):

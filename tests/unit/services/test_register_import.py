@@ -13,7 +13,7 @@ from pb.models.audit import AuditEntry
 from pb.models.register import LetterCode, RegisterEntry
 from pb.models.residency import Residency
 from pb.demo import address_register as demo_register
-from pb.services import address_register, letter_codes
+from pb.services import address_register, letter_codes, register_import
 from tests.factories import make_area, make_register_entry, make_resident, make_round
 
 GOOD = (
@@ -31,9 +31,9 @@ def _count(session) -> int:
 def test_import_semicolon_file_normalises_and_finds_area_by_postcode(session):
     ulft = make_area(session, slug="ulft", postcodes=["7071"])
     gendringen = make_area(session, slug="gendringen", postcodes=["7081"])
-    result = address_register.import_addresses(session, GOOD, actor=None)
+    result = register_import.import_addresses(session, GOOD, actor=None)
     assert (result.created, result.updated, result.unchanged) == (3, 0, 0)
-    rows = {(e.postcode, e.huisnummer, e.toevoeging): e for e in session.scalars(select(RegisterEntry))}
+    rows = {(e.postcode, e.huisnummer, e.suffix): e for e in session.scalars(select(RegisterEntry))}
     assert rows[("7071AB", 12, "A")].eligible_count == 2 and rows[("7071AB", 12, "A")].area_id == ulft.id
     assert rows[("7071AB", 14, "")].area_id == ulft.id and rows[("7071AB", 14, "")].birth_year == 1990
     assert rows[("7081CD", 1, "")].area_id == gendringen.id and rows[("7081CD", 1, "")].eligible_count == 1
@@ -42,21 +42,21 @@ def test_import_semicolon_file_normalises_and_finds_area_by_postcode(session):
 
 def test_import_comma_file(session):
     make_area(session, slug="ulft", postcodes=["7071"])
-    result = address_register.import_addresses(session, b"postcode,huisnummer,toevoeging,gebied\n7071AB,1,,ulft\n", actor=None)
+    result = register_import.import_addresses(session, b"postcode,huisnummer,toevoeging,gebied\n7071AB,1,,ulft\n", actor=None)
     assert result.created == 1 and _count(session) == 1
 
 
 def test_reimport_changes_nothing_and_updates_changed_rows(session):
     make_area(session, slug="ulft", postcodes=["7071"])
     make_area(session, slug="gendringen", postcodes=["7081"])
-    address_register.import_addresses(session, GOOD, actor=None)
+    register_import.import_addresses(session, GOOD, actor=None)
     session.commit()
     before = [(e.id, e.eligible_count, e.area_id) for e in session.scalars(select(RegisterEntry).order_by(RegisterEntry.id))]
-    again = address_register.import_addresses(session, GOOD, actor=None)
+    again = register_import.import_addresses(session, GOOD, actor=None)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
     after = [(e.id, e.eligible_count, e.area_id) for e in session.scalars(select(RegisterEntry).order_by(RegisterEntry.id))]
     assert before == after
-    changed = address_register.import_addresses(session, GOOD.replace(b"ulft;2;", b"ulft;3;"), actor=None)
+    changed = register_import.import_addresses(session, GOOD.replace(b"ulft;2;", b"ulft;3;"), actor=None)
     assert (changed.created, changed.updated, changed.unchanged) == (0, 1, 2)
 
 
@@ -73,8 +73,8 @@ def test_bad_rows_are_reported_with_line_numbers_and_nothing_is_imported(session
         "7071AB;1;;ulft;1\n"
         "7071AB;5;;ulft\n"
     ).encode()
-    with pytest.raises(address_register.ImportFailed) as info:
-        address_register.import_addresses(session, data, actor=None)
+    with pytest.raises(register_import.ImportFailed) as info:
+        register_import.import_addresses(session, data, actor=None)
     by_line = {}
     for err in info.value.errors:
         by_line.setdefault(err.line, []).append(err.message)
@@ -87,13 +87,13 @@ def test_bad_rows_are_reported_with_line_numbers_and_nothing_is_imported(session
     assert "regel 2" in by_line[8][0]
     assert "kolommen" in by_line[9][0]
     assert _count(session) == 0
-    report = address_register.error_report_csv(info.value.errors)
+    report = register_import.error_report_csv(info.value.errors)
     assert report.startswith("regel;fout\r\n3;")
 
 
 def test_missing_columns_are_reported(session):
-    with pytest.raises(address_register.ImportFailed) as info:
-        address_register.import_addresses(session, b"postcode;huisnummer\n7071AB;1\n", actor=None)
+    with pytest.raises(register_import.ImportFailed) as info:
+        register_import.import_addresses(session, b"postcode;huisnummer\n7071AB;1\n", actor=None)
     assert info.value.errors[0].line == 1 and "toevoeging" in info.value.errors[0].message
 
 

@@ -193,3 +193,28 @@ def test_frozen_round_still_accepts_a_new_description(session, area, manager):
                  budget_cents=rnd.budget_cents, description="Nieuwe uitleg")
     rounds.update_round(session, rnd, actor=manager, data=base)
     assert rnd.description == "Nieuwe uitleg"
+
+
+def test_open_vote_closes_only_later_unless_an_admin_gives_a_public_reason(session, area, manager):
+    rnd = make_round(session, area, phase="voting")
+    close = rnd.voting_close_at
+    for new_at in (utcnow() - dt.timedelta(minutes=1), close - dt.timedelta(hours=1)):
+        with pytest.raises(ValidationFailed) as exc:
+            rounds.move_phase(session, rnd, actor=manager, boundary="voting_close_at", new_at=new_at,
+                              reason="Snel klaar")
+        assert exc.value.field == "new_at"
+    assert rnd.voting_close_at == close and rnd.phase_at(utcnow()) == Phase.VOTING
+    assert session.scalar(select(AuditEntry).where(AuditEntry.action == "round.phase_move")) is None
+    later = close + dt.timedelta(days=2)
+    rounds.move_phase(session, rnd, actor=manager, boundary="voting_close_at", new_at=later, reason="Langer stemmen")
+    assert rnd.voting_close_at == later
+    admin = make_user(session, role=Role.ADMIN)
+    earlier = later - dt.timedelta(days=2, hours=12)
+    with pytest.raises(ValidationFailed):
+        rounds.move_phase(session, rnd, actor=admin, boundary="voting_close_at", new_at=earlier, reason=" ")
+    rounds.move_phase(session, rnd, actor=admin, boundary="voting_close_at", new_at=earlier,
+                      reason="Storing in het stembureau: de gemeenteraad besloot eerder te sluiten")
+    assert rnd.voting_close_at == earlier
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "round.phase_move")
+                            .order_by(AuditEntry.seq.desc())).first()
+    assert entry.public and entry.actor_id == admin.id and "gemeenteraad" in entry.reason

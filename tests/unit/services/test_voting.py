@@ -13,17 +13,16 @@ from sqlalchemy import DateTime, Date, Time, func, inspect, select
 from pb.db import db_session, engine, utcnow
 from pb.errors import InvalidState, PermissionDenied, ValidationFailed
 from pb.forms.voting import parse_choices
-from pb.models.ballot import Ballot, BallotItem, BallotSealKey, Participation, RoundSeal
+from pb.models.ballot import Ballot, BallotItem, BallotSealKey, Participation, RoundSeal, SealedBallot
 from pb.models.proposal import ProposalStatus
 from pb.models.residency import Residency
 from pb.models.round import BallotType, BudgetRound
 from pb.models.user import User
-
-from tests.factories import make_area, make_proposal, make_resident, make_round
 from pb import clock
-from pb.services import ballot_seal, counting
+from pb.services import ballot_mixing, ballot_seal, counting
 from pb.services import ballots as ballot_service
 from pb.services import turnout as turnout_service
+from tests.factories import close_and_seal, make_area, make_proposal, make_resident, make_round, mix_now
 
 N_THREADS = 8
 
@@ -82,7 +81,9 @@ def test_parallel_casts_for_one_voter_store_exactly_one_vote(app, session):
     assert outcomes.count("cast") == 1, outcomes
     assert outcomes.count(ballot_service.already_voted_message()) == N_THREADS - 1, outcomes
     assert _rows(session, Participation) == 1
-    assert _rows(session, Ballot) == 1
+    assert _rows(session, SealedBallot) == 1 and _rows(session, Ballot) == 0  # sealed until mixed
+    mix_now(session, session.get(BudgetRound, round_id))
+    assert _rows(session, Ballot) == 1 and _rows(session, SealedBallot) == 0
     assert _rows(session, BallotItem) == 1
 
 
@@ -100,13 +101,12 @@ def test_parallel_casts_with_revote_allowed_keep_one_ballot(app, session):
     assert outcomes.count("cast") == 1, outcomes
     assert outcomes.count("replaced") <= ballot_service.MAX_REVOTES, outcomes
     assert _rows(session, Participation) == 1
-    assert _rows(session, Ballot) == 1
     participation = session.scalars(select(Participation)).one()
     assert participation.revotes == outcomes.count("replaced")
-    # The sealed pointer still leads to the one remaining ballot.
-    key = ballot_seal.round_key(session, round_)
-    ballot_id = ballot_seal.open_pointer(key, participation.sealed_pointer, round_.id, voter.id)
-    assert session.get(Ballot, ballot_id) is not None
+    assert _rows(session, SealedBallot) == 1 + participation.revotes
+    # Sealing drops the replaced ballot: exactly one counts.
+    close_and_seal(session, session.get(BudgetRound, round_id))
+    assert _rows(session, Ballot) == 1 and _rows(session, SealedBallot) == 0
 
 
 # --- THREATS #2: limits, property-based ---------------------------------------------------------
@@ -163,16 +163,17 @@ def test_every_stored_ballot_satisfies_the_round_limits(session, config, costs, 
     session.commit()
     ids = [p.id for p in proposals] + [other.id] * (8 - len(proposals))
     choices = {ids[i]: v for i, v in picks}
-    before = _rows(session, Ballot)
+    before = _rows(session, SealedBallot)
     try:
         ballot_service.cast_ballot(session, round_, voter=voter, choices=choices)
         session.commit()
     except (ValidationFailed, InvalidState, PermissionDenied):
         session.rollback()
-        assert _rows(session, Ballot) == before
+        assert _rows(session, SealedBallot) == before
         assert session.scalar(select(func.count()).select_from(Participation)
                               .where(Participation.voter_id == voter.id)) == 0
         return
+    mix_now(session, round_)
     ballot = session.scalars(select(Ballot).where(Ballot.round_id == round_.id)).one()
     assert _satisfies_limits(round_, {p.id: p.ballot_cost_cents for p in proposals}, list(ballot.items))
 
@@ -254,7 +255,7 @@ def test_just_before_open_and_at_close_are_refused(session):
     ballot_service.cast_ballot(session, round_, voter=voters[1], choices={proposal.id: 1},
                        now=round_.voting_close_at - tick)
     session.commit()
-    assert _rows(session, Ballot) == 2
+    assert _rows(session, SealedBallot) == 2
 
 
 def test_rounds_not_yet_open_or_closed_refuse_by_server_clock(session):
@@ -338,14 +339,16 @@ def test_non_resident_is_refused(session):
 def test_ballot_tables_have_no_user_and_no_time_columns(app):
     with app.app_context():
         insp = inspect(engine())
-        for table in ("ballots", "ballot_items"):
+        for table in ("ballots", "ballot_items", "sealed_ballots"):
             columns = insp.get_columns(table)
             names = {c["name"] for c in columns}
             forbidden = {"user", "voter", "by", "at", "time", "date", "ip", "created", "updated", "cast", "session"}
             assert not {n for n in names if forbidden & set(n.split("_"))}, names
             assert not [c for c in columns if isinstance(c["type"], DateTime | Date | Time)], columns
             referred = {fk["referred_table"] for fk in insp.get_foreign_keys(table)}
-            assert referred <= {"rounds", "ballots", "proposals"}, referred
+            assert referred <= {"rounds", "ballots", "proposals", "ballot_seal_keys"}, referred
+            # No sequence: keys are random (ballots: 62-bit numbers; sealed ballots: uuid4 text).
+            assert not any(c.get("autoincrement") is True for c in columns), columns
         assert {"round_id", "voter_id"} in [set(u["column_names"]) for u in insp.get_unique_constraints("participations")]
 
 
@@ -359,6 +362,8 @@ def test_identical_ballots_get_different_random_receipts_and_ids(session):
     session.commit()
     assert len(set(codes)) == len(codes)
     assert all(len(c) == 14 and set(c.replace("-", "")) <= set(ballot_service.RECEIPT_ALPHABET) for c in codes)
+    mix_now(session, round_)
+    assert sorted(session.scalars(select(Ballot.receipt_code))) == sorted(codes)
     ids = [b for b in session.scalars(select(Ballot.id))]
     assert len(set(ids)) == 40
     assert ids != sorted(ids) or max(ids) > 2**40  # random, not a small sequence
@@ -369,18 +374,22 @@ def test_export_order_is_uncorrelated_with_cast_order_and_needs_a_closed_round(s
     area = make_area(session)
     round_ = make_round(session, area, ballot_type=BallotType.CHOOSE_ONE)
     proposals = [make_proposal(session, round_) for _ in range(30)]
+    codes = []
     for p in proposals:  # ballot i chooses proposal i: the export reveals the cast order if it keeps it
-        ballot_service.cast_ballot(session, round_, voter=make_resident(session, area), choices={p.id: 1})
+        codes.append(ballot_service.cast_ballot(session, round_, voter=make_resident(session, area),
+                                                choices={p.id: 1}).receipt_code)
     session.commit()
     with pytest.raises(InvalidState):
         counting.count_round(session, round_, seal=False)
     after = round_.voting_close_at + dt.timedelta(minutes=1)
+    # A private preview before sealing opens the waiting sealed ballots in memory and writes nothing.
     count = counting.count_round(session, round_, seal=False, now=after)
     order = [count.proposals[b.projects[0]].id for b in count.election.ballots]
     assert sorted(order) == [p.id for p in proposals]
     assert order != [p.id for p in proposals]
     assert (count.online, count.paper) == (30, 0)
-    assert count.receipts == sorted(session.scalars(select(Ballot.receipt_code)))
+    assert count.receipts == sorted(codes)
+    assert _rows(session, Ballot) == 0 and _rows(session, SealedBallot) == 30
 
 
 def test_sealing_destroys_key_and_pointers_idempotently(session):
@@ -396,12 +405,12 @@ def test_sealing_destroys_key_and_pointers_idempotently(session):
     ballot_ids = {str(i) for i in session.scalars(select(Ballot.id))}
     assert not any(bid in p for p in pointers for bid in ballot_ids)
     with pytest.raises(InvalidState):
-        ballot_seal.seal_round(session, round_)  # still open
+        ballot_mixing.seal_round(session, round_)  # still open
     session.rollback()
     after = round_.voting_close_at + dt.timedelta(seconds=1)
-    assert ballot_seal.seal_round(session, round_, now=after) is True
+    assert ballot_mixing.seal_round(session, round_, now=after) is True
     session.commit()
-    assert ballot_seal.seal_round(session, round_, now=after) is False
+    assert ballot_mixing.seal_round(session, round_, now=after) is False
     assert list(session.scalars(select(Participation.sealed_pointer))) == [None, None, None]
     assert _rows(session, BallotSealKey) == 0 and _rows(session, RoundSeal) == 1
     assert _rows(session, Ballot) == 3
@@ -429,7 +438,7 @@ def test_swapped_pointer_or_other_secret_key_cannot_redirect_a_revote(app, sessi
     with pytest.raises(InvalidState):
         ballot_service.cast_ballot(session, round_, voter=alice, choices={p2.id: 1})
     session.rollback()
-    assert _rows(session, Ballot) == 2
+    assert _rows(session, SealedBallot) == 2
 
 
 def test_turnout_per_postcode_from_the_register_hides_small_groups(session):
@@ -450,3 +459,24 @@ def test_turnout_per_postcode_from_the_register_hides_small_groups(session):
     report = turnout_service.turnout(session, round_)
     assert report.total == 15
     assert report.per_postcode == [("7071", 11), ("7072", None)]  # under 10: no number shown
+
+
+def test_a_cast_that_commits_after_sealing_is_refused_not_stranded(app, session):
+    """A server process that still knows the round key (its cached salt) casts after the round was
+    sealed: the sealed ballot's foreign key to the deleted key row refuses it, and the rollback
+    removes the participation too. Nothing is stored that the count would never see."""
+    area = make_area(session)
+    round_ = make_round(session, area, ballot_type=BallotType.APPROVAL)
+    proposal = make_proposal(session, round_)
+    early, late = make_resident(session, area), make_resident(session, area)
+    ballot_service.cast_ballot(session, round_, voter=early, choices={proposal.id: 1})
+    session.commit()
+    close = round_.voting_close_at
+    salt = app.extensions["pb_ballot_salts"][round_.id]
+    assert ballot_mixing.seal_round(session, round_, now=close + dt.timedelta(seconds=1))
+    session.commit()
+    app.extensions["pb_ballot_salts"][round_.id] = salt  # another worker's stale copy
+    with pytest.raises(InvalidState):
+        ballot_service.cast_ballot(session, round_, voter=late, choices={proposal.id: 1}, now=close - dt.timedelta(seconds=1))
+    session.rollback()
+    assert _rows(session, Participation) == 1 and _rows(session, SealedBallot) == 0 and _rows(session, Ballot) == 1

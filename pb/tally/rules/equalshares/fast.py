@@ -1,24 +1,10 @@
-"""Method of Equal Shares (MES) with cost utilities, the Add1 completion and an optional greedy fill.
+"""Method of Equal Shares (MES), the fast implementation: same outcomes as :mod:`.reference`.
 
-Definition (as pabulib and pabutools 1.2.3 count it):
-
-- every ballot counts in n, including empty ones; every voter starts with an equal share B/n;
-- a voter's utility for a project on their ballot is its cost ("cost utilities"); so a
-  project q with cost c can be bought at price-per-utility rho when its supporters together
-  pay c with each paying ``min(own money, rho * c)``; q is *affordable* while its supporters
-  together still have at least c;
-- in each round the affordable project with the smallest rho is funded (equal rho: tie-break
-  order) and each supporter pays ``min(own money, rho * c)``; stop when nothing is affordable;
-- projects without supporters are never funded; a project costing 0 with supporters is funded
-  up front; a project that would exceed a group cap (neighbourhood, category) is dropped;
-- Add1 (``equalshares/add1``): raise every voter's share by 1 currency unit and rerun,
-  repeatedly (B/n, B/n + 1, B/n + 2, ...); stop at the first run whose outcome costs more than
-  B (return the previous outcome) or is exhaustive, i.e. no unselected project with a supporter
-  fits in what is left of B (return it). This is pabutools' ``voter_budget_increment=1``;
-- ``equalshares/add1+greedy`` then funds, by score, every remaining project that still fits.
-
-Non-approval ballots: a project named on a ballot (any rank, positive points) counts as
-approved; the utility is still its cost.
+The definition (cost utilities, n counts every ballot, Add1 = pabutools'
+``voter_budget_increment=1``, caps drop a project, ``add1+greedy`` fills by score) is written out
+in :mod:`pb.tally.rules.equalshares.reference`, in exact arithmetic and without optimisation;
+property tests check that both give the same selection, rounds, prices and Add1 summary on
+random elections of every ballot type, with caps. Everything below is about speed.
 
 Speed and exactness (default run, :func:`_mes_run_ballots`): one row per distinct ballot. A live
 ballot has paid, in every round so far, either nothing or exactly that round's payment cap t_r
@@ -38,8 +24,50 @@ the breakpoint, the exact cap follows from the exact money of the first group, a
 whose float money is within the error bound of the cap is compared exactly (an exact water-fill
 over distinct money values is the fallback). The winner (smallest exact price, then tie-break
 order), the payments and who dies are therefore exact. The older per-class run
-(:func:`_mes_run`, budget classes and a class x project count matrix) is kept for ``exact=True``
-(every evaluated project computed exactly) and as the reference the tests compare against.
+(:func:`_mes_run`, budget classes and a class x project count matrix) is used for ``exact=True``;
+it computes every remaining project's price exactly in every round and uses no float at all.
+
+Where floats are used, and why no decision rests on them (F(x) = sum of w_i min(b_i, x) over a
+project's supporters is concave and piecewise linear; its level L solves F(L) = cost):
+
+1. Money: ``_Ledger.fm`` is each ballot's money in floats, off by at most ``_Ledger.err``
+   (share * 2**-52 at the start, plus 2 * share * 2**-52 per round: the rounding of t_r and of
+   the subtraction, both below share). A dead ballot's float money is set to exactly 0.
+2. Affordability (:func:`_screen`, the main loop): the float total of the supporters' money is
+   off by at most ``tol_total`` (W * err plus the standard summation bound). Total + tol_total
+   below the cost: surely unaffordable, dropped. Total - tol_total at least the cost: surely
+   affordable. In between: decided by the exact money (:meth:`_Ledger.money`).
+3. Prices: the float level comes with an error bound ``err`` = 4 * (tol_total + W * err) /
+   (rich * cost) + 1e-9 * rho, where rich is the weight at or above the level. The first term
+   is the first-order bound: by concavity F(x) <= cost - (L - x) * rich for x < L, so money off
+   by delta per ballot moves the level down by at most W * delta / rich (and up by the same
+   bound while the weight above the level does not change); the factor 4 and the relative 1e-9
+   cover the rounding of the level's own computation. These bounds only choose *which*
+   projects get an exact price: every project whose lower bound (rho - err) is not above the
+   smallest upper bound (rho + err) does, and so do the four cheapest when tracing. A project
+   whose exact price is computed is never judged by its float price. Projects found affordable
+   in step 2 only by an exact check get an exact price at once.
+4. Lazy evaluation: a bound from an earlier round stays a lower bound in later rounds of the
+   same run (money only decreases, so prices only rise); the heap stops a round once the next
+   lower bound is above the best upper bound. Only the order of work and the set of projects
+   priced exactly depend on it.
+5. Exact water-fill (:func:`_exact_fill`): the float split into "pays everything" / "pays the
+   cap" proposes the breakpoint; the cap t follows exactly from the exact money of the first
+   group; a ballot whose float money is further than ``margin`` (4 * err + 4 * 2**-52 * max(share,
+   t)) from t is on the side its float says, every other ballot is compared exactly, and if any
+   comparison disagrees the fill is redone exactly over the distinct money values. So t, who
+   pays t and who dies are exact.
+6. Skipping Add1 steps (:func:`_certified_round`): a project counts as dearer than the guide's
+   winner only when its lower bound (3, 4) lies above the next float above the guide's exact
+   price, or when its exact price says so; anything closer is priced exactly.
+7. The thresholds in :func:`_float_fill` (1 + 1e-6, 8 passes) only choose between the
+   fixed-point iteration and sorting.
+
+The bounds in 3 are a careful first-order argument with generous margins, not a formal proof
+of every float operation; what rests on them is only which projects are priced exactly. The
+winner is the smallest exact price among those, the tests compare the result with the
+all-exact run and with the reference (hypothesis), and with pabutools on the shared files it
+can count in time (``tests/unit/tally/test_tally_pabutools.py``).
 
 Skipping Add1 steps (:func:`_certified_round`): many elections keep the same outcome for
 hundreds or thousands of steps (Veszprem 2025 needs 72,725 steps and its outcome changes 4
@@ -75,10 +103,9 @@ import numpy as np
 from pb.tally.model import Election
 from pb.tally.numbers import normalise
 from pb.tally.outcome import Decision, Outcome, decide
+from pb.tally.rules.blas import one_blas_thread
 from pb.tally.rules.greedy import greedy_order
 from pb.tally.tiebreak import TieBreak
-
-_TOL = 1e-9
 
 
 @dataclass
@@ -98,6 +125,7 @@ class _Prepared:
     cap_limits: list[int]
     cap_of: list[tuple[int, ...]]
     rank_array: np.ndarray  # tie-break rank per project, for np.lexsort
+    floor: np.ndarray  # a lower bound of every project's price in every round: 1 / support
     wf_of: list[np.ndarray]  # weights of each project's supporters, as floats
     wsum_of: list[float]
     _incidence: np.ndarray | None = None
@@ -138,7 +166,7 @@ def _start(prep: _Prepared) -> tuple[_Run, list[int], set[int], np.ndarray, int]
         for k in prep.cap_of[q]:
             cap_left[k] -= prep.costs[q]
     remaining = set(prep.candidates)
-    lower = np.zeros(len(prep.costs), dtype=np.float64)  # a lower bound of each price
+    lower = prep.floor.copy()  # a lower bound of each price
     return run, cap_left, remaining, lower, sum(prep.costs[q] for q in run.selected)
 
 
@@ -182,67 +210,49 @@ def _prepare(election: Election, tie_break: TieBreak, use_caps: bool) -> _Prepar
     return _Prepared(scale, costs, weights, (rows, cols), ballots_of, support, candidates, free,
                      n, rank, [int(c.limit * scale) for c in caps],
                      [election.caps_for(q) if use_caps else () for q in range(m)],
-                     np.asarray(rank, dtype=np.int64), wf_of, [float(x.sum()) for x in wf_of])
+                     np.asarray(rank, dtype=np.int64),
+                     # Each supporter pays at most rho * cost, so rho >= 1 / support; the float
+                     # quotient is lowered by a few ulps to stay below the exact one.
+                     np.where(support > 0, (1.0 / np.maximum(support, 1)) * (1 - 2.0 ** -49), 0.0),
+                     wf_of, [float(x.sum()) for x in wf_of])
 
 
-def _mes_run(prep: _Prepared, share: Fraction, *, exact: bool = False,
-             trace: bool = False) -> _Run:
-    """One run of MES with every voter starting with ``share`` (in currency units)."""
+def _mes_run(prep: _Prepared, share: Fraction, *, trace: bool = False) -> _Run:
+    """One run of MES with every voter starting with ``share`` (in currency units), per budget
+    class and entirely exact: every remaining project's price is computed exactly in every
+    round (``exact=True`` and the tests' yardstick; no float is involved)."""
     m = len(prep.costs)
     costs = prep.costs
     # Money of a class = num[c] / den; den is common to all classes.
     share_scaled = share * prep.scale
     den = share_scaled.denominator
     num: list[int] = [share_scaled.numerator]
-    fbud = np.zeros(16, dtype=np.float64)
-    fbud[0] = num[0] / den
     k_classes = 1
     cnt = np.zeros((16, m), dtype=np.int64)
     cnt[0] = prep.support
     class_of = np.zeros(len(prep.weights), dtype=np.int64)
-    run, cap_left, remaining, lower, spent = _start(prep)
+    run, cap_left, remaining, _, spent = _start(prep)
     round_no = 0
     while True:
-        best_f = float("inf")
-        evaluated: dict[int, float] = {}
-        for q in sorted(remaining, key=lambda x: (lower[x], prep.rank[x])):
-            if not trace and lower[q] * (1 - 2 * _TOL) > best_f * (1 + 2 * _TOL):
-                break
+        exact_rho: dict[int, tuple[Fraction, int]] = {}
+        for q in sorted(remaining):
             if any(costs[q] > cap_left[k] for k in prep.cap_of[q]):
                 remaining.discard(q)
                 run.capped[q] = min(prep.cap_of[q], key=lambda k: cap_left[k])
                 continue
-            rho_f, total = _float_rho(cnt[:k_classes, q], fbud[:k_classes], costs[q])
-            if rho_f is None:
-                clearly_short = total < costs[q] * (1 - _TOL)
-                if (exact or not clearly_short) and _money(cnt[:k_classes, q], num) >= costs[q] * den:
-                    rho_f, _ = _float_rho(cnt[:k_classes, q], fbud[:k_classes], costs[q], force=True)
-                else:
-                    remaining.discard(q)
-                    continue
-            lower[q] = rho_f
-            evaluated[q] = rho_f
-            best_f = min(best_f, rho_f)
-        if not evaluated:
-            break
-        limit = best_f * (1 + 4 * _TOL)
-        shown = set(sorted(evaluated, key=evaluated.__getitem__)[:4]) if trace else set()
-        exact_rho: dict[int, tuple[Fraction, int]] = {}
-        for q, rho_f in evaluated.items():
-            if exact or rho_f <= limit or q in shown:
-                solved = _exact_payment(cnt[:k_classes, q], num, den, costs[q])
-                if solved is None:
-                    remaining.discard(q)
-                    continue
-                x_num, w_rich = solved
-                exact_rho[q] = (Fraction(x_num, w_rich * den * costs[q]), w_rich)
+            solved = _exact_payment(cnt[:k_classes, q], num, den, costs[q])
+            if solved is None:
+                remaining.discard(q)
+                continue
+            x_num, w_rich = solved
+            exact_rho[q] = (Fraction(x_num, w_rich * den * costs[q]), w_rich)
         if not exact_rho:
-            continue
+            break
         winner = min(exact_rho, key=lambda q: (exact_rho[q][0], prep.rank[q]))
         rho = exact_rho[winner][0]
         round_no += 1
         if trace:
-            run.rounds.append(_round_info(prep, round_no, winner, rho, evaluated, exact_rho,
+            run.rounds.append(_round_info(prep, round_no, winner, rho, exact_rho,
                                           cnt[:k_classes, winner], num, den))
         run.selected.append(winner)
         remaining.discard(winner)
@@ -265,7 +275,6 @@ def _mes_run(prep: _Prepared, share: Fraction, *, exact: bool = False,
             if num[c] > t_num:
                 if k_classes >= cnt.shape[0]:
                     cnt = np.vstack([cnt, np.zeros_like(cnt)])
-                    fbud = np.concatenate([fbud, np.zeros_like(fbud)])
                 mapping[c] = k_classes
                 num.append(num[c] - t_num)
                 k_classes += 1
@@ -280,7 +289,6 @@ def _mes_run(prep: _Prepared, share: Fraction, *, exact: bool = False,
         if g > 1:
             den //= g
             num = [x // g for x in num]
-        fbud[:k_classes] = [x / den for x in num]
     if trace:
         live = class_of >= 0
         for q in range(m):
@@ -569,6 +577,11 @@ def _mes_run_ballots(prep: _Prepared, share: Fraction, *, trace: bool = False,
     costs = prep.costs
     ledger = _Ledger(prep, share * prep.scale)
     run, cap_left, remaining, lower, spent = _start(prep)
+    if trace:
+        # The traced run prices every project in every round, so the 1/support bound saves
+        # nothing; starting from 0 keeps the order of evaluation, which decides the runners-up
+        # shown among equal float prices, as it always was.
+        lower[:] = 0.0
     round_no = 0
     while guide is not None:
         step = _certified_round(prep, ledger, guide, run, remaining, lower, cap_left)
@@ -589,7 +602,7 @@ def _mes_run_ballots(prep: _Prepared, share: Fraction, *, trace: bool = False,
     # evaluates projects from the top until the next lower bound exceeds the best upper bound,
     # and puts them back with their new bounds (stale entries of dropped projects are skipped).
     bound = lower.tolist()
-    heap = [(0.0, prep.rank[q], q) for q in remaining]
+    heap = [(bound[q], prep.rank[q], q) for q in remaining]
     heapq.heapify(heap)
     while True:
         best_hi = float("inf")
@@ -752,37 +765,6 @@ def _left_money(prep: _Prepared, class_of: np.ndarray, num: list[int], den: int,
     return Fraction(total, den * prep.scale)
 
 
-def _money(col: np.ndarray, num: list[int]) -> int:
-    """Exact money of a project's supporters (times the common denominator)."""
-    idx = np.flatnonzero(col)
-    return sum(int(col[c]) * num[c] for c in idx.tolist())
-
-
-def _float_rho(col: np.ndarray, fbud: np.ndarray, cost: int,
-               force: bool = False) -> tuple[float | None, float]:
-    """(float rho, float money of supporters); rho None when they cannot pay or it is close."""
-    idx = np.flatnonzero(col)
-    if idx.size == 0:
-        return None, 0.0
-    b = fbud[idx]
-    w = col[idx].astype(np.float64)
-    order = np.argsort(b, kind="stable")
-    b, w = b[order], w[order]
-    cum_w = np.cumsum(w)
-    cum_wb = np.cumsum(w * b)
-    total_w = cum_w[-1]
-    total = cum_wb[-1]
-    if not force and total < cost * (1 + _TOL):
-        return None, float(total)
-    filled = cum_wb + b * (total_w - cum_w)
-    k = int(np.searchsorted(filled, cost, side="left"))
-    if k >= b.size:
-        k = b.size - 1
-    paid = cum_wb[k - 1] if k > 0 else 0.0
-    rich = total_w - (cum_w[k - 1] if k > 0 else 0.0)
-    return float((cost - paid) / rich / cost), float(total)
-
-
 def _exact_payment(col: np.ndarray, num: list[int], den: int, cost: int) -> tuple[int, int] | None:
     """Exact water-fill: (X, W) with payment cap t = X / (W * den), or None if unaffordable."""
     idx = np.flatnonzero(col).tolist()
@@ -802,7 +784,7 @@ def _exact_payment(col: np.ndarray, num: list[int], den: int, cost: int) -> tupl
 
 
 def _round_info(prep: _Prepared, round_no: int, winner: int, rho: Fraction,
-                evaluated: dict[int, float], exact_rho: dict[int, tuple[Fraction, int]],
+                exact_rho: dict[int, tuple[Fraction, int]],
                 col: np.ndarray, num: list[int], den: int) -> dict[str, Any]:
     cost = prep.costs[winner]
     t = rho * cost
@@ -831,6 +813,7 @@ def _exhaustive(prep: _Prepared, selected: list[int], limit: int) -> bool:
                for q in prep.candidates)
 
 
+@one_blas_thread
 def mes_selection(election: Election, tie_break: TieBreak | None = None, *, add1: bool = True,
                   exact: bool = False, trace: bool = False,
                   use_caps: bool = True) -> tuple[_Run, dict[str, Any], _Prepared]:
@@ -841,7 +824,7 @@ def mes_selection(election: Election, tie_break: TieBreak | None = None, *, add1
     if exact:
         def one_run(p: _Prepared, s: Fraction, trace: bool = False,
                     limit: int | None = None) -> _Run:
-            return _mes_run(p, s, exact=True, trace=trace)
+            return _mes_run(p, s, trace=trace)
     else:
         one_run = _mes_run_ballots
     start = Fraction(election.budget) / prep.n
@@ -900,6 +883,7 @@ def mes_selection(election: Election, tie_break: TieBreak | None = None, *, add1
     return run, summary, prep
 
 
+@one_blas_thread
 def _outcome(election: Election, tie_break: TieBreak, rule: str, *, add1: bool, fill: bool,
              exact: bool, use_caps: bool) -> Outcome:
     run, summary, prep = mes_selection(election, tie_break, add1=add1, exact=exact, trace=True,
