@@ -105,9 +105,12 @@ def _register_blueprints(app: Flask) -> None:
         address_register,
         admin,
         auth,
+        feeds,
+        implementations,
         infopunt,
         manage,
         manage_rounds,
+        mine,
         public,
         residency,
         results,
@@ -118,7 +121,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.url_map.converters["int"] = _IdConverter  # before any rule is added
     for module in (public, auth, manage, admin, rounds, manage_rounds, voting, residency, infopunt,
-                   address_register, results):
+                   address_register, results, mine, implementations, feeds):
         app.register_blueprint(module.bp)
     app.context_processor(template_labels)
 

@@ -2,7 +2,9 @@
 
 from pb.models.area import Area, AreaPostcode, area_managers
 from pb.models.audit import AuditEntry
+from pb.models.implementation import Implementation, ImplementationStatus, Milestone
 from pb.models.ballot import Ballot, BallotItem, BallotSealKey, Channel, PaperEntry, Participation, RoundSeal
+from pb.models.notification import Follow, NotificationKind, NotificationSent, NotificationSettings
 from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support, proposal_coinitiators
 from pb.models.register import LetterCode, RegisterEntry, VerificationFailure
 from pb.models.result import RoundImport, RoundResult
@@ -11,6 +13,13 @@ from pb.models.round import BallotType, BudgetRound, CountingRule, Phase, RoundN
 from pb.models.user import Role, User
 
 __all__ = [
+    "Follow",
+    "Implementation",
+    "ImplementationStatus",
+    "Milestone",
+    "NotificationKind",
+    "NotificationSent",
+    "NotificationSettings",
     "RoundSeal",
     "Participation",
     "PaperEntry",

@@ -11,6 +11,7 @@ import sys
 import time
 from email.message import EmailMessage
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, current_app
@@ -20,12 +21,17 @@ from sqlalchemy.orm import Session
 _PENDING = "pb_outbox"
 
 
-def queue(session: Session, *, to: str, subject: str, body: str) -> None:
-    """Queue a plain-text message; it goes out when ``session`` commits, never on rollback."""
+def queue(session: Session, *, to: str, subject: str, body: str, headers: Mapping[str, str] | None = None) -> None:
+    """Queue a plain-text message; it goes out when ``session`` commits, never on rollback.
+
+    ``headers`` adds extra header lines (``List-Unsubscribe`` and ``List-Unsubscribe-Post``).
+    """
     msg = EmailMessage()
     msg["From"] = current_app.config["MAIL_SENDER"]
     msg["To"] = to
     msg["Subject"] = subject
+    for name, value in (headers or {}).items():
+        msg[name] = value
     msg.set_content(body)
     session.info.setdefault(_PENDING, []).append(msg)
 

@@ -18,7 +18,8 @@ from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.round import BudgetRound, Phase
 from pb.services import authz
 from pb.services import ballots as ballot_service
-from pb.services import money, photos
+from pb.services import follows, implementations, money, photos
+from pb.services import results as result_service
 from pb.services import proposals as proposal_service
 from pb.services import rounds as round_service
 from pb.services.rounds import RoundFrozen
@@ -97,6 +98,9 @@ def proposal(proposal_id: int) -> str:
         withdrawable=not p.round.is_frozen_at(now) and p.status in proposal_service.WITHDRAWABLE,
         history=presenters.history_rows(proposal_service.status_history(session, p)),
         merged_into=session.get(Proposal, p.merged_into_id) if p.merged_into_id else None,
+        outcome=presenters.proposal_outcome(result_service.proposal_outcomes(session, [p]).get(p.id)),
+        following=follows.is_following(session, user, proposal=p),
+        implementation=implementations.of_proposal(session, p),
     )
 
 
