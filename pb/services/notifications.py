@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
@@ -244,7 +245,7 @@ def results_published(session: Session, round_: BudgetRound, outcomes: dict[int,
     proposal_ids = [p.id for p in round_.proposals]
     own: dict[int, set[int]] = {}
 
-    def mark(rows: Iterable[tuple[int | None, int]]) -> None:
+    def mark(rows: Iterable[Any]) -> None:
         for user_id, proposal_id in rows:
             if user_id is not None:
                 own.setdefault(user_id, set()).add(proposal_id)
@@ -252,11 +253,11 @@ def results_published(session: Session, round_: BudgetRound, outcomes: dict[int,
     if proposal_ids:
         mark((p.author_id, p.id) for p in round_.proposals if p.status != ProposalStatus.DRAFT)
         mark(session.execute(select(proposal_coinitiators.c.user_id, proposal_coinitiators.c.proposal_id)
-                             .where(proposal_coinitiators.c.proposal_id.in_(proposal_ids))).tuples())
+                             .where(proposal_coinitiators.c.proposal_id.in_(proposal_ids))).all())
         mark(session.execute(select(Support.user_id, Support.proposal_id)
-                             .where(Support.proposal_id.in_(proposal_ids))).tuples())
+                             .where(Support.proposal_id.in_(proposal_ids))).all())
         mark(session.execute(select(Follow.user_id, Follow.proposal_id)
-                             .where(Follow.proposal_id.in_(proposal_ids))).tuples())
+                             .where(Follow.proposal_id.in_(proposal_ids))).all())
     voters = set(session.scalars(select(Participation.voter_id).where(Participation.round_id == round_.id)))
     recipients = _users(session, set(own) | voters | _area_followers(session, round_.area_id))
     titles = {p.id: p.title for p in round_.proposals}

@@ -188,7 +188,7 @@ def history_rows(entries: list[Any], hidden_ids: set[int] | frozenset[int] = fro
                 continue
             if key not in BOUNDARY_LABELS and key not in FIELD_LABELS:
                 continue  # internal fields (hashes, counts, ids) stay out of the public history
-            label = str(BOUNDARY_LABELS.get(key, FIELD_LABELS[key]))
+            label = str(BOUNDARY_LABELS[key] if key in BOUNDARY_LABELS else FIELD_LABELS[key])
             if key in before:
                 changes.append(f"{label}: {_value(key, before.get(key))} → {_value(key, after.get(key))}")
             else:
