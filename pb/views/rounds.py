@@ -70,6 +70,8 @@ def proposals(round_id: int) -> str:
         "rounds/proposals.html", round=round_, proposals=rows, theme_id=theme_id, status=status, sort=sort, q=text,
         counts=proposal_service.support_counts(session, [p.id for p in rows]),
         statuses=proposal_service.PUBLIC_STATUSES, sorts=proposal_service.SORT_LABELS,
+        outcome=lambda p, found=result_service.proposal_outcomes(session, rows): presenters.proposal_outcome(
+            found.get(p.id)),
     )
 
 

@@ -100,6 +100,9 @@ def test_each_proposal_shows_the_published_outcome_and_reason(client, session, w
         verdict = "Uitslag: gekozen" if project.selected else "Uitslag: niet gekozen"
         assert verdict in page, project.name
         assert project.reason_nl in page
+    listing = client.get(f"/rounds/{round_.id}/proposals").get_data(as_text=True)
+    assert listing.count("<strong>gekozen</strong>") == sum(p.selected for p in record.projects)
+    assert listing.count("<strong>niet gekozen</strong>") == sum(not p.selected for p in record.projects)
     client.post("/language", data={"lang": "en", "next": "/"})
     project = record.projects[0]
     page = client.get(f"/proposals/{project.proposal_id}").get_data(as_text=True)
