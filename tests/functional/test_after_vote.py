@@ -473,3 +473,39 @@ def test_area_atom_feed_is_valid_and_lists_what_happened(client, session, world,
     assert round_.title in titles
     assert "round.results_publish" not in resp.get_data(as_text=True)
     assert client.get("/areas/bestaat-niet/feed.atom").status_code == 404
+
+
+def test_parallel_reminder_runs_send_each_message_once(app, session, area, outbox):
+    """Two workers (or a cron run and a retry) at the same moment: each resident gets one reminder."""
+    import threading
+
+    from pb.db import db_session
+
+    round_ = make_round(session, area, phase="voting")
+    round_.voting_close_at = utcnow() + dt.timedelta(days=1)
+    residents = [make_resident(session, area, user=make_user(session, email=f"r{i}@example.test")) for i in range(5)]
+    session.commit()
+    n = 4
+    barrier = threading.Barrier(n)
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            with app.app_context():
+                s = db_session()
+                barrier.wait()
+                notifications.remind_non_voters(s, days=3)
+                s.commit()
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not [e for e in errors if "locked" not in str(e)], errors  # SQLite may refuse a writer outright
+    sent = sorted(m["To"] for m in outbox.messages())
+    assert sent == sorted(u.email for u in residents)
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(NotificationSent)) == len(residents)
