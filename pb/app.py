@@ -173,14 +173,17 @@ def _register_blueprints(app: Flask) -> None:
         admin,
         admin_grants,
         auth,
+        feeds,
         grants,
         grants_staff,
         health,
+        implementations,
         infopunt,
         jobs,
         manage,
         manage_grants,
         manage_rounds,
+        mine,
         open_data,
         public,
         residency,
@@ -196,7 +199,7 @@ def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = _IdConverter  # before any rule is added
     for module in (public, auth, manage, admin, rounds, manage_rounds, voting, residency, infopunt,
                    address_register, results, open_data, widgets, api, grants, manage_grants, grants_staff,
-                   admin_grants, jobs, health):
+                   admin_grants, jobs, health, mine, implementations, feeds):
         app.register_blueprint(module.bp)
     app.context_processor(template_labels)
     app.context_processor(grant_template_labels)

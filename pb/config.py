@@ -68,6 +68,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "nl",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
         "LANGUAGES": ["nl", "en"],
+        # Which messages residents get until they choose themselves (the municipality's minimum).
+        "NOTIFY_DEFAULTS": {"status": True, "phase": False, "reminder": True, "results": True, "milestone": True},
         "SESSION_COOKIE_SECURE": None,  # None: Secure unless debugging/development/testing
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -25,7 +25,7 @@ from pb.models.audit import AuditEntry
 from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import User
-from pb.services import audit, authz, mail
+from pb.services import audit, authz, mail, notifications
 from pb.services.money import MAX_AMOUNT_CENTS
 from pb.services.photos import delete_photo
 from pb.services.rounds import lock_round, refuse_if_frozen
@@ -492,6 +492,12 @@ def hidden_ids(session: Session, round_: BudgetRound) -> set[int]:
                                                          Proposal.status == ProposalStatus.HIDDEN)))
 
 
+def hidden_ids_in_area(session: Session, area_id: int) -> set[int]:
+    """Ids of the hidden (moderated) proposals in every round of an area."""
+    return set(session.scalars(select(Proposal.id).join(BudgetRound, BudgetRound.id == Proposal.round_id)
+                               .where(BudgetRound.area_id == area_id, Proposal.status == ProposalStatus.HIDDEN)))
+
+
 def drafts_of(session: Session, round_: BudgetRound, user: User | None) -> list[Proposal]:
     """``user``'s own drafts in ``round_``."""
     if user is None or not getattr(user, "is_authenticated", False):
@@ -520,6 +526,7 @@ def _set_status(session: Session, proposal: Proposal, status: ProposalStatus, *,
                  before={"status": old.value, "title": proposal.title},
                  after={"status": status.value, "title": proposal.title, **(extra_after or {})}, reason=reason)
     if old != status:
+        notifications.proposal_status_changed(session, proposal, status, lambda: status_label(status))
         _mail_author(proposal, _("De status van uw plan is nu: %(status)s.", status=status_label(status))
                      + (("\n\n" + _("Toelichting: %(reason)s", reason=reason)) if reason else ""))
 

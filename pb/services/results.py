@@ -23,9 +23,9 @@ from pb.models.register import RegisterEntry
 from pb.models.result import RoundImport, RoundResult
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import User
-from pb.services import audit
+from pb.services import audit, implementations, notifications
 from pb.services.ballot_files import ballots_file, chain_head, sha256_hex
-from pb.services.counting import Count, count_round
+from pb.services.counting import Count, count_round, outcome_record
 
 MIN_REASON_LENGTH = 10
 
@@ -146,7 +146,19 @@ def publish_results(session: Session, round_: BudgetRound, *, actor: User | None
                  area_id=round_.area_id, round_id=round_.id, public=True,
                  after={"version": 1, "rule": result.rule, "ballots_sha256": result.ballots_sha256,
                         "chain_head": result.chain_head, "ballots": count.ballots_total})
+    _after_publication(session, round_, result, now)
     return result
+
+
+def _after_publication(session: Session, round_: BudgetRound, result: RoundResult, now: dt.datetime) -> None:
+    """Start tracking the chosen projects and tell the people involved (once per version)."""
+    record = outcome_record(result)
+    chosen = [p.proposal_id for p in record.projects if p.selected and p.proposal_id is not None]
+    implementations.track_funded(session, round_, chosen, now)
+    if result.version == 1:
+        notifications.results_published(session, round_, {
+            p.proposal_id: (p.selected, p.reason_nl, p.reason_en) for p in record.projects if p.proposal_id is not None
+        })
 
 
 def correct_results(session: Session, round_: BudgetRound, *, actor: User | None, reason: str,
@@ -170,6 +182,7 @@ def correct_results(session: Session, round_: BudgetRound, *, actor: User | None
                          "selected": json.loads(previous.outcome_json)["selected"]},
                  after={"version": result.version, "ballots_sha256": result.ballots_sha256,
                         "selected": list(count.outcome.selected_ids)})
+    _after_publication(session, round_, result, now)
     return result
 
 
@@ -230,3 +243,33 @@ def receipt_counted(result: RoundResult, code: str) -> bool:
         return False
     codes = {"".join(ch for ch in c if ch.isalnum()) for c in result.receipts_text.split()}
     return wanted in codes
+
+
+def proposal_outcomes(session: Session, proposals: list[Any]) -> dict[int, Any]:
+    """The published outcome (a ``ProjectRecord``) of each proposal whose round has a published result."""
+    found: dict[int, Any] = {}
+    for round_id in sorted({p.round_id for p in proposals}):
+        round_ = session.get(BudgetRound, round_id)
+        result = latest_result(session, round_) if round_ is not None and round_.results_published_at else None
+        if result is None:
+            continue
+        for project in outcome_record(result).projects:
+            if project.proposal_id is not None:
+                found[project.proposal_id] = project
+    return found
+
+
+def published_by_area(session: Session) -> dict[int, list[BudgetRound]]:
+    """Rounds with a published result, grouped by area id, newest publication first."""
+    grouped: dict[int, list[BudgetRound]] = {}
+    for round_, _result in published_rounds(session):
+        grouped.setdefault(round_.area_id, []).append(round_)
+    return grouped
+
+
+def funding_year(round_: BudgetRound) -> int:
+    """The year under which a published round's projects appear on the area's money page."""
+    from pb.clock import LOCAL_TZ
+
+    assert round_.results_published_at is not None
+    return round_.results_published_at.astimezone(LOCAL_TZ).year

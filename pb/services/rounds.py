@@ -23,7 +23,7 @@ from pb.models.audit import AuditEntry
 from pb.models.proposal import Proposal, Support
 from pb.models.round import BallotType, BudgetRound, CountingRule, Phase, RoundNeighbourhood, RoundTheme, TieBreak
 from pb.models.user import Role, User
-from pb.services import audit, authz
+from pb.services import audit, authz, notifications
 
 # The phase boundaries in their required order; a phase move changes exactly one of them.
 BOUNDARIES: tuple[str, ...] = (
@@ -358,6 +358,7 @@ def move_phase(session: Session, round_: BudgetRound, *, actor: User, boundary: 
     audit.record(session, actor=actor, action="round.phase_move", obj_type="round", obj_id=round_.id,
                  area_id=round_.area_id, round_id=round_.id, public=True,
                  before={boundary: old.isoformat()}, after={boundary: new_at.isoformat()}, reason=reason.strip())
+    notifications.phase_started(session, round_, now)
 
 
 def get_round(session: Session, round_id: int) -> BudgetRound:

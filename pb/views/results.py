@@ -62,6 +62,7 @@ def show(round_id: int) -> Any:
         projects=presenters.projects_in_order(record),
         score_text=presenters.score_text, money=presenters.money_cents,
         spent_width=int(Fraction(record.spent_cents or 0, max(record.budget_cents or 0, 1)) * 600),
+        money_year=result_service.funding_year(round_),
     )
 
 
