@@ -20,7 +20,7 @@ from pb.db import by_id, utcnow
 from pb.errors import InvalidState, NotFound, RefusalRecorded, ValidationFailed
 from pb.models.area import Area
 from pb.models.audit import AuditEntry
-from pb.models.proposal import Proposal, Support
+from pb.models.proposal import Proposal
 from pb.models.round import BallotType, BudgetRound, CountingRule, Phase, RoundNeighbourhood, RoundTheme, TieBreak
 from pb.models.user import Role, User
 from pb.services import audit, authz
@@ -428,9 +428,3 @@ def timeline(round_: BudgetRound, now: dt.datetime | None = None) -> list[dict[s
             state = "future"
         items.append({"phase": phase, "start": start, "end": end, "state": state})
     return items
-
-
-def support_count(session: Session, proposal: Proposal) -> int:
-    """How many residents support ``proposal``."""
-    return session.scalar(select(func.count()).select_from(Support).where(Support.proposal_id == proposal.id)) or 0
-
