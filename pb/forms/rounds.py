@@ -122,6 +122,12 @@ class PhaseMoveForm(FlaskForm):
     reason = TextAreaField(_l("Reden (openbaar)"), validators=[DataRequired(_REQUIRED), Length(max=2000)])
 
 
+class NextPhaseForm(FlaskForm):
+    """Start the next phase now, with a public reason."""
+
+    reason = TextAreaField(_l("Reden (openbaar)"), validators=[DataRequired(_REQUIRED), Length(max=2000)])
+
+
 class CostLineForm(Form):
     """One cost line (a sub-form without its own CSRF token)."""
 
