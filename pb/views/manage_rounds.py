@@ -165,11 +165,19 @@ def edit_round(round_id: int) -> str | Response:
         for name in BOUNDARIES:
             getattr(form, name).data = to_local(getattr(round_, name))
             getattr(form, name).raw_data = [to_local(getattr(round_, name)).strftime("%Y-%m-%dT%H:%M")]
+    status = 200
     if form.validate_on_submit():
-        if _run(form, lambda: round_service.update_round(db_session(), round_, actor=actor(), data=_round_data(form))):
+        # A frozen-field change answers 409 with this form, which says what can still change
+        # (the refusal itself is audited and committed by the unit of work).
+        with unit_of_work(form) as work:
+            round_service.update_round(db_session(), round_, actor=actor(), data=_round_data(form))
+        if not work.failed:
             flash(_("De wijzigingen zijn opgeslagen."), "success")
             return redirect(url_for("manage_rounds.rounds", slug=round_.area.slug))
-    return render_template("manage_rounds/round_form.html", form=form, area=round_.area, round=round_, frozen=frozen)
+        if isinstance(work.error, RoundFrozen):
+            status = 409
+    return render_template("manage_rounds/round_form.html", form=form, area=round_.area, round=round_,
+                           frozen=frozen), status
 
 
 @bp.route("/rounds/<int:round_id>/phase", methods=["GET", "POST"])

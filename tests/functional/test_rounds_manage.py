@@ -140,6 +140,19 @@ def test_frozen_field_edit_is_409_audited_unchanged(client, session, area, signe
     assert len(refused) == 1 and refused[0].actor_id == signed_in_manager.id and refused[0].round_id == rnd.id
 
 
+def test_frozen_edit_explains_what_can_still_change(client, session, area, signed_in_manager):
+    rnd = make_round(session, area, phase="voting")
+    page = client.get(f"/manage/rounds/{rnd.id}/edit").get_data(as_text=True)
+    assert "Dit kunt u nog wijzigen" in page and "de naam en de beschrijving van de ronde" in page
+    resp = client.post(f"/manage/rounds/{rnd.id}/edit", data=form_of(rnd, budget="99.999,00"))
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 409
+    assert "Dit kunt u nog wijzigen" in body and "liggen vast" in body and 'role="alert"' in body
+    assert "99.999,00" in body  # the manager's input is kept to correct
+    assert session.scalar(select(func.count()).select_from(AuditEntry)
+                          .where(AuditEntry.action == "round.update.refused")) == 1
+
+
 def test_frozen_round_text_edit_allowed(client, session, area, signed_in_manager):
     rnd = make_round(session, area, phase="voting", counting_rule=CountingRule.EQUAL_SHARES)
     resp = client.post(f"/manage/rounds/{rnd.id}/edit", data=form_of(rnd, description="Stem voor 1 december!"))
