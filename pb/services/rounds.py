@@ -20,7 +20,7 @@ from pb.db import by_id, utcnow
 from pb.errors import InvalidState, NotFound, RefusalRecorded, ValidationFailed
 from pb.models.area import Area
 from pb.models.audit import AuditEntry
-from pb.models.proposal import Proposal, Support
+from pb.models.proposal import Proposal
 from pb.models.round import BallotType, BudgetRound, CountingRule, Phase, RoundNeighbourhood, RoundTheme, TieBreak
 from pb.models.user import Role, User
 from pb.services import audit, authz, notifications
@@ -361,6 +361,27 @@ def move_phase(session: Session, round_: BudgetRound, *, actor: User, boundary: 
     notifications.phase_started(session, round_, now)
 
 
+def start_next_phase(session: Session, round_: BudgetRound, *, actor: User, reason: str) -> str:
+    """Start the round's next phase now: move the next boundary to now through :func:`move_phase`
+    (same checks, same public audit entry); when that ends the support phase, settle it as
+    ``pb advance-phases`` does. Returns the boundary that moved.
+
+    Raises:
+        PermissionDenied, ValidationFailed: as for :func:`move_phase`; also when no phase follows.
+    """
+    authz.require_area_manager(actor, round_.area)
+    now = utcnow()
+    upcoming = [name for name in BOUNDARIES if getattr(round_, name) > now]
+    if round_.results_published_at is not None or not upcoming:
+        raise ValidationFailed(_("Er komt geen volgende fase meer in deze ronde."))
+    boundary = upcoming[0]
+    move_phase(session, round_, actor=actor, boundary=boundary, new_at=now, reason=reason)
+    from pb.services.proposals import settle_support_phase  # proposals builds on this module
+
+    settle_support_phase(session, round_, utcnow())
+    return boundary
+
+
 def get_round(session: Session, round_id: int) -> BudgetRound:
     """Return the round with ``round_id``.
 
@@ -429,9 +450,3 @@ def timeline(round_: BudgetRound, now: dt.datetime | None = None) -> list[dict[s
             state = "future"
         items.append({"phase": phase, "start": start, "end": end, "state": state})
     return items
-
-
-def support_count(session: Session, proposal: Proposal) -> int:
-    """How many residents support ``proposal``."""
-    return session.scalar(select(func.count()).select_from(Support).where(Support.proposal_id == proposal.id)) or 0
-

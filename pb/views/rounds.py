@@ -92,7 +92,8 @@ def proposal(proposal_id: int) -> str:
     phase = p.round.phase_at(now)
     return render_template(
         "rounds/proposal.html", p=p, round=p.round, phase=phase, form=ActionForm(),
-        support_count=round_service.support_count(session, p),
+        support_count=proposal_service.support_counts(session, [p.id]).get(p.id, 0),
+        is_initiator=proposal_service.is_initiator(user, p),
         supported=proposal_service.supports(session, p, user),
         is_resident=authz.residency_in(session, user, p.round.area) is not None,
         support_open=phase in (Phase.PROPOSALS, Phase.SUPPORT) and p.status == ProposalStatus.SUBMITTED,
