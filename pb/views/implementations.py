@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
@@ -14,8 +14,8 @@ from pb.forms.after_vote import ImplementationForm, MilestoneForm
 from pb.models.implementation import ImplementationStatus
 from pb.models.user import Role
 from pb.services import areas as area_service
-from pb.services import authz, implementations, money, photos
-from pb.views.common import actor, require_roles, unit_of_work
+from pb.services import authz, implementations, money, photos, stored_files
+from pb.views.common import actor, require_roles, stored_file_response, unit_of_work
 
 bp = Blueprint("implementations", __name__)
 
@@ -46,10 +46,10 @@ def milestone_photo(milestone_id: int) -> Response:
     milestone = implementations.get_milestone(db_session(), milestone_id)
     if not milestone.photo_filename:
         abort(404)
-    mimetype = "image/png" if milestone.photo_filename.endswith(".png") else "image/jpeg"
-    response = send_from_directory(photos.photo_dir(), milestone.photo_filename, mimetype=mimetype)
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response
+    stored = stored_files.find(db_session(), milestone.photo_filename, kind=photos.PHOTO_KIND)
+    if stored is None:
+        abort(404)
+    return stored_file_response(stored, max_age=300)
 
 
 @bp.get("/manage/implementations")
@@ -120,7 +120,7 @@ def add_milestone(implementation_id: int) -> tuple[str, int] | Response:
         with unit_of_work(milestone_form) as work:
             upload = milestone_form.photo.data
             if upload is not None and getattr(upload, "filename", ""):
-                photo_name = photos.store_photo(upload.stream)
+                photo_name = photos.store_photo(db_session(), upload.stream)
             implementations.add_milestone(session, project, actor=actor(), happened_on=milestone_form.happened_on.data,
                                           text=milestone_form.text.data or "", photo=photo_name)
         if work.failed:
