@@ -238,7 +238,8 @@ def free_port() -> int:
 
 def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     """Start gunicorn in its own process group; wait until it answers."""
-    env = {**os.environ, "PB_SECRET_KEY": SECRET_KEY, "PB_DATABASE_URL": url,
+    # A local benchmark, not a deployment: development mode allows its one-machine settings.
+    env = {**os.environ, "PB_ENV": "development", "PB_SECRET_KEY": SECRET_KEY, "PB_DATABASE_URL": url,
            "PB_RATELIMIT_ENABLED": "false"}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     proc = subprocess.Popen(
@@ -380,9 +381,9 @@ def main() -> int:
             form = [("csrf_token", voter.csrf), ("action", "cast")] + [("project", str(p)) for p in picks]
             start = time.perf_counter()
             try:
-                status, headers, body = client.request(voter, "POST", f"/rounds/{round_id}/vote/cast", form)
+                status, _headers, body = client.request(voter, "POST", f"/rounds/{round_id}/vote/cast", form)
             except OSError:
-                status, headers, body = 599, {}, ""
+                status, _headers, body = 599, {}, ""
             elapsed = time.perf_counter() - start
             with lock:
                 statuses.append(status)

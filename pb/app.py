@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, request, session
@@ -11,10 +12,9 @@ from flask_login import AnonymousUserMixin
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from pb import config, db, errors_web, templating
+from pb import config, db, errors_web, logs, templating, worker
 from pb.extensions import babel, cors, csrf, limiter, login_manager
 from pb.models.user import User
-from pb.services import mail
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -29,11 +29,13 @@ OPEN_DATA_CORS = [re.compile(pattern) for pattern in (
 
 def build_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the Flask application."""
+    # In the repository templates/ and static/ sit beside pb/; an installed wheel has them inside.
+    shipped = (Path(__file__).parent / "templates").is_dir()
     app = Flask(
         "pb",
         instance_relative_config=True,
-        template_folder="../templates",
-        static_folder="../static",
+        template_folder="templates" if shipped else "../templates",
+        static_folder="static" if shipped else "../static",
     )
     config.load_config(app, test_config)
     app.session_interface = _SessionInterface()
@@ -42,7 +44,8 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
-    mail.init_app(app)
+    worker.init_app(app)
+    logs.init_app(app)
     _init_extensions(app)
     templating.init_app(app)
     _register_blueprints(app)
@@ -61,7 +64,8 @@ def select_locale() -> str:
     from flask import current_app, has_request_context
 
     lang = session.get("lang") if has_request_context() and not g.get("pb_cookie_free") else None
-    return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+    return str(chosen)
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -169,12 +173,17 @@ def _register_blueprints(app: Flask) -> None:
         admin,
         admin_grants,
         auth,
+        feeds,
         grants,
         grants_staff,
+        health,
+        implementations,
         infopunt,
+        jobs,
         manage,
         manage_grants,
         manage_rounds,
+        mine,
         open_data,
         public,
         residency,
@@ -190,7 +199,7 @@ def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = _IdConverter  # before any rule is added
     for module in (public, auth, manage, admin, rounds, manage_rounds, voting, residency, infopunt,
                    address_register, results, open_data, widgets, api, grants, manage_grants, grants_staff,
-                   admin_grants):
+                   admin_grants, jobs, health, mine, implementations, feeds):
         app.register_blueprint(module.bp)
     app.context_processor(template_labels)
     app.context_processor(grant_template_labels)

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 DEFAULT_SECRET_KEY = "insecure-development-key"  # refused outside debug/testing
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:5000"  # refused in production
 
 
 class ConfigError(RuntimeError):
@@ -22,7 +23,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "ENV": "production",
         "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'pb.sqlite'}",
         "DATABASE_ECHO": False,
-        "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+        "PUBLIC_BASE_URL": DEFAULT_PUBLIC_BASE_URL,
         "MUNICIPALITY_NAME": "Gemeente Oude IJsselstreek",
         # Mail: "outbox" writes .eml files to OUTBOX_DIR and prints them; "smtp" sends.
         "MAIL_BACKEND": "outbox",
@@ -33,6 +34,14 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MAIL_SMTP_PASSWORD": None,
         "MAIL_SMTP_STARTTLS": True,
         "OUTBOX_DIR": str(Path(instance_path) / "outbox"),
+        # Job runner (Huey): a SQLite file here by default, redis://... in production,
+        # immediate:// in tests (each job runs at once, in the process that enqueued it).
+        "JOBS_URL": f"sqlite:///{Path(instance_path) / 'jobs.sqlite'}",
+        "JOBS_QUEUE_NAME": "buurtbudget",
+        "JOBS_WORKERS": 2,
+        # Logs: one JSON object per line (production), or plain text (development).
+        "LOG_JSON": None,  # None: JSON unless development/testing
+        "LOG_LEVEL": "INFO",
         "UPLOAD_DIR": str(Path(instance_path) / "uploads"),
         # Tokens sent by e-mail.
         "CONFIRM_TOKEN_MAX_AGE": 3 * 24 * 3600,
@@ -42,6 +51,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_AUTH": "10 per minute;60 per hour",
         "RATELIMIT_HEADERS_ENABLED": False,
+        # When Redis is down, count in this process's memory instead (Flask-Limiter's documented
+        # fallback) and try Redis again later: an outage never turns into error pages.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         # The register upload only (a city's BAG extract: about 100 bytes per address, streamed).
         "REGISTER_MAX_CONTENT_LENGTH": 512 * 1024 * 1024,
@@ -55,6 +68,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "nl",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
         "LANGUAGES": ["nl", "en"],
+        # Which messages residents get until they choose themselves (the municipality's minimum).
+        "NOTIFY_DEFAULTS": {"status": True, "phase": False, "reminder": True, "results": True, "milestone": True},
         "SESSION_COOKIE_SECURE": None,  # None: Secure unless debugging/development/testing
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -86,6 +101,10 @@ def _derive(app: Flask) -> None:
             "Refusing to start with the default secret key: set PB_SECRET_KEY or write a "
             "random key to instance/secret_key (the README's run command does this)."
         )
+    if not relaxed:
+        _refuse_unsafe_production(cfg)
+    if cfg["LOG_JSON"] is None:
+        cfg["LOG_JSON"] = not relaxed
     if cfg["SESSION_COOKIE_SECURE"] is None:
         cfg["SESSION_COOKIE_SECURE"] = not relaxed
     cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]
@@ -94,3 +113,28 @@ def _derive(app: Flask) -> None:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         # psycopg 3 is the PostgreSQL driver.
         cfg["DATABASE_URL"] = "postgresql+psycopg://" + url.split("://", 1)[1]
+
+
+def _refuse_unsafe_production(cfg: dict[str, Any]) -> None:
+    """Outside development and testing, refuse settings that only suit one machine."""
+    problems = []
+    if cfg["MAIL_BACKEND"] != "smtp":
+        problems.append("PB_MAIL_BACKEND is 'outbox' (mail to a local folder): set PB_MAIL_BACKEND=smtp "
+                        "and PB_MAIL_SMTP_HOST")
+    if cfg["RATELIMIT_ENABLED"] and str(cfg["RATELIMIT_STORAGE_URL"]).startswith("memory://"):
+        problems.append("PB_RATELIMIT_STORAGE_URL is memory:// (counters per process): set "
+                        "PB_RATELIMIT_STORAGE_URL=redis://HOST:6379/0")
+    if str(cfg["DATABASE_URL"]).startswith("sqlite"):
+        problems.append("PB_DATABASE_URL is SQLite: set PB_DATABASE_URL=postgresql+psycopg://USER@HOST/DB")
+    if str(cfg["JOBS_URL"]).startswith(("sqlite", "immediate")):
+        problems.append("PB_JOBS_URL is a local file (jobs would stay on this host): set "
+                        "PB_JOBS_URL=redis://HOST:6379/1")
+    if cfg["PUBLIC_BASE_URL"] == DEFAULT_PUBLIC_BASE_URL:
+        problems.append("PB_PUBLIC_BASE_URL is the default http://127.0.0.1:5000: set the site's public "
+                        "address, e.g. PB_PUBLIC_BASE_URL=https://buurtbudget.example.nl")
+    if problems:
+        raise ConfigError(
+            "Refusing to start in production (PB_ENV=production) with development settings:\n  - "
+            + "\n  - ".join(problems)
+            + "\nFor a local trial run set PB_ENV=development."
+        )

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
+from sqlalchemy import CursorResult, DateTime, Engine, Enum, MetaData, Result, create_engine, event
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -72,6 +72,11 @@ def by_id(session: Session, model: type[_Row], ident: int) -> _Row | None:
     app's ``int`` converter.
     """
     return session.get(model, ident) if 0 < ident <= MAX_ID else None
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The number of rows an UPDATE or DELETE matched (``Session.execute`` types it as a plain Result)."""
+    return cast(CursorResult[Any], result).rowcount or 0
 
 
 def utcnow() -> dt.datetime:

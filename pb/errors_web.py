@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -31,7 +32,7 @@ def _wants_json() -> bool:
     )
 
 
-def _render(status: int, message: str) -> tuple[object, int]:
+def _render(status: int, message: str) -> ResponseReturnValue:
     if request.path.startswith("/api/"):
         return problem(status, message), status
     if _wants_json():
@@ -65,15 +66,15 @@ def init_app(app: Flask) -> None:
     """Register the error handlers."""
 
     @app.errorhandler(DomainError)
-    def domain_error(exc: DomainError) -> tuple[object, int]:
+    def domain_error(exc: DomainError) -> ResponseReturnValue:
         return _render(exc.status_code, exc.message)
 
     @app.errorhandler(CSRFError)
-    def csrf_error(_exc: CSRFError) -> tuple[object, int]:
+    def csrf_error(_exc: CSRFError) -> ResponseReturnValue:
         return _render(400, _("Het formulier was verlopen. Ga terug, ververs de pagina en probeer het opnieuw."))
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> tuple[object, int]:
+    def http_error(exc: HTTPException) -> ResponseReturnValue:
         status = exc.code or 500
         body, code = _render(status, _default_message(status))
         if request.path.startswith("/api/") and isinstance(body, Response):
@@ -84,5 +85,5 @@ def init_app(app: Flask) -> None:
         return body, code
 
     @app.errorhandler(InternalServerError)
-    def server_error(_exc: InternalServerError) -> tuple[object, int]:
+    def server_error(_exc: InternalServerError) -> ResponseReturnValue:
         return _render(500, _default_message(500))

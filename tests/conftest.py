@@ -113,6 +113,8 @@ def app_config(tmp_path: Path) -> dict[str, Any]:
         "SECRET_KEY": "test-secret",
         "OUTBOX_DIR": str(tmp_path / "outbox"),
         "UPLOAD_DIR": str(tmp_path / "uploads"),
+        # Jobs and mail run at once when the request commits (Huey's immediate mode).
+        "JOBS_URL": "immediate://",
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": "buurtbudget.test",
         "PUBLIC_BASE_URL": "http://buurtbudget.test",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
@@ -12,6 +13,11 @@ from pb.db import utcnow
 from pb.models.area import Area, AreaPostcode
 from pb.models.residency import Residency, VerificationMethod
 from pb.models.user import Role, User
+
+if TYPE_CHECKING:
+    from pb.models.ballot import Ballot
+    from pb.models.proposal import Proposal
+    from pb.models.round import BudgetRound
 
 PASSWORD = "correct horse battery"
 

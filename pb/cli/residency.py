@@ -12,7 +12,9 @@ from flask.cli import with_appcontext
 from pb.clock import local_today
 from pb.db import db_session
 from pb.errors import DomainError
-from pb.services import address_register, areas, letter_codes, register_import
+from pb.cli.jobs import run_with_progress
+from pb.jobs import address_register as register_jobs
+from pb.services import areas, jobs, letter_codes, register_import
 
 
 @click.command("import-addresses")
@@ -112,12 +114,12 @@ def purge_register(area_slug: str) -> None:
     session = db_session()
     try:
         area = areas.get_by_slug(session, area_slug)
-        result = address_register.purge_register(session, area, actor=None)
     except DomainError as exc:
-        session.rollback()
         raise click.ClickException(exc.message) from exc
-    session.commit()
-    click.echo(f"Removed {result.addresses} addresses and {result.codes} codes of {area.name}.")
+    job = run_with_progress(register_jobs.PURGE, {"area_id": area.id}, subject=f"area:{area.id}",
+                            label="Wissen")
+    result = jobs.result_of(job)
+    click.echo(f"Removed {result['addresses']} addresses and {result['codes']} codes of {area.name}.")
 
 
 COMMANDS = (import_addresses, letter_codes_command, purge_register)

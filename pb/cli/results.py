@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from pb.db import by_id, db_session
 from pb.errors import DomainError
 from pb.models.area import Area
+from pb.cli.jobs import run_with_progress
+from pb.jobs import results as results_jobs
 from pb.models.round import BudgetRound
 from pb.services import areas, pabulib_import
 from pb.services import results as result_service
@@ -52,22 +54,15 @@ def _import(session: Session, file: Path, slug: str, create_area: bool) -> None:
 @click.argument("round_id", type=int)
 @with_appcontext
 def publish_command(round_id: int) -> None:
-    """Count a closed round with its rule and publish the result."""
+    """Count a closed round with its rule and publish the result (progress bar; recorded as a job)."""
     session = db_session()
-    with current_app.test_request_context():  # Dutch messages from the services need a locale
-        _publish(session, round_id)
-
-
-def _publish(session: Session, round_id: int) -> None:
     round_ = by_id(session, BudgetRound, round_id)
     if round_ is None:
         raise click.ClickException(f"Ronde {round_id} bestaat niet.")
-    try:
-        result = result_service.publish_results(session, round_, actor=None)
-    except DomainError as exc:
-        session.rollback()
-        raise click.ClickException(exc.message) from exc
-    session.commit()
+    run_with_progress(results_jobs.PUBLISH, {"round_id": round_.id}, subject=results_jobs.subject(round_),
+                      label="Tellen")
+    result = result_service.latest_result(session, round_)
+    assert result is not None
     outcome = result_service.outcome_of(result)
     click.echo(f"Uitslag van ronde {round_id} gepubliceerd (versie {result.version}, regel {result.rule}): "
                f"{len(outcome['selected'])} projecten gekozen, {result.ballots_total} stembiljetten.")

@@ -1,4 +1,4 @@
-"""Round commands: move proposals on when a phase has passed."""
+"""Round commands: move proposals on when a phase has passed; announce phases; remind non-voters."""
 
 from __future__ import annotations
 
@@ -9,17 +9,18 @@ from sqlalchemy import select
 
 from pb.db import db_session, utcnow
 from pb.models.round import BudgetRound
-from pb.services import proposals, voting_readiness
+from pb.services import notifications, proposals, voting_readiness
 
 
 @click.command("advance-phases")
 @with_appcontext
 def advance_phases() -> None:
-    """Close the support phase of rounds whose support date passed; postpone voting that may not open yet.
+    """Close the support phase of rounds whose support date passed; postpone voting that may not open
+    yet; announce the support and voting phases that have started.
 
-    Safe to run again. A round whose voting opened by date while a proposal awaits review or its
-    ballot cannot be filled in (and nobody voted yet) is postponed by a day, with the reason in
-    its public history.
+    Safe to run again (each message goes once). A round whose voting opened by date while a proposal
+    awaits review or its ballot cannot be filled in (and nobody voted yet) is postponed by a day,
+    with the reason in its public history.
     """
     session = db_session()
     now = utcnow()
@@ -37,8 +38,21 @@ def advance_phases() -> None:
         postponed = voting_readiness.postpone_unready_openings(session, now)
     for round_, reason in postponed:
         click.echo(f"Round {round_.id} ({round_.title}): voting postponed to {round_.voting_open_at.isoformat()}: {reason}")
+    announced = notifications.announce_phases(session, now)
     session.commit()
-    click.echo(f"Done: {total} proposals moved on in {len(due)} rounds checked.")
+    click.echo(f"Done: {total} proposals moved on in {len(due)} rounds checked; {announced} phase messages sent.")
 
 
-COMMANDS = (advance_phases,)
+@click.command("remind-voters")
+@click.option("--days", type=click.IntRange(1, 30), default=3, show_default=True,
+              help="Remind when voting closes within this many days.")
+@with_appcontext
+def remind_voters(days: int) -> None:
+    """Remind verified residents who have not voted that voting closes soon (run daily from cron)."""
+    session = db_session()
+    sent = notifications.remind_non_voters(session, days=days)
+    session.commit()
+    click.echo(f"Done: {sent} reminders sent.")
+
+
+COMMANDS = (advance_phases, remind_voters)

@@ -100,14 +100,16 @@ def _proposals(session: Session, round_: BudgetRound, items: list[DemoProposal])
         p.estimated_cost_cents = sum(e * 100 for _d, e in item.lines)
         session.add(p)
         session.flush()
-        for email in item.supporters:
+        supporters = [e for e in item.supporters if e != item.author]  # own support never counts
+        for email in supporters:
             session.add(Support(proposal_id=p.id, user_id=_user(session, email).id))
-        steps = [(author, "proposal.submit", ProposalStatus.SUBMITTED, "")]
+        steps: list[tuple[User | None, str, ProposalStatus, str]] = [
+            (author, "proposal.submit", ProposalStatus.SUBMITTED, "")]
         if item.status not in (ProposalStatus.SUBMITTED, ProposalStatus.WITHDRAWN):
             settled = ProposalStatus.NOT_ENOUGH_SUPPORT if item.status == ProposalStatus.NOT_ENOUGH_SUPPORT \
                 else ProposalStatus.IN_REVIEW
             steps.append((None, "proposal.support_closed", settled,
-                          f"Steun: {len(item.supporters)}. Nodig: {round_.support_threshold}."))
+                          f"Steun: {len(supporters)}. Nodig: {round_.support_threshold}."))
         if item.status == ProposalStatus.WITHDRAWN:
             steps.append((author, "proposal.withdraw", ProposalStatus.WITHDRAWN, ""))
         status = ProposalStatus.DRAFT
@@ -165,7 +167,7 @@ def load_demo_rounds(session: Session, password: str = "buurtbudget-demo") -> No
                          "een regenton en een schuurtje voor gereedschap.",
                          "IJsselweg, Ulft", "Groen",
                          [("Twaalf moestuinbakken", 3_600), ("Schuurtje en gereedschap", 1_900), ("Regenton en slang", 700)],
-                         ProposalStatus.FEASIBLE, "buurvrouw@buurtbudget.test", ulft_people[:2], ok),
+                         ProposalStatus.FEASIBLE, "buurvrouw@buurtbudget.test", ulft_people, ok),
             DemoProposal("Bankjes langs het wandelpad", "Zes bankjes langs het pad door het Ulftse bos.",
                          "Oudere bewoners wandelen graag in het bos, maar er is nergens een plek om te rusten.",
                          "Wandelpad Ulftse bos", "Ontmoeten",
@@ -182,7 +184,7 @@ def load_demo_rounds(session: Session, password: str = "buurtbudget-demo") -> No
                          "bij het sportpark lost dat op.",
                          "Sportpark De Pol, Ulft", "Ontmoeten",
                          [("Overkapping", 9_500), ("Zitelementen", 2_500), ("Verlichting", 2_000)],
-                         ProposalStatus.FEASIBLE, "ulft3@buurtbudget.test", ulft_people[1:], ok),
+                         ProposalStatus.FEASIBLE, "ulft3@buurtbudget.test", ulft_people, ok),
             DemoProposal("Bloemen in de bakken op het DRU-plein", "Het plein fleurt op met vaste planten.",
                          "De bakken op het plein zijn nu leeg. Vaste planten zijn mooi en goed voor bijen.",
                          "DRU-plein, Ulft", "Groen",
@@ -191,7 +193,7 @@ def load_demo_rounds(session: Session, password: str = "buurtbudget-demo") -> No
             DemoProposal("Parkeergarage onder het plein", "Meer parkeerplaatsen in het centrum.",
                          "Een ondergrondse garage met zestig plekken.", "Centrum Ulft", "Veiligheid",
                          [("Bouw garage", 2_400_000)], ProposalStatus.INFEASIBLE, "bewoner@buurtbudget.test",
-                         ulft_people[:2],
+                         ulft_people,
                          "Niet haalbaar: dit kost veel meer dan het hele budget en vraagt een bestemmingsplan."),
             DemoProposal("Hondenuitlaatveld", "Een omheind veld voor honden.", "Een veld met hek bij de Bongerd.",
                          "De Bongerd, Ulft", "Groen", [("Hek en poort", 3_000)],

@@ -31,3 +31,9 @@ class ReceiptForm(FlaskForm):
 
     code = StringField(_l("Uw volgcode"), validators=[DataRequired(_l("Vul uw volgcode in.")), Length(max=40)])
     submit = SubmitField(_l("Controleren"))
+
+
+class PreviewForm(FlaskForm):
+    """Ask the worker for a private preview count (a button only)."""
+
+    submit = SubmitField(_l("Tel nu een voorbeeld"))

@@ -111,7 +111,12 @@ class RoundForm(FlaskForm):
                                      validators=[Optional(), NumberRange(min=0, max=1_000_000)])
     min_age = _optional_int(_l("Minimumleeftijd om te stemmen"))
     max_age = _optional_int(_l("Maximumleeftijd om te stemmen"))
-    allow_revote = BooleanField(_l("Bewoners mogen hun stem wijzigen tot het stemmen sluit"))
+    allow_revote = BooleanField(
+        _l("Bewoners mogen hun stem één keer wijzigen"),
+        description=_l("Wie online stemt, kan tot het stemmen sluit één keer een nieuwe stem uitbrengen. "
+                       "De nieuwe stem vervangt de oude. Daarna kan de stem niet meer veranderen. "
+                       "Een stem op papier kan niet worden gewijzigd."),
+    )
 
 
 class PhaseMoveForm(FlaskForm):
@@ -119,6 +124,12 @@ class PhaseMoveForm(FlaskForm):
 
     boundary = SelectField(_l("Welke fasegrens"), choices=options(BOUNDARY_LABELS.items()))
     new_at = _date(_l("Nieuwe datum en tijd"))
+    reason = TextAreaField(_l("Reden (openbaar)"), validators=[DataRequired(_REQUIRED), Length(max=2000)])
+
+
+class NextPhaseForm(FlaskForm):
+    """Start the next phase now, with a public reason."""
+
     reason = TextAreaField(_l("Reden (openbaar)"), validators=[DataRequired(_REQUIRED), Length(max=2000)])
 
 

@@ -10,6 +10,10 @@ from pb.models.grant import (
     GrantMandate, GrantPot, GrantReport, GrantSettings, LedgerEntry, LedgerKind, PaperBacking, ReportStatus,
     area_staff,
 )
+from pb.models.job import Job, JobStatus
+from pb.models.outbox import OutboxMessage
+from pb.models.implementation import Implementation, ImplementationStatus, Milestone
+from pb.models.notification import Follow, NotificationKind, NotificationSent, NotificationSettings
 from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support, proposal_coinitiators
 from pb.models.register import LetterCode, RegisterEntry, VerificationFailure, VerificationThrottle
 from pb.models.result import RoundImport, RoundResult
@@ -23,6 +27,13 @@ __all__ = [
     "AgendaItem", "ApplicationStatus", "Backing", "DecisionKind", "FileKind", "GrantApplication", "GrantCostLine",
     "GrantDecision", "GrantFile", "GrantMandate", "GrantPot", "GrantReport", "GrantSettings", "LedgerEntry",
     "LedgerKind", "PaperBacking", "ReportStatus", "area_staff",
+    "Follow",
+    "Implementation",
+    "ImplementationStatus",
+    "Milestone",
+    "NotificationKind",
+    "NotificationSent",
+    "NotificationSettings",
     "RoundSeal",
     "SealedBallot",
     "VerificationThrottle",
@@ -40,6 +51,9 @@ __all__ = [
     "CostLine",
     "CountingRule",
     "Phase",
+    "Job",
+    "JobStatus",
+    "OutboxMessage",
     "LetterCode",
     "Proposal",
     "ProposalStatus",

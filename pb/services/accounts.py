@@ -126,6 +126,18 @@ def _mail_already_registered(session: Session, user: User) -> None:
     mail.queue(session, to=user.email, subject=_("U heeft al een account"), body=body)
 
 
+def _mail_no_account(session: Session, address: str) -> None:
+    body = _(
+        "Hallo,\n\n"
+        "Iemand vroeg een nieuw wachtwoord aan voor dit e-mailadres, maar er is geen account met "
+        "dit adres. Heeft u een ander e-mailadres gebruikt? Probeer het dan met dat adres. U kunt "
+        "ook een account maken:\n\n%(link)s\n\nWas u dit niet? Dan hoeft u niets te doen.\n\n"
+        "Met vriendelijke groet,\nBuurtbudget",
+        link=url_for("auth.signup", _external=True),
+    )
+    mail.queue(session, to=address, subject=_("Nieuw wachtwoord kiezen"), body=body)
+
+
 def confirm_email(session: Session, token: str) -> User:
     """Mark the address in ``token`` as confirmed and return the account.
 
@@ -183,9 +195,15 @@ def renew_session_token(session: Session, user: User) -> None:
 
 
 def request_password_reset(session: Session, email: str) -> None:
-    """Mail a reset link when the address has an account; say nothing either way."""
-    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    """Mail a reset link when the address has an account, else a notice that it has none.
+
+    Both cases queue one message in the outbox (sent later by the worker), so neither the answer
+    nor the work done, and so the reply time, says whether the address is registered.
+    """
+    address = normalise_email(email)
+    user = session.scalar(select(User).where(User.email == address))
     if user is None or user.email is None:
+        _mail_no_account(session, address)
         return
     token = _serializer(RESET_SALT).dumps({"uid": user.id, "fp": _password_fingerprint(user)})
     link = url_for("auth.reset_password", token=token, _external=True)

@@ -16,6 +16,7 @@ from pb.models.area import Area
 from pb.models.register import LetterCode, RegisterEntry
 from pb.models.round import BudgetRound
 from pb.models.user import User
+from pb.db import rowcount
 from pb.services import address_keys, audit
 from pb.services.addresses import normalise_full_postcode
 
@@ -98,14 +99,14 @@ def purge_register(session: Session, area: Area, *, actor: User | None) -> Purge
     # What each address has used outlives the addresses themselves (keyed hashes only).
     address_keys.remember_keys_before_purge(session, area.id)
     entry_ids = select(RegisterEntry.id).where(RegisterEntry.area_id == area.id).scalar_subquery()
-    codes = session.execute(
+    codes = rowcount(session.execute(
         delete(LetterCode).where(LetterCode.register_entry_id.in_(entry_ids))
         .execution_options(synchronize_session=False)
-    ).rowcount or 0
-    addresses = session.execute(
+    ))
+    addresses = rowcount(session.execute(
         delete(RegisterEntry).where(RegisterEntry.area_id == area.id)
         .execution_options(synchronize_session=False)
-    ).rowcount or 0
+    ))
     session.expire_all()
     audit.record(session, actor=actor, action="register.purge", obj_type="area", obj_id=area.id,
                  area_id=area.id, after={"addresses": addresses, "codes": codes})

@@ -68,6 +68,18 @@ def get_by_slug(session: Session, slug: str) -> Area:
     return area
 
 
+def get_area(session: Session, area_id: int) -> Area:
+    """Return the area with ``area_id``.
+
+    Raises:
+        NotFound: no such area.
+    """
+    area = session.get(Area, area_id)
+    if area is None:
+        raise NotFound(_("Dit gebied bestaat niet."))
+    return area
+
+
 def eligible_managers(session: Session) -> list[User]:
     """Accounts that can be assigned to an area: managers, and staff for its information point."""
     return list(

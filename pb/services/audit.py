@@ -105,3 +105,12 @@ def chain_head(session: Session) -> tuple[int, str]:
 def newest_entries(session: Session, *, offset: int, limit: int) -> list[AuditEntry]:
     """A page of the whole audit log, newest first."""
     return list(session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).offset(offset).limit(limit)))
+
+
+def public_entries_of_area(session: Session, area_id: int, *, actions: tuple[str, ...], limit: int = 100) -> list[AuditEntry]:
+    """The newest public entries of one area with one of ``actions`` (for the area's feed)."""
+    return list(session.scalars(
+        select(AuditEntry).where(AuditEntry.area_id == area_id, AuditEntry.public.is_(True),
+                                 AuditEntry.action.in_(actions))
+        .order_by(AuditEntry.seq.desc()).limit(limit)
+    ))

@@ -31,7 +31,7 @@ def require_area_manager(user: User | None, area: Area) -> None:
         raise PermissionDenied(_("U beheert dit gebied niet."))
 
 
-def managed_areas_query(user: User) -> Select[tuple[Area]]:
+def managed_areas_query(user: User) -> Select[Area]:
     """Query for the areas ``user`` may manage (all for admins), by name."""
     query = select(Area).order_by(Area.name)
     if user.role != Role.ADMIN:

@@ -33,6 +33,7 @@ from sqlalchemy import delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from pb.clock import local_today
+from pb.db import rowcount
 from pb.csv_cells import csv_safe
 from pb.errors import ValidationFailed
 from pb.models.area import Area
@@ -232,10 +233,10 @@ def generate_codes(
     if not total:
         raise ValidationFailed(_("Er staan nog geen adressen van dit gebied in het adressenbestand."))
     area_entries = select(RegisterEntry.id).where(RegisterEntry.area_id == area.id)
-    revoked = session.execute(
+    revoked = rowcount(session.execute(
         delete(LetterCode).where(LetterCode.register_entry_id.in_(area_entries), LetterCode.used_at.is_(None))
         .execution_options(synchronize_session=False)
-    ).rowcount or 0
+    ))
     key = hmac_key()
     result = CodeBatch(area=area, batch=secrets.token_hex(8), valid_until=valid_until, revoked=revoked)
     deliver = sink if sink is not None else result.letters.append

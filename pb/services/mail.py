@@ -1,4 +1,9 @@
-"""Outgoing mail. Messages queued on a session are delivered only after that session commits.
+"""Outgoing mail through a database outbox.
+
+:func:`queue` writes the message (with its ``Date`` and ``Message-ID``) as a row in the caller's
+transaction; a rollback drops it. After the commit the worker (:mod:`pb.worker`) sends it with
+the configured backend, retrying with back-off while the mail server is down. A request never
+waits for the mail server: an SMTP outage changes neither its answer nor its reply time.
 
 Backends: ``outbox`` (development and tests: print to the console and write an ``.eml`` file to
 ``OUTBOX_DIR``) and ``smtp`` (production).
@@ -6,45 +11,74 @@ Backends: ``outbox`` (development and tests: print to the console and write an `
 
 from __future__ import annotations
 
+import datetime as dt
 import smtplib
 import sys
 import time
+from collections.abc import Mapping
 from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
-from typing import Any
 
-from flask import Flask, current_app
-from sqlalchemy import event
+from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-_PENDING = "pb_outbox"
+from pb.db import utcnow
+from pb.models.outbox import OutboxMessage
+
+_PENDING = "pb_outbox_pending"
 
 
-def queue(session: Session, *, to: str, subject: str, body: str) -> None:
-    """Queue a plain-text message; it goes out when ``session`` commits, never on rollback."""
+class DeliveryFailed(RuntimeError):
+    """The mail server did not take the message; the worker tries again later."""
+
+
+def queue(session: Session, *, to: str, subject: str, body: str,
+          headers: Mapping[str, str] | None = None) -> None:
+    """Queue a plain-text message in ``session``'s transaction; it is sent after the commit.
+
+    Args:
+        session: the request's session (flushed, not committed).
+        to: the recipient's address.
+        subject: the subject line.
+        body: the plain-text body.
+        headers: extra headers, e.g. ``{"List-Unsubscribe": "<https://...>"}``.
+    """
+    sender = current_app.config["MAIL_SENDER"]
     msg = EmailMessage()
-    msg["From"] = current_app.config["MAIL_SENDER"]
+    msg["From"] = sender
     msg["To"] = to
     msg["Subject"] = subject
+    msg["Date"] = format_datetime(utcnow())
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "buurtbudget.invalid"
+    msg["Message-ID"] = make_msgid(domain=domain)
+    for name, value in (headers or {}).items():
+        msg[name] = value
     msg.set_content(body)
-    session.info.setdefault(_PENDING, []).append(msg)
+    row = OutboxMessage(recipient=to, message_id=msg["Message-ID"], message=msg.as_bytes(), attempts=0)
+    session.add(row)
+    session.flush()
+    session.info.setdefault(_PENDING, []).append(row.id)
 
 
-def init_app(app: Flask) -> None:
-    """Deliver queued mail after commit (and drop it on rollback) for the app's sessions."""
-    factory = app.extensions["pb_db"]
-    event.listen(factory, "after_commit", _deliver_pending)
-    event.listen(factory, "after_soft_rollback", _drop_pending)
+def pop_pending(session: Session) -> list[int]:
+    """The ids of the messages queued in the transaction that just committed."""
+    ids: list[int] = session.info.pop(_PENDING, [])
+    return ids
 
 
-def _deliver_pending(session: Session) -> None:
-    for msg in session.info.pop(_PENDING, []):
-        deliver(msg)
+def drop_pending(session: Session) -> None:
+    """Forget the messages of a transaction that was rolled back."""
+    session.info.pop(_PENDING, None)
 
 
-def _drop_pending(session: Session, previous_transaction: Any) -> None:
-    if previous_transaction.parent is None:  # not a savepoint: the whole transaction is gone
-        session.info.pop(_PENDING, None)
+def unsent(session: Session, *, older_than: dt.timedelta = dt.timedelta(minutes=5)) -> list[int]:
+    """Messages never tried that are older than ``older_than`` (their dispatch was lost)."""
+    limit = utcnow() - older_than
+    return list(session.scalars(select(OutboxMessage.id).where(
+        OutboxMessage.sent_at.is_(None), OutboxMessage.attempts == 0, OutboxMessage.created_at < limit
+    ).limit(500)))
 
 
 def deliver(msg: EmailMessage) -> None:

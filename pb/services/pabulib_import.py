@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext as _
 from sqlalchemy import Table, insert
@@ -79,6 +79,7 @@ def _bulk_insert(session: Session, table: Table, columns: tuple[str, ...], rows:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         raw = connection.connection.driver_connection
+        assert raw is not None
         column_list = ", ".join(f'"{c}"' for c in columns)
         with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({column_list}) FROM STDIN') as copy:
             for row in rows:
@@ -86,6 +87,7 @@ def _bulk_insert(session: Session, table: Table, columns: tuple[str, ...], rows:
         return
     if connection.dialect.name == "sqlite":
         raw = connection.connection.driver_connection
+        assert raw is not None
         marks = ", ".join("?" for _ in columns)
         raw.cursor().executemany(f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES ({marks})',
                                  [tuple(row[c] for c in columns) for row in rows])
@@ -220,8 +222,8 @@ def import_pabulib(session: Session, source: str | Path, *, area: Area, actor: U
                 row = {"ballot_id": b_id, "proposal_id": proposal_ids[index], "points": None, "rank": None}
             seen[index] = row
         item_rows.extend(seen.values())
-    _bulk_insert(session, StoredBallotRow.__table__, ("id", "round_id", "receipt_code", "channel"), ballot_rows)
-    _bulk_insert(session, BallotItem.__table__, ("ballot_id", "proposal_id", "points", "rank"), item_rows)
+    _bulk_insert(session, cast(Table, StoredBallotRow.__table__), ("id", "round_id", "receipt_code", "channel"), ballot_rows)
+    _bulk_insert(session, cast(Table, BallotItem.__table__), ("ballot_id", "proposal_id", "points", "rank"), item_rows)
     threshold = election.min_project_score_threshold  # every greedy variant applies it
     session.add(RoundImport(round_id=round_.id, source_name=path.name[:200],
                             source_sha256=hashlib.sha256(raw).hexdigest(), file_rule=file_rule[:40],

@@ -22,10 +22,10 @@ from pb.db import MAX_ID, by_id, utcnow
 from pb.errors import InvalidState, NotFound, PermissionDenied, ValidationFailed
 from pb.models.agenda import AgendaItem
 from pb.models.audit import AuditEntry
-from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support
+from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support, proposal_coinitiators
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import User
-from pb.services import audit, authz, mail
+from pb.services import audit, authz, mail, notifications
 from pb.services.money import MAX_AMOUNT_CENTS
 from pb.services.photos import delete_photo
 from pb.services.rounds import lock_round, refuse_if_frozen
@@ -94,6 +94,12 @@ def get_proposal(session: Session, proposal_id: int) -> Proposal:
 def is_author(user: User | None, proposal: Proposal) -> bool:
     """Whether ``user`` wrote ``proposal``."""
     return user is not None and getattr(user, "is_authenticated", False) and proposal.author_id == user.id
+
+
+def is_initiator(user: User | None, proposal: Proposal) -> bool:
+    """Whether ``user`` wrote ``proposal`` or is one of its co-initiators."""
+    return is_author(user, proposal) or (user is not None and getattr(user, "is_authenticated", False)
+                                         and any(c.id == user.id for c in proposal.coinitiators))
 
 
 def can_view(user: User | None, proposal: Proposal) -> bool:
@@ -267,10 +273,13 @@ def support_proposal(session: Session, proposal: Proposal, *, actor: User) -> Su
 
     Raises:
         PermissionDenied: not a verified resident of the area.
-        InvalidState: support is closed for this proposal, or ``actor`` already supports it.
+        InvalidState: support is closed for this proposal, ``actor`` is its author or a
+            co-initiator, or ``actor`` already supports it.
     """
     authz.require_resident(session, actor, proposal.round.area)
     _require_support_open(proposal)
+    if is_initiator(actor, proposal):
+        raise InvalidState(_("U hebt dit plan zelf ingediend. Uw eigen steun telt niet mee."))
     support = Support(proposal_id=proposal.id, user_id=actor.id)
     try:
         with session.begin_nested():
@@ -305,11 +314,19 @@ def supports(session: Session, proposal: Proposal, user: User | None) -> bool:
 
 
 def support_counts(session: Session, proposal_ids: list[int]) -> dict[int, int]:
-    """Support per proposal id."""
+    """Support per proposal id that counts toward the threshold: the author's and co-initiators'
+    own support never counts (a co-initiator added later, e.g. by a merge, may have supported it)."""
     if not proposal_ids:
         return {}
+    own = select(proposal_coinitiators.c.user_id).where(
+        proposal_coinitiators.c.proposal_id == Support.proposal_id,
+        proposal_coinitiators.c.user_id == Support.user_id,
+    ).exists()
     rows = session.execute(
-        select(Support.proposal_id, func.count()).where(Support.proposal_id.in_(proposal_ids))
+        select(Support.proposal_id, func.count())
+        .join(Proposal, Proposal.id == Support.proposal_id)
+        .where(Support.proposal_id.in_(proposal_ids),
+               or_(Proposal.author_id.is_(None), Support.user_id != Proposal.author_id), ~own)
         .group_by(Support.proposal_id)
     )
     return {pid: count for pid, count in rows}
@@ -492,6 +509,12 @@ def hidden_ids(session: Session, round_: BudgetRound) -> set[int]:
                                                          Proposal.status == ProposalStatus.HIDDEN)))
 
 
+def hidden_ids_in_area(session: Session, area_id: int) -> set[int]:
+    """Ids of the hidden (moderated) proposals in every round of an area."""
+    return set(session.scalars(select(Proposal.id).join(BudgetRound, BudgetRound.id == Proposal.round_id)
+                               .where(BudgetRound.area_id == area_id, Proposal.status == ProposalStatus.HIDDEN)))
+
+
 def drafts_of(session: Session, round_: BudgetRound, user: User | None) -> list[Proposal]:
     """``user``'s own drafts in ``round_``."""
     if user is None or not getattr(user, "is_authenticated", False):
@@ -520,6 +543,7 @@ def _set_status(session: Session, proposal: Proposal, status: ProposalStatus, *,
                  before={"status": old.value, "title": proposal.title},
                  after={"status": status.value, "title": proposal.title, **(extra_after or {})}, reason=reason)
     if old != status:
+        notifications.proposal_status_changed(session, proposal, status, lambda: status_label(status))
         _mail_author(proposal, _("De status van uw plan is nu: %(status)s.", status=status_label(status))
                      + (("\n\n" + _("Toelichting: %(reason)s", reason=reason)) if reason else ""))
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from pb.clock import local_today
-from pb.db import utcnow
+from pb.db import rowcount, utcnow
 from pb.errors import InvalidState, PermissionDenied, RefusalRecorded, ValidationFailed
 from pb.models.register import LetterCode, RegisterEntry, VerificationFailure, VerificationThrottle
 from pb.models.residency import Residency, VerificationMethod
@@ -200,13 +200,13 @@ def _already_resident(session: Session, user: User, area_id: int) -> bool:
 
 def _take_place(session: Session, entry_id: int) -> bool:
     """Count one more verified resident on the address unless it is full (safe under concurrency)."""
-    result = session.execute(
+    result = rowcount(session.execute(
         update(RegisterEntry)
         .where(RegisterEntry.id == entry_id, RegisterEntry.verified_count < RegisterEntry.eligible_count)
         .values(verified_count=RegisterEntry.verified_count + 1)
         .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+    ))
+    return result == 1
 
 
 def _add_residency(
@@ -272,10 +272,10 @@ def verify_with_code(
     letter_code, entry = row
     try:
         with session.begin_nested():
-            used = session.execute(
+            used = rowcount(session.execute(
                 update(LetterCode).where(LetterCode.id == letter_code.id, LetterCode.used_at.is_(None))
                 .values(used_at=utcnow()).execution_options(synchronize_session=False)
-            ).rowcount == 1
+            )) == 1
             if not used or not _take_place(session, entry.id):
                 raise _NoPlace()
             residency = _add_residency(session, user, entry, method=VerificationMethod.LETTER_CODE,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask_babel import gettext as _
@@ -22,9 +23,9 @@ from pb.models.register import RegisterEntry
 from pb.models.result import RoundImport, RoundResult
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import User
-from pb.services import audit
+from pb.services import audit, implementations, notifications
 from pb.services.ballot_files import ballots_file, chain_head, sha256_hex
-from pb.services.counting import Count, count_round
+from pb.services.counting import Count, count_round, outcome_record
 
 MIN_REASON_LENGTH = 10
 
@@ -87,8 +88,39 @@ def _store(session: Session, round_: BudgetRound, count: Count, *, version: int,
     return result
 
 
+def check_publishable(session: Session, round_: BudgetRound, *, now: dt.datetime | None = None) -> None:
+    """Refuse unless voting has closed and nothing is published yet (checked again when publishing).
+
+    Raises:
+        InvalidState: voting not closed, or already published.
+    """
+    now = now or utcnow()
+    phase = round_.phase_at(now)
+    if phase == Phase.RESULTS or latest_result(session, round_) is not None:
+        raise InvalidState(_("De uitslag is al gepubliceerd. Een wijziging kan alleen als correctie."))
+    if phase != Phase.CLOSED:
+        raise InvalidState(_("De stemming is nog niet gesloten. U kunt de uitslag pas daarna publiceren."))
+
+
+def check_correctable(session: Session, round_: BudgetRound, *, reason: str) -> RoundResult:
+    """Refuse a correction without a published result or without a reason; return the newest version.
+
+    Raises:
+        InvalidState: nothing published yet.
+        ValidationFailed: the reason is missing or too short.
+    """
+    previous = latest_result(session, round_)
+    if previous is None:
+        raise InvalidState(_("Er is nog geen uitslag gepubliceerd om te corrigeren."))
+    if len((reason or "").strip()) < MIN_REASON_LENGTH:
+        raise ValidationFailed(_("Leg in minstens %(n)d tekens uit waarom de uitslag wordt gecorrigeerd.",
+                                 n=MIN_REASON_LENGTH), field="reason")
+    return previous
+
+
 def publish_results(session: Session, round_: BudgetRound, *, actor: User | None,
-                    now: dt.datetime | None = None) -> RoundResult:
+                    now: dt.datetime | None = None,
+                    before_counting: Callable[[], None] | None = None) -> RoundResult:
     """Count a closed round with its frozen rule and publish version 1 of the result.
 
     Args:
@@ -96,6 +128,7 @@ def publish_results(session: Session, round_: BudgetRound, *, actor: User | None
         round_: the round; voting must have closed and no result be published yet.
         actor: the manager (None for the CLI).
         now: server time.
+        before_counting: called once the ballots are read (a job reports its progress).
 
     Returns:
         The stored, immutable result.
@@ -104,12 +137,8 @@ def publish_results(session: Session, round_: BudgetRound, *, actor: User | None
         InvalidState: voting not closed, already published, or published concurrently.
     """
     now = now or utcnow()
-    phase = round_.phase_at(now)
-    if phase == Phase.RESULTS or latest_result(session, round_) is not None:
-        raise InvalidState(_("De uitslag is al gepubliceerd. Een wijziging kan alleen als correctie."))
-    if phase != Phase.CLOSED:
-        raise InvalidState(_("De stemming is nog niet gesloten. U kunt de uitslag pas daarna publiceren."))
-    count = count_round(session, round_, now=now)
+    check_publishable(session, round_, now=now)
+    count = count_round(session, round_, now=now, before_counting=before_counting)
     result = _store(session, round_, count, version=1, actor=actor, now=now, reason="")
     round_.results_published_at = now
     session.flush()
@@ -117,11 +146,24 @@ def publish_results(session: Session, round_: BudgetRound, *, actor: User | None
                  area_id=round_.area_id, round_id=round_.id, public=True,
                  after={"version": 1, "rule": result.rule, "ballots_sha256": result.ballots_sha256,
                         "chain_head": result.chain_head, "ballots": count.ballots_total})
+    _after_publication(session, round_, result, now)
     return result
 
 
+def _after_publication(session: Session, round_: BudgetRound, result: RoundResult, now: dt.datetime) -> None:
+    """Start tracking the chosen projects and tell the people involved (once per version)."""
+    record = outcome_record(result)
+    chosen = [p.proposal_id for p in record.projects if p.selected and p.proposal_id is not None]
+    implementations.track_funded(session, round_, chosen, now)
+    if result.version == 1:
+        notifications.results_published(session, round_, {
+            p.proposal_id: (p.selected, p.reason_nl, p.reason_en) for p in record.projects if p.proposal_id is not None
+        })
+
+
 def correct_results(session: Session, round_: BudgetRound, *, actor: User | None, reason: str,
-                    now: dt.datetime | None = None) -> RoundResult:
+                    now: dt.datetime | None = None,
+                    before_counting: Callable[[], None] | None = None) -> RoundResult:
     """Count again and publish the next version of a published result, with the reason why.
 
     Raises:
@@ -130,13 +172,8 @@ def correct_results(session: Session, round_: BudgetRound, *, actor: User | None
     """
     now = now or utcnow()
     reason = (reason or "").strip()
-    previous = latest_result(session, round_)
-    if previous is None:
-        raise InvalidState(_("Er is nog geen uitslag gepubliceerd om te corrigeren."))
-    if len(reason) < MIN_REASON_LENGTH:
-        raise ValidationFailed(_("Leg in minstens %(n)d tekens uit waarom de uitslag wordt gecorrigeerd.",
-                                 n=MIN_REASON_LENGTH), field="reason")
-    count = count_round(session, round_, now=now)
+    previous = check_correctable(session, round_, reason=reason)
+    count = count_round(session, round_, now=now, before_counting=before_counting)
     result = _store(session, round_, count, version=previous.version + 1, actor=actor, now=now, reason=reason)
     session.flush()
     audit.record(session, actor=actor, action="round.results_correct", obj_type="round", obj_id=round_.id,
@@ -145,6 +182,7 @@ def correct_results(session: Session, round_: BudgetRound, *, actor: User | None
                          "selected": json.loads(previous.outcome_json)["selected"]},
                  after={"version": result.version, "ballots_sha256": result.ballots_sha256,
                         "selected": list(count.outcome.selected_ids)})
+    _after_publication(session, round_, result, now)
     return result
 
 
@@ -205,3 +243,33 @@ def receipt_counted(result: RoundResult, code: str) -> bool:
         return False
     codes = {"".join(ch for ch in c if ch.isalnum()) for c in result.receipts_text.split()}
     return wanted in codes
+
+
+def proposal_outcomes(session: Session, proposals: list[Any]) -> dict[int, Any]:
+    """The published outcome (a ``ProjectRecord``) of each proposal whose round has a published result."""
+    found: dict[int, Any] = {}
+    for round_id in sorted({p.round_id for p in proposals}):
+        round_ = session.get(BudgetRound, round_id)
+        result = latest_result(session, round_) if round_ is not None and round_.results_published_at else None
+        if result is None:
+            continue
+        for project in outcome_record(result).projects:
+            if project.proposal_id is not None:
+                found[project.proposal_id] = project
+    return found
+
+
+def published_by_area(session: Session) -> dict[int, list[BudgetRound]]:
+    """Rounds with a published result, grouped by area id, newest publication first."""
+    grouped: dict[int, list[BudgetRound]] = {}
+    for round_, _result in published_rounds(session):
+        grouped.setdefault(round_.area_id, []).append(round_)
+    return grouped
+
+
+def funding_year(round_: BudgetRound) -> int:
+    """The year under which a published round's projects appear on the area's money page."""
+    from pb.clock import LOCAL_TZ
+
+    assert round_.results_published_at is not None
+    return round_.results_published_at.astimezone(LOCAL_TZ).year

@@ -13,17 +13,16 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pb.db import by_id, utcnow
 from pb.errors import InvalidState, NotFound, RefusalRecorded, ValidationFailed
 from pb.models.area import Area
 from pb.models.audit import AuditEntry
-from pb.models.proposal import Proposal, Support
 from pb.models.round import BallotType, BudgetRound, CountingRule, Phase, RoundNeighbourhood, RoundTheme, TieBreak
 from pb.models.user import Role, User
-from pb.services import audit, authz
+from pb.services import audit, authz, notifications
 
 # The phase boundaries in their required order; a phase move changes exactly one of them.
 BOUNDARIES: tuple[str, ...] = (
@@ -358,6 +357,28 @@ def move_phase(session: Session, round_: BudgetRound, *, actor: User, boundary: 
     audit.record(session, actor=actor, action="round.phase_move", obj_type="round", obj_id=round_.id,
                  area_id=round_.area_id, round_id=round_.id, public=True,
                  before={boundary: old.isoformat()}, after={boundary: new_at.isoformat()}, reason=reason.strip())
+    notifications.phase_started(session, round_, now)
+
+
+def start_next_phase(session: Session, round_: BudgetRound, *, actor: User, reason: str) -> str:
+    """Start the round's next phase now: move the next boundary to now through :func:`move_phase`
+    (same checks, same public audit entry); when that ends the support phase, settle it as
+    ``pb advance-phases`` does. Returns the boundary that moved.
+
+    Raises:
+        PermissionDenied, ValidationFailed: as for :func:`move_phase`; also when no phase follows.
+    """
+    authz.require_area_manager(actor, round_.area)
+    now = utcnow()
+    upcoming = [name for name in BOUNDARIES if getattr(round_, name) > now]
+    if round_.results_published_at is not None or not upcoming:
+        raise ValidationFailed(_("Er komt geen volgende fase meer in deze ronde."))
+    boundary = upcoming[0]
+    move_phase(session, round_, actor=actor, boundary=boundary, new_at=now, reason=reason)
+    from pb.services.proposals import settle_support_phase  # proposals builds on this module
+
+    settle_support_phase(session, round_, utcnow())
+    return boundary
 
 
 def get_round(session: Session, round_id: int) -> BudgetRound:
@@ -428,9 +449,3 @@ def timeline(round_: BudgetRound, now: dt.datetime | None = None) -> list[dict[s
             state = "future"
         items.append({"phase": phase, "start": start, "end": end, "state": state})
     return items
-
-
-def support_count(session: Session, proposal: Proposal) -> int:
-    """How many residents support ``proposal``."""
-    return session.scalar(select(func.count()).select_from(Support).where(Support.proposal_id == proposal.id)) or 0
-

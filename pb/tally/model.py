@@ -266,11 +266,11 @@ def _build_profile(vote_type: VoteType, m: int, ballots: Sequence[Ballot]) -> Pr
     plain: Counter[tuple[int, ...]] = Counter()
     # Count the raw project tuples first (C speed), then merge them into canonical keys; the
     # canonical keys keep the order of their first ballot.
-    for key, w in Counter(b.projects for b in ballots).items():
+    for raw, w in Counter(b.projects for b in ballots).items():
         if ordinal:
-            plain[tuple(dict.fromkeys(key))] += w
+            plain[tuple(dict.fromkeys(raw))] += w
         else:
-            plain[tuple(sorted(set(key)))] += w
+            plain[tuple(sorted(set(raw)))] += w
     keys2 = list(plain)
     weights = tuple(plain[k] for k in keys2)
     for key2, w in zip(keys2, weights):

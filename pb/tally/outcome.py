@@ -124,7 +124,7 @@ def _fmt(key: str, value: Any, currency: str, lang: str) -> str:
         return format_money(value, currency, lang)
     if isinstance(value, Fraction) and value.denominator != 1:
         return f"{float(value):.2f}".replace(".", "," if lang == "nl" else ".")
-    if abs(value) >= 10000:
+    if abs(Fraction(value)) >= 10000:
         return f"{int(value):,}".replace(",", "." if lang == "nl" else ",")
     return str(value)
 

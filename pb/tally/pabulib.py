@@ -303,7 +303,7 @@ class _VoteReader:
         i_extra = [header.index(c) for c in columns]
         self.extra: Callable[[list[str]], tuple[str, ...]] = (
             (lambda row: ()) if not i_extra else
-            (lambda row, get=itemgetter(i_extra[0]): (get(row),)) if len(i_extra) == 1 else
+            (lambda row, get=itemgetter(i_extra[0]): (get(row),)) if len(i_extra) == 1 else  # type: ignore[misc]
             itemgetter(*i_extra))
         self.cumulative = vote_type.has_points
         self.index = index

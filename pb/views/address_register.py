@@ -13,7 +13,8 @@ from pb.db import db_session
 from pb.forms.residency import LetterCodesForm, PurgeForm, RegisterUploadForm
 from pb.models.user import Role
 from pb.services import areas as area_service
-from pb.services import address_register, authz, letter_codes, register_import, stored_files
+from pb.jobs import address_register as register_jobs
+from pb.services import address_register, authz, jobs, letter_codes, register_import, stored_files
 from pb.views.common import actor, require_roles, stored_file_response, unit_of_work
 
 bp = Blueprint("address_register", __name__)
@@ -72,11 +73,11 @@ def purge(slug: str) -> str | Response:
         return render_template("address_register/purge.html", area=area, form=form,
                                counts=(counts.addresses, counts.unused_codes))
     if form.validate_on_submit():
-        with unit_of_work(flash_error=True) as work:
-            result = address_register.purge_register(db_session(), area, actor=actor())
-        if not work.failed:
-            flash(_("%(n)d adressen en %(c)d codes van %(area)s zijn gewist.", n=result.addresses,
-                    c=result.codes, area=area.name), "success")
+        job = jobs.enqueue(db_session(), register_jobs.PURGE, {"area_id": area.id}, owner=actor(),
+                           subject=f"area:{area.id}")
+        db_session().commit()
+        flash(_("Het wissen van het adressenbestand van %(area)s is gevraagd.", area=area.name), "success")
+        return redirect(url_for("jobs.show", job_id=job.id))
     return redirect(url_for("address_register.upload"))
 
 

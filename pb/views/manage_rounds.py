@@ -21,6 +21,7 @@ from pb.forms.rounds import (
     CostForm,
     HideForm,
     MergeForm,
+    NextPhaseForm,
     PhaseMoveForm,
     RoundForm,
     VerdictForm,
@@ -164,11 +165,19 @@ def edit_round(round_id: int) -> str | Response:
         for name in BOUNDARIES:
             getattr(form, name).data = to_local(getattr(round_, name))
             getattr(form, name).raw_data = [to_local(getattr(round_, name)).strftime("%Y-%m-%dT%H:%M")]
+    status = 200
     if form.validate_on_submit():
-        if _run(form, lambda: round_service.update_round(db_session(), round_, actor=actor(), data=_round_data(form))):
+        # A frozen-field change answers 409 with this form, which says what can still change
+        # (the refusal itself is audited and committed by the unit of work).
+        with unit_of_work(form) as work:
+            round_service.update_round(db_session(), round_, actor=actor(), data=_round_data(form))
+        if not work.failed:
             flash(_("De wijzigingen zijn opgeslagen."), "success")
             return redirect(url_for("manage_rounds.rounds", slug=round_.area.slug))
-    return render_template("manage_rounds/round_form.html", form=form, area=round_.area, round=round_, frozen=frozen)
+        if isinstance(work.error, RoundFrozen):
+            status = 409
+    return render_template("manage_rounds/round_form.html", form=form, area=round_.area, round=round_,
+                           frozen=frozen), status
 
 
 @bp.route("/rounds/<int:round_id>/phase", methods=["GET", "POST"])
@@ -182,8 +191,25 @@ def move_phase(round_id: int) -> str | Response:
                 new_at=to_utc(form.new_at.data), reason=form.reason.data or "")):
             flash(_("De fase is verschoven. De reden staat in de openbare geschiedenis."), "success")
             return redirect(url_for("manage_rounds.rounds", slug=round_.area.slug))
-    return render_template("manage_rounds/phase_form.html", form=form, round=round_, now=utcnow(),
-                           timeline=round_service.timeline(round_))
+    return _phase_page(round_, form, NextPhaseForm(prefix="next", formdata=None))
+
+
+def _phase_page(round_: BudgetRound, form: PhaseMoveForm, next_form: NextPhaseForm) -> str:
+    return render_template("manage_rounds/phase_form.html", form=form, next_form=next_form, round=round_,
+                           now=utcnow(), timeline=round_service.timeline(round_))
+
+
+@bp.post("/rounds/<int:round_id>/next-phase")
+def start_next_phase(round_id: int) -> str | Response:
+    """Start the next phase now (the support phase is settled when it ends this way)."""
+    round_ = _managed_round(round_id)
+    next_form = NextPhaseForm(prefix="next")
+    if next_form.validate_on_submit():
+        if _run(next_form, lambda: round_service.start_next_phase(
+                db_session(), round_, actor=actor(), reason=next_form.reason.data or "")):
+            flash(_("De volgende fase is begonnen. De reden staat in de openbare geschiedenis."), "success")
+            return redirect(url_for("manage_rounds.rounds", slug=round_.area.slug))
+    return _phase_page(round_, PhaseMoveForm(formdata=None), next_form)
 
 
 @bp.get("/rounds/<int:round_id>/review")

@@ -6,6 +6,7 @@ never branch on ids (rule names, audit actions) and never hold label tables.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
@@ -42,7 +43,38 @@ ACTION_LABELS = {
     "proposal.cost": _l("Kosten aangepast"),
     "proposal.merge": _l("Plannen samengevoegd"),
     "proposal.hide": _l("Plan verborgen"),
+    "round.results_publish": _l("Uitslag gepubliceerd"),
+    "round.results_correct": _l("Uitslag gecorrigeerd"),
+    "round.seal_ballots": _l("Stembiljetten verzegeld"),
+    "round.import_pabulib": _l("Ronde ingelezen uit een bestand"),
+    "implementation.update": _l("Uitvoering bijgewerkt"),
+    "implementation.milestone": _l("Nieuwe stap in de uitvoering"),
 }
+# Shown when an action has no label yet: never the internal key.
+OTHER_ACTION = _l("Wijziging")
+
+
+def action_label(action: str) -> str:
+    """The B1 label of an audit action; a general word for an action without one."""
+    return str(ACTION_LABELS.get(action, OTHER_ACTION))
+
+
+@dataclass(frozen=True)
+class ProposalOutcome:
+    """Whether a proposal was chosen in the published result, and the engine's reason, in the page's language."""
+
+    chosen: bool
+    reason: str
+
+
+def proposal_outcome(project: ProjectRecord | None) -> ProposalOutcome | None:
+    """The outcome of one proposal from the stored result (None before publication)."""
+    if project is None:
+        return None
+    from flask_babel import get_locale
+
+    english = str(get_locale()) == "en"
+    return ProposalOutcome(chosen=project.selected, reason=project.reason_en if english else project.reason_nl)
 
 
 def template_labels() -> dict[str, Any]:
@@ -50,7 +82,8 @@ def template_labels() -> dict[str, Any]:
     return {
         "phase_label": lambda p: str(PHASE_LABELS.get(Phase(p), p)),
         "status_label": status_label,
-        "action_label": lambda a: str(ACTION_LABELS.get(a, a)),
+        "action_label": action_label,
+        "implementation_status": implementation_status_label,
         "boundary_label": lambda b: str(BOUNDARY_LABELS.get(b, b)),
     }
 
@@ -119,6 +152,17 @@ def _value(key: str, value: object) -> str:
         return status_label(str(value))
     if key in ("rule", "counting_rule"):
         return rule_label(str(value))
+    if key == "implementation_status":
+        return implementation_status_label(str(value))
+    if key == "milestone_on":
+        from pb.templating import datum
+
+        try:
+            return datum(dt.date.fromisoformat(str(value)))
+        except ValueError:
+            return str(value)
+    if isinstance(value, bool):
+        return _("ja") if value else _("nee")
     return str(value)
 
 
@@ -132,6 +176,13 @@ def rule_label(rule: str) -> str:
     if base in {r.value for r in CountingRule}:
         return str(COUNTING_RULE_LABELS[CountingRule(base)])
     return _("Een andere telregel")
+
+
+def implementation_status_label(status: str) -> str:
+    """The label of an implementation status (gepland, in uitvoering, klaar, vervallen)."""
+    from pb.services.implementations import status_text
+
+    return status_text(status)
 
 
 def history_rows(entries: list[Any], hidden_ids: set[int] | frozenset[int] = frozenset()) -> list[dict[str, Any]]:
@@ -150,7 +201,9 @@ def history_rows(entries: list[Any], hidden_ids: set[int] | frozenset[int] = fro
         for key in sorted(set(before) | set(after)):
             if before.get(key) == after.get(key):
                 continue
-            label = str(BOUNDARY_LABELS.get(key, FIELD_LABELS.get(key, key)))
+            if key not in BOUNDARY_LABELS and key not in FIELD_LABELS:
+                continue  # internal fields (hashes, counts, ids) stay out of the public history
+            label = str(BOUNDARY_LABELS[key] if key in BOUNDARY_LABELS else FIELD_LABELS[key])
             if key in before:
                 changes.append(f"{label}: {_value(key, before.get(key))} → {_value(key, after.get(key))}")
             else:
@@ -187,6 +240,10 @@ FIELD_LABELS = {
     "neighbourhoods": _l("Buurten"),
     "min_projects": _l("Minimum aantal projecten"),
     "max_projects": _l("Maximum aantal projecten"),
+    "implementation_status": _l("Uitvoering"),
+    "actual_cents": _l("Werkelijke kosten"),
+    "milestone": _l("Stap"),
+    "milestone_on": _l("Datum"),
 }
 
 

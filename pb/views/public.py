@@ -8,8 +8,11 @@ from werkzeug.wrappers import Response
 from pb.db import db_session, utcnow
 from pb.forms.admin import LanguageForm
 from pb.services import areas as area_service
+from pb.forms.rounds import ActionForm
+from pb.services import follows, implementations
+from pb.services import results as result_service
 from pb.services import rounds as round_service
-from pb.views.common import safe_next
+from pb.views.common import optional_actor, safe_next
 
 bp = Blueprint("public", __name__)
 
@@ -18,15 +21,18 @@ bp = Blueprint("public", __name__)
 def home() -> str:
     """Home page: the municipality's areas."""
     return render_template("public/home.html", areas=area_service.list_areas(db_session()),
-                           rounds_by_area=round_service.current_rounds_by_area(db_session()), now=utcnow())
+                           rounds_by_area=round_service.current_rounds_by_area(db_session()),
+                           published_by_area=result_service.published_by_area(db_session()), now=utcnow())
 
 
 @bp.get("/areas/<slug>")
 def area(slug: str) -> str:
     """An area's page."""
-    area = area_service.get_by_slug(db_session(), slug)
-    return render_template("public/area.html", area=area, rounds=round_service.rounds_of_area(db_session(), area),
-                           now=utcnow())
+    session = db_session()
+    area = area_service.get_by_slug(session, slug)
+    return render_template("public/area.html", area=area, rounds=round_service.rounds_of_area(session, area),
+                           now=utcnow(), money_years=implementations.years_of(session, area),
+                           following=follows.is_following(session, optional_actor(), area=area), form=ActionForm())
 
 
 @bp.post("/language")

@@ -6,20 +6,23 @@ published" without any number): no interim counts anywhere (THREAT #9).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from fractions import Fraction
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from pb.db import db_session, utcnow
 from pb.errors import NotFound
 from pb.extensions import limiter
-from pb.forms.results import CorrectionForm, PublishForm, ReceiptForm
+from pb.forms.results import CorrectionForm, PreviewForm, PublishForm, ReceiptForm
+from pb.jobs import results as results_jobs
+from pb.models.job import JobStatus
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import Role
-from pb.services import authz, counting, exports, open_data, pabulib_import, recount
+from pb.services import authz, counting, exports, jobs, open_data, pabulib_import, recount
 from pb.services import results as result_service
 from pb.views import presenters
 from pb.views.caching import IMMUTABLE, NEWEST_VERSION, conditional
@@ -59,6 +62,7 @@ def show(round_id: int) -> Any:
         projects=presenters.projects_in_order(record),
         score_text=presenters.score_text, money=presenters.money_cents,
         spent_width=int(Fraction(record.spent_cents or 0, max(record.budget_cents or 0, 1)) * 600),
+        money_year=result_service.funding_year(round_),
     )
 
 
@@ -161,54 +165,76 @@ def _managed_round(round_id: int) -> BudgetRound:
 
 def _manage_page(round_: BudgetRound, publish_form: PublishForm, correction_form: CorrectionForm,
                  status: int = 200) -> Any:
+    """The manager's results page: it shows the newest private preview (counted by a job), never
+    counts in the request."""
     session = db_session()
-    now = utcnow()
-    phase = round_.phase_at(now)
-    count = what_if = None
-    compare = phase == Phase.CLOSED and request.args.get("compare") == "1"
-    if round_.is_voting_closed(now):
-        # Private preview: counted on the fly, nothing stored or sealed (GET writes nothing); the
-        # read transaction ends before the rule runs, so a long count blocks no other request.
-        count = counting.count_round(session, round_, seal=False, now=now, before_counting=session.rollback)
-        what_if = counting.what_if(count) if compare else None
+    phase = round_.phase_at(utcnow())
+    preview_job = preview = None
+    if phase in (Phase.CLOSED, Phase.RESULTS):
+        preview_job = jobs.latest(session, results_jobs.PREVIEW, results_jobs.subject(round_))
+        if preview_job is not None and preview_job.status == JobStatus.DONE:
+            preview = jobs.result_of(preview_job)
     return render_template(
-        "results/manage.html", round=round_, phase=phase, count=count, what_if=what_if, compare=compare,
-        versions=result_service.result_versions(session, round_), publish_form=publish_form,
-        correction_form=correction_form, money=presenters.money_cents, pb_id=counting.pb_project_id,
+        "results/manage.html", round=round_, phase=phase, preview=preview, preview_job=preview_job,
+        counted_at=_counted_at(preview), versions=result_service.result_versions(session, round_),
+        publish_form=publish_form, correction_form=correction_form, preview_form=PreviewForm(formdata=None),
         score_text=presenters.score_text, rule_label=presenters.rule_label,
     ), status
 
 
+def _counted_at(preview: dict[str, Any] | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(preview["counted_at"]) if preview else None
+
+
 @bp.get("/manage/rounds/<int:round_id>/results")
 def manage(round_id: int) -> Any:
-    """Count a closed round privately, compare rules, publish; or correct a published result."""
+    """The private preview of a closed round (counted by a job), publishing, corrections."""
     round_ = _managed_round(round_id)
     return _manage_page(round_, PublishForm(formdata=None), CorrectionForm(formdata=None))
 
 
+@bp.post("/manage/rounds/<int:round_id>/results/preview")
+def count_preview(round_id: int) -> Any:
+    """Have the worker count a private preview with the round's rule and the comparison rules."""
+    round_ = _managed_round(round_id)
+    form = PreviewForm()
+    if not form.validate_on_submit() or round_.phase_at(utcnow()) not in (Phase.CLOSED, Phase.RESULTS):
+        abort(400)
+    jobs.enqueue(db_session(), results_jobs.PREVIEW, {"round_id": round_.id}, owner=actor(),
+                 subject=results_jobs.subject(round_))
+    db_session().commit()
+    flash(_("De telling is gevraagd. Vernieuw de pagina over een tijdje."), "success")
+    return redirect(url_for("results.manage", round_id=round_.id))
+
+
 @bp.post("/manage/rounds/<int:round_id>/results/publish")
 def publish(round_id: int) -> Any:
-    """Publish the result counted with the round's frozen rule."""
+    """Have the worker count with the round's frozen rule and publish the result."""
     round_ = _managed_round(round_id)
     form = PublishForm()
     if form.validate_on_submit():
         with unit_of_work(form) as work:
-            result_service.publish_results(db_session(), round_, actor=actor())
+            result_service.check_publishable(db_session(), round_)
+            job = jobs.enqueue(db_session(), results_jobs.PUBLISH, {"round_id": round_.id}, owner=actor(),
+                               subject=results_jobs.subject(round_))
         if not work.failed:
-            flash(_("De uitslag is gepubliceerd."), "success")
-            return redirect(url_for("results.show", round_id=round_.id))
+            flash(_("De uitslag wordt geteld en gepubliceerd."), "success")
+            return redirect(url_for("jobs.show", job_id=job.id))
     return _manage_page(round_, form, CorrectionForm(formdata=None), 400)
 
 
 @bp.post("/manage/rounds/<int:round_id>/results/correct")
 def correct(round_id: int) -> Any:
-    """Publish a corrected version with its reason."""
+    """Have the worker count again and publish a corrected version with its reason."""
     round_ = _managed_round(round_id)
     form = CorrectionForm()
     if form.validate_on_submit():
+        reason = (form.reason.data or "").strip()
         with unit_of_work(form) as work:
-            result_service.correct_results(db_session(), round_, actor=actor(), reason=form.reason.data or "")
+            result_service.check_correctable(db_session(), round_, reason=reason)
+            job = jobs.enqueue(db_session(), results_jobs.CORRECT, {"round_id": round_.id, "reason": reason},
+                               owner=actor(), subject=results_jobs.subject(round_))
         if not work.failed:
-            flash(_("De gecorrigeerde uitslag is gepubliceerd."), "success")
-            return redirect(url_for("results.show", round_id=round_.id))
+            flash(_("De gecorrigeerde uitslag wordt geteld en gepubliceerd."), "success")
+            return redirect(url_for("jobs.show", job_id=job.id))
     return _manage_page(round_, PublishForm(formdata=None), form, 400)

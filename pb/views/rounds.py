@@ -18,7 +18,8 @@ from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.round import BudgetRound, Phase
 from pb.services import area_agenda, authz
 from pb.services import ballots as ballot_service
-from pb.services import money, pabulib_import, photos, stored_files
+from pb.services import follows, implementations, money, pabulib_import, photos, stored_files
+from pb.services import results as result_service
 from pb.services import proposals as proposal_service
 from pb.services import rounds as round_service
 from pb.services.rounds import RoundFrozen
@@ -68,10 +69,12 @@ def proposals(round_id: int) -> str:
         sort = "nieuw"
     text = request.args.get("q", "")[:100]
     rows = proposal_service.search_proposals(session, round_, theme_id=theme_id, status=status, text=text, sort=sort)
+    found = result_service.proposal_outcomes(session, rows)
     return render_template(
         "rounds/proposals.html", round=round_, proposals=rows, theme_id=theme_id, status=status, sort=sort, q=text,
         counts=proposal_service.support_counts(session, [p.id for p in rows]),
         statuses=proposal_service.PUBLIC_STATUSES, sorts=proposal_service.SORT_LABELS,
+        outcome=lambda p: presenters.proposal_outcome(found.get(p.id)),
     )
 
 
@@ -91,7 +94,8 @@ def proposal(proposal_id: int) -> str:
     phase = p.round.phase_at(now)
     return render_template(
         "rounds/proposal.html", p=p, round=p.round, phase=phase, form=ActionForm(),
-        support_count=round_service.support_count(session, p),
+        support_count=proposal_service.support_counts(session, [p.id]).get(p.id, 0),
+        is_initiator=proposal_service.is_initiator(user, p),
         supported=proposal_service.supports(session, p, user),
         is_resident=authz.residency_in(session, user, p.round.area) is not None,
         support_open=phase in (Phase.PROPOSALS, Phase.SUPPORT) and p.status == ProposalStatus.SUBMITTED,
@@ -100,6 +104,9 @@ def proposal(proposal_id: int) -> str:
         withdrawable=not p.round.is_frozen_at(now) and p.status in proposal_service.WITHDRAWABLE,
         history=presenters.history_rows(proposal_service.status_history(session, p)),
         merged_into=session.get(Proposal, p.merged_into_id) if p.merged_into_id else None,
+        outcome=presenters.proposal_outcome(result_service.proposal_outcomes(session, [p]).get(p.id)),
+        following=follows.is_following(session, user, proposal=p),
+        implementation=implementations.of_proposal(session, p),
     )
 
 

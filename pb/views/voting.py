@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -265,7 +266,7 @@ def paper_reject(round_id: int, entry_id: int) -> Any:
 
 
 def _settle_paper_entry(round_: BudgetRound, entry_id: int, act: Callable[[Any], object],
-                        done: str) -> Response:
+                        done: str) -> WerkzeugResponse:
     """Confirm or reject a pending paper entry: one commit (or a rollback and the error), a
     message, back to the pending list."""
     with unit_of_work(flash_error=True) as work:

@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import select
 
 from pb.models.audit import AuditEntry
-from pb.models.proposal import ProposalStatus
 from pb.models.result import RoundResult
 from pb.models.user import Role
 from pb.models.widget import WidgetOrigin

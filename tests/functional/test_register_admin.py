@@ -102,12 +102,15 @@ def test_admin_purge_refused_with_open_round_then_done(client, auth, session):
     auth.login(admin.email)
     assert "1 adressen" in client.get("/admin/register/ulft/purge").get_data(as_text=True)
     assert session.scalar(select(func.count(RegisterEntry.id))) == 1  # the GET only asks
-    client.post("/admin/register/ulft/purge")
-    assert "zonder gepubliceerde uitslag" in client.get("/admin/register").get_data(as_text=True)
+    refused = client.post("/admin/register/ulft/purge")
+    assert refused.status_code == 302 and "/jobs/" in refused.location  # done by the worker
+    page = client.get(refused.location).get_data(as_text=True)
+    assert "Mislukt" in page and "zonder gepubliceerde uitslag" in page
     assert session.scalar(select(func.count(RegisterEntry.id))) == 1
     budget_round.results_published_at = now
     session.commit()
-    client.post("/admin/register/ulft/purge")
+    done = client.post("/admin/register/ulft/purge")
+    assert "Klaar" in client.get(done.location).get_data(as_text=True)
     assert session.scalar(select(func.count(RegisterEntry.id))) == 0
 
 

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pb.errors import InvalidState, ValidationFailed
+from pb.models.job import Job, JobStatus
 from pb.models.audit import AuditEntry
 from pb.models.ballot import Ballot
 from pb.models.proposal import Proposal
@@ -64,8 +65,14 @@ def test_manager_previews_compares_and_publishes(client, auth, session, area, ma
     round_ = _knapsack_round(session, area)
     auth.login(manager.email)
     page = client.get(f"/manage/rounds/{round_.id}/results").get_data(as_text=True).replace("\xa0", " ")
-    assert "Alleen voor u zichtbaar" in page and "Wat als" not in page
-    page = client.get(f"/manage/rounds/{round_.id}/results?compare=1").get_data(as_text=True)
+    assert "Alleen voor u zichtbaar" not in page and "Tel nu een voorbeeld" in page  # the GET counts nothing
+    assert session.scalar(select(func.count()).select_from(Job)) == 0
+    asked = client.post(f"/manage/rounds/{round_.id}/results/preview")
+    assert asked.status_code == 302
+    preview = session.scalar(select(Job).where(Job.kind == "results.preview"))
+    assert preview.status == JobStatus.DONE and preview.owner_id == manager.id
+    page = client.get(f"/manage/rounds/{round_.id}/results").get_data(as_text=True).replace("\xa0", " ")
+    assert "Alleen voor u zichtbaar" in page and "Besteed: € 95.000,00" in page
     assert "Wat als er met een andere regel was geteld?" in page and "Gelijke delen" in page
     assert "equalshares/add1" not in page  # plain labels, no rule ids
     assert client.get(f"/rounds/{round_.id}/results").status_code == 404
@@ -75,7 +82,9 @@ def test_manager_previews_compares_and_publishes(client, auth, session, area, ma
     assert session.scalar(select(func.count()).select_from(RoundResult)) == 0
 
     done = client.post(f"/manage/rounds/{round_.id}/results/publish", data={"confirm": "y"})
-    assert done.status_code == 302
+    assert done.status_code == 302 and "/jobs/" in done.location  # counted and published by a job
+    job_page = client.get(done.location).get_data(as_text=True)
+    assert "Klaar" in job_page and f"/rounds/{round_.id}/results" in job_page
     result = session.scalar(select(RoundResult).where(RoundResult.round_id == round_.id))
     assert result.version == 1 and result.rule == "greedy" and result.published_by_id == manager.id
     session.refresh(round_)

@@ -140,6 +140,19 @@ def test_frozen_field_edit_is_409_audited_unchanged(client, session, area, signe
     assert len(refused) == 1 and refused[0].actor_id == signed_in_manager.id and refused[0].round_id == rnd.id
 
 
+def test_frozen_edit_explains_what_can_still_change(client, session, area, signed_in_manager):
+    rnd = make_round(session, area, phase="voting")
+    page = client.get(f"/manage/rounds/{rnd.id}/edit").get_data(as_text=True)
+    assert "Dit kunt u nog wijzigen" in page and "de naam en de beschrijving van de ronde" in page
+    resp = client.post(f"/manage/rounds/{rnd.id}/edit", data=form_of(rnd, budget="99.999,00"))
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 409
+    assert "Dit kunt u nog wijzigen" in body and "liggen vast" in body and 'role="alert"' in body
+    assert "99.999,00" in body  # the manager's input is kept to correct
+    assert session.scalar(select(func.count()).select_from(AuditEntry)
+                          .where(AuditEntry.action == "round.update.refused")) == 1
+
+
 def test_frozen_round_text_edit_allowed(client, session, area, signed_in_manager):
     rnd = make_round(session, area, phase="voting", counting_rule=CountingRule.EQUAL_SHARES)
     resp = client.post(f"/manage/rounds/{rnd.id}/edit", data=form_of(rnd, description="Stem voor 1 december!"))
@@ -250,3 +263,42 @@ def test_round_change_shown_in_public_history(client, session, area, signed_in_m
     history = client.get(f"/rounds/{rnd.id}").get_data(as_text=True)
     assert "Instellingen gewijzigd" in history and "Titel: Oude titel → Nieuwe titel" in history
     assert "Budget: € 10.000,00 → € 20.000,00" in history.replace("\xa0", " ")
+
+
+def test_start_next_phase_now_settles_support_and_is_audited(client, session, area, signed_in_manager):
+    rnd = make_round(session, area, phase="support", support_threshold=1)
+    author = make_resident(session, area)
+    liked = make_proposal(session, rnd, author=author, status="submitted", supporters=[make_resident(session, area)])
+    alone = make_proposal(session, rnd, author=author, status="submitted", supporters=[author])
+    page = client.get(f"/manage/rounds/{rnd.id}/phase").get_data(as_text=True)
+    assert "Volgende fase nu starten" in page
+    resp = client.post(f"/manage/rounds/{rnd.id}/next-phase", data={"next-reason": ""})
+    assert resp.status_code == 200 and "Vul dit veld in" in resp.get_data(as_text=True)
+    assert rnd.phase_at(utcnow()).value == "support"
+    resp = client.post(f"/manage/rounds/{rnd.id}/next-phase", data={"next-reason": "Genoeg plannen binnen"})
+    assert resp.status_code == 302
+    session.refresh(rnd)
+    assert rnd.phase_at(utcnow()).value == "review"
+    assert (liked.status, alone.status) == (ProposalStatus.IN_REVIEW, ProposalStatus.NOT_ENOUGH_SUPPORT)
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "round.phase_move",
+                                                     AuditEntry.round_id == rnd.id)).one()
+    assert entry.public and entry.reason == "Genoeg plannen binnen" and "support_close_at" in entry.after
+    page = client.get(f"/rounds/{rnd.id}").get_data(as_text=True)
+    assert "Genoeg plannen binnen" in page
+
+
+def test_start_next_phase_refused_while_a_proposal_awaits_review(client, session, area, signed_in_manager):
+    rnd = make_round(session, area, phase="waiting")
+    make_proposal(session, rnd, author=make_resident(session, area), status="in_review")
+    opens = rnd.voting_open_at
+    resp = client.post(f"/manage/rounds/{rnd.id}/next-phase", data={"next-reason": "Snel beginnen"})
+    assert resp.status_code == 200 and "Het stemmen kan nog niet beginnen" in resp.get_data(as_text=True)
+    session.refresh(rnd)
+    assert rnd.voting_open_at == opens
+    assert session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "round.phase_move")) == 0
+
+
+def test_start_next_phase_refused_after_voting_closed(client, session, area, signed_in_manager):
+    rnd = make_round(session, area, phase="closed")
+    resp = client.post(f"/manage/rounds/{rnd.id}/next-phase", data={"next-reason": "Door"})
+    assert resp.status_code == 200 and "geen volgende fase meer" in resp.get_data(as_text=True)

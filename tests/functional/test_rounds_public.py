@@ -119,6 +119,20 @@ def test_support_and_unsupport_through_pages(client, session, area, resident, au
     assert session.scalar(select(func.count()).select_from(Support)) == 0
 
 
+def test_author_page_counts_no_own_support(client, session, area, resident, auth):
+    """The author gets no support button; support from before (a merge) is not shown as counting."""
+    rnd = make_round(session, area, phase="support", support_threshold=1)
+    p = make_proposal(session, rnd, author=resident, status="submitted")
+    auth.login(resident.email)
+    page = client.get(f"/proposals/{p.id}").get_data(as_text=True)
+    assert "Uw eigen steun telt niet mee" in page and "Steun dit plan" not in page
+    client.post(f"/proposals/{p.id}/support")
+    assert session.scalar(select(func.count()).select_from(Support)) == 0
+    session.add(Support(proposal_id=p.id, user_id=resident.id))
+    session.commit()
+    assert "0 bewoners steunen dit plan" in client.get(f"/proposals/{p.id}").get_data(as_text=True)
+
+
 def test_concurrent_support_one_row(app, session, area):
     """N threads support the same proposal for the same resident at once: one row, the rest told."""
     rnd = make_round(session, area, phase="support")

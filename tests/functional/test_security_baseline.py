@@ -45,7 +45,9 @@ def test_refuses_default_secret_outside_debug(tmp_path):
 
 
 def test_cookie_secure_in_production(tmp_path):
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite", "SECRET_KEY": "s" * 32})
+    app = create_app({"DATABASE_URL": "postgresql+psycopg://pb@db.example/pb", "SECRET_KEY": "s" * 32,
+                      "MAIL_BACKEND": "smtp", "RATELIMIT_STORAGE_URL": "redis://redis.example:6379/0",
+                      "JOBS_URL": "redis://redis.example:6379/1", "PUBLIC_BASE_URL": "https://bb.example.nl"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from pb.models.ballot import Ballot, BallotItem, Participation, SealedBallot
 from pb.models.round import BallotType
+from pb.models.user import Role
 from pb.demo import voting as demo_voting
 from pb.services import ballot_mixing
 from pb.services import ballots as ballot_service
@@ -158,10 +159,12 @@ def test_revote_replaces_the_ballot_once(client, auth, session):
     auth.login(voter.email)
     first = client.post(f"/rounds/{round_.id}/vote/cast", data={"project": str(p1.id), "action": "cast"})
     first_code = re.search(r'id="receipt-code">([A-Z0-9-]+)<', first.get_data(as_text=True)).group(1)
+    assert "U kunt uw stem nog één keer wijzigen, tot het stemmen sluit" in first.get_data(as_text=True)
     mix_now(session, round_)  # the first ballot may already be mixed when the voter changes it
-    assert "U kunt uw stem één keer wijzigen" in client.get(f"/rounds/{round_.id}/vote").get_data(as_text=True)
+    assert "Daarna kunt u niet meer wijzigen" in client.get(f"/rounds/{round_.id}/vote").get_data(as_text=True)
     second = client.post(f"/rounds/{round_.id}/vote/cast", data={"project": str(p2.id), "action": "cast"})
     assert "Uw nieuwe stem is opgeslagen" in second.get_data(as_text=True)
+    assert "Dat kan maar één keer" in second.get_data(as_text=True)
     assert session.scalars(select(Participation)).one().revotes == 1
     third = client.post(f"/rounds/{round_.id}/vote/cast", data={"project": str(p1.id), "action": "cast"})
     assert third.status_code == 409
@@ -284,3 +287,21 @@ def test_mix_ballots_cli_waits_for_a_batch_then_seals_closed_rounds(app, runner,
     result = runner.invoke(args=["pb", "mix-ballots"])
     assert result.exit_code == 0 and f"Sealed round {round_.id}" in result.output
     assert _count(session, SealedBallot) == 0 and _count(session, Ballot) == 4 and _count(session, RoundSeal) == 1
+
+
+def test_revote_wording_matches_the_one_change_rule(client, auth, session):
+    """The manager's checkbox and the resident's ballot say: one change, until voting closes."""
+    area = make_area(session)
+    round_ = make_round(session, area, ballot_type=BallotType.APPROVAL, allow_revote=True)
+    make_proposal(session, round_)
+    voter = make_resident(session, area)
+    manager = make_user(session, role=Role.MANAGER, areas=[area])
+    session.commit()
+    auth.login(voter.email)
+    page = client.get(f"/rounds/{round_.id}/vote").get_data(as_text=True)
+    assert "nog één keer wijzigen, tot het stemmen sluit" in page
+    auth.logout()
+    auth.login(manager.email)
+    form = client.get(f"/manage/rounds/{round_.id}/edit").get_data(as_text=True)
+    assert "Bewoners mogen hun stem één keer wijzigen" in form and "wijzigen tot het stemmen sluit" not in form
+    assert "één keer een nieuwe stem" in form

@@ -1,7 +1,7 @@
 """foundation: users, areas, residency, audit log
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-24 10:09:01.510777
 """
 

@@ -1,7 +1,7 @@
 """small grants: pots and ledger, applications, backing, decisions, reports, files, agenda, staff areas
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-29 16:28:02.908015
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import pb.db
 
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

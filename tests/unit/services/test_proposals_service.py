@@ -199,7 +199,7 @@ def test_support_refused_for_outsiders_wrong_phase_or_status(session, area, resi
 def test_settle_support_phase_threshold_and_idempotent(session, area, outbox):
     rnd = make_round(session, area, phase="review", support_threshold=2)
     people = [make_resident(session, area) for _ in range(3)]
-    enough = make_proposal(session, rnd, author=people[0], status="submitted", supporters=people[:2])
+    enough = make_proposal(session, rnd, author=people[2], status="submitted", supporters=people[:2])
     more = make_proposal(session, rnd, author=people[0], status="submitted", supporters=people)
     short = make_proposal(session, rnd, author=people[1], status="submitted", supporters=people[:1])
     draft = make_proposal(session, rnd, author=people[1], status="draft")
@@ -211,6 +211,32 @@ def test_settle_support_phase_threshold_and_idempotent(session, area, outbox):
     assert len(entries) == 3 and all(e.public and e.actor_id is None for e in entries)
     session.commit()
     assert len(outbox.messages()) == 3
+
+
+def test_author_cannot_support_own_plan(session, area, resident):
+    rnd = make_round(session, area, phase="support")
+    co = make_resident(session, area)
+    p = make_proposal(session, rnd, author=resident, status="submitted")
+    p.coinitiators.append(co)
+    session.flush()
+    for who in (resident, co):
+        with pytest.raises(InvalidState, match="zelf ingediend"):
+            ps.support_proposal(session, p, actor=who)
+    assert session.scalar(select(func.count()).select_from(Support)) == 0
+
+
+def test_own_support_does_not_reach_threshold_of_one(session, area, resident):
+    """A plan with only its author's (and co-initiator's) support does not reach a threshold of 1."""
+    rnd = make_round(session, area, phase="review", support_threshold=1)
+    co = make_resident(session, area)
+    alone = make_proposal(session, rnd, author=resident, status="submitted", supporters=[resident, co])
+    alone.coinitiators.append(co)
+    helped = make_proposal(session, rnd, author=resident, status="submitted",
+                           supporters=[resident, make_resident(session, area)])
+    session.flush()
+    assert ps.support_counts(session, [alone.id, helped.id]) == {helped.id: 1}
+    ps.settle_support_phase(session, rnd, utcnow())
+    assert (alone.status, helped.status) == (S.NOT_ENOUGH_SUPPORT, S.IN_REVIEW)
 
 
 def test_settle_does_nothing_during_support(session, area):

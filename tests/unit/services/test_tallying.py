@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 # The services that translate between the models and the engine (its data and its file format).
-ENGINE_BRIDGE = {"counting.py", "ballot_files.py", "pabulib_import.py", "money.py"}
+ENGINE_BRIDGE = {"counting.py", "ballot_files.py", "pabulib_import.py", "pabulib_meta.py", "recount.py", "money.py"}
 
 
 def test_only_the_counting_services_import_the_engine():

@@ -190,7 +190,7 @@ INVALID = [
     ("too few", BallotType.APPROVAL, {"min_projects": 2}, lambda p, x: {p[0].id: 1}, "minstens 2"),
     ("too many k", BallotType.K_APPROVAL, {"max_projects": 1}, lambda p, x: {p[0].id: 1, p[1].id: 1}, "hoogstens 1"),
     ("over budget", BallotType.KNAPSACK, {"budget_cents": 150_000}, lambda p, x: {p[0].id: 1, p[1].id: 1}, "meer dan het budget"),
-    ("under min share", BallotType.KNAPSACK, {"budget_cents": 3_000_000, "min_budget_share_pct": 50},
+    ("under min share", BallotType.KNAPSACK, {"budget_cents": 400_000, "min_budget_share_pct": 50},
      lambda p, x: {p[0].id: 1}, "minstens 50%"),
     ("points sum low", BallotType.CUMULATIVE, {"points_total": 10}, lambda p, x: {p[0].id: 5, p[1].id: 4}, "precies 10"),
     ("points sum high", BallotType.CUMULATIVE, {"points_total": 10}, lambda p, x: {p[0].id: 6, p[1].id: 5}, "precies 10"),

@@ -96,7 +96,8 @@ import heapq
 from dataclasses import dataclass, field
 from fractions import Fraction
 from math import gcd, inf, nextafter
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import numpy as np
 
@@ -821,12 +822,13 @@ def mes_selection(election: Election, tie_break: TieBreak | None = None, *, add1
     tie_break = tie_break or TieBreak()
     prep = _prepare(election, tie_break, use_caps)
     limit = int(election.budget * prep.scale)
+    one_run: Callable[..., _Run]
     if exact:
         def one_run(p: _Prepared, s: Fraction, trace: bool = False,
                     limit: int | None = None) -> _Run:
             return _mes_run(p, s, trace=trace)
     else:
-        one_run = _mes_run_ballots
+        one_run = cast(Callable[..., _Run], _mes_run_ballots)  # unguided runs always end in a _Run
     start = Fraction(election.budget) / prep.n
     share = start
     run = one_run(prep, share, trace=trace and not add1)

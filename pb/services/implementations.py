@@ -1,0 +1,195 @@
+"""Implementation tracking: what became of each funded project, and of the money.
+
+Publishing a result starts the tracking of every chosen proposal (status "gepland", budgeted cost
+= the cost on the ballot). Area managers then update status, actual cost and milestones; every
+change is audited in the public history of the project, and followers hear about it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pb.clock import LOCAL_TZ
+from pb.db import by_id, utcnow
+from pb.errors import NotFound, ValidationFailed
+from pb.models.area import Area
+from pb.models.implementation import Implementation, ImplementationStatus, Milestone
+from pb.models.proposal import Proposal
+from pb.models.round import BudgetRound
+from pb.models.user import User
+from pb.services import audit, authz, notifications
+
+STATUS_LABELS = {
+    ImplementationStatus.PLANNED: _l("gepland"),
+    ImplementationStatus.IN_PROGRESS: _l("in uitvoering"),
+    ImplementationStatus.DONE: _l("klaar"),
+    ImplementationStatus.CANCELLED: _l("vervallen"),
+}
+MAX_TEXT = 2000
+
+
+def status_text(status: ImplementationStatus | str) -> str:
+    """The Dutch (or English) word for an implementation status."""
+    return str(STATUS_LABELS[ImplementationStatus(status)])
+
+
+def track_funded(session: Session, round_: BudgetRound, chosen: list[int], published_at: dt.datetime) -> int:
+    """Start tracking every chosen proposal of ``round_`` that is not tracked yet; returns how many."""
+    tracked = set(session.scalars(select(Implementation.proposal_id).where(Implementation.proposal_id.in_(chosen))))
+    year = published_at.astimezone(LOCAL_TZ).year
+    added = 0
+    for proposal in round_.proposals:
+        if proposal.id in chosen and proposal.id not in tracked:
+            session.add(Implementation(area_id=round_.area_id, year=year, proposal_id=proposal.id,
+                                       title=proposal.title, budgeted_cents=proposal.ballot_cost_cents))
+            added += 1
+    session.flush()
+    return added
+
+
+def get_implementation(session: Session, implementation_id: int) -> Implementation:
+    """The tracked project with ``implementation_id``.
+
+    Raises:
+        NotFound: no such project.
+    """
+    found = by_id(session, Implementation, implementation_id)
+    if found is None:
+        raise NotFound(_("Dit project bestaat niet."))
+    return found
+
+
+def of_proposal(session: Session, proposal: Proposal) -> Implementation | None:
+    """The tracking of a funded proposal, if it was funded."""
+    return session.scalar(select(Implementation).where(Implementation.proposal_id == proposal.id))
+
+
+def _audit(session: Session, implementation: Implementation, *, actor: User, action: str,
+           before: dict[str, object], after: dict[str, object], reason: str = "") -> None:
+    proposal = implementation.proposal
+    audit.record(session, actor=actor, action=action, obj_type="proposal",
+                 obj_id=implementation.proposal_id if implementation.proposal_id is not None else implementation.id,
+                 area_id=implementation.area_id, round_id=proposal.round_id if proposal is not None else None,
+                 public=True, before=before, after={"title": implementation.title, **after}, reason=reason)
+
+
+def update_implementation(session: Session, implementation: Implementation, *, actor: User,
+                          status: ImplementationStatus, actual_cents: int | None, reason: str) -> bool:
+    """Change a project's status and actual cost; audited publicly; followers hear of a new status.
+
+    Returns whether anything changed.
+
+    Raises:
+        PermissionDenied: ``actor`` does not manage the project's area.
+        ValidationFailed: "vervallen" without a reason, or a negative cost.
+    """
+    authz.require_area_manager(actor, implementation.area)
+    reason = reason.strip()
+    if status == ImplementationStatus.CANCELLED and not reason:
+        raise ValidationFailed(_("Leg uit waarom het project vervalt. Die reden is openbaar."), field="reason")
+    if actual_cents is not None and actual_cents < 0:
+        raise ValidationFailed(_("De werkelijke kosten kunnen niet negatief zijn."), field="actual_cost")
+    before = {"implementation_status": implementation.status.value, "actual_cents": implementation.actual_cents}
+    after = {"implementation_status": status.value, "actual_cents": actual_cents}
+    changed = {k for k in after if after[k] != before[k]}
+    if not changed:
+        return False
+    implementation.status = status
+    implementation.actual_cents = actual_cents
+    implementation.cancel_reason = reason if status == ImplementationStatus.CANCELLED else ""
+    implementation.updated_at = utcnow()
+    session.flush()
+    _audit(session, implementation, actor=actor, action="implementation.update",
+           before={k: before[k] for k in changed}, after={k: after[k] for k in changed}, reason=reason)
+    if "implementation_status" in changed:
+        notifications.implementation_changed(session, implementation, lambda: status_text(status))
+    return True
+
+
+def add_milestone(session: Session, implementation: Implementation, *, actor: User, happened_on: dt.date,
+                  text: str, photo: str | None = None) -> Milestone:
+    """Add a milestone (date, text, optional stored photo); audited publicly; followers hear of it.
+
+    Raises:
+        PermissionDenied: ``actor`` does not manage the project's area.
+        ValidationFailed: no text, or too long.
+    """
+    authz.require_area_manager(actor, implementation.area)
+    text = text.strip()
+    if not text:
+        raise ValidationFailed(_("Schrijf wat er gebeurd is."), field="text")
+    if len(text) > MAX_TEXT:
+        raise ValidationFailed(_("Schrijf het korter: hoogstens %(n)d tekens.", n=MAX_TEXT), field="text")
+    milestone = Milestone(implementation=implementation, happened_on=happened_on, text=text, photo_filename=photo)
+    session.add(milestone)
+    implementation.updated_at = utcnow()
+    session.flush()
+    _audit(session, implementation, actor=actor, action="implementation.milestone", before={},
+           after={"milestone": text, "milestone_on": happened_on.isoformat()})
+    notifications.milestone_reached(session, milestone)
+    return milestone
+
+
+def get_milestone(session: Session, milestone_id: int) -> Milestone:
+    """The milestone with ``milestone_id``.
+
+    Raises:
+        NotFound: no such milestone.
+    """
+    found = by_id(session, Milestone, milestone_id)
+    if found is None:
+        raise NotFound(_("Deze stap bestaat niet."))
+    return found
+
+
+@dataclass(frozen=True)
+class MoneyReport:
+    """What happened with an area's money in one year: the projects and the totals."""
+
+    area: Area
+    year: int
+    projects: list[Implementation]
+    budgeted_cents: int
+    actual_cents: int  # spent on projects with a known actual cost
+    done: int
+    in_progress: int
+    planned: int
+    cancelled: int
+
+
+def money_report(session: Session, area: Area, year: int) -> MoneyReport:
+    """The projects funded in ``area`` in ``year`` with their totals (cancelled ones cost nothing)."""
+    projects = list(session.scalars(select(Implementation).where(Implementation.area_id == area.id,
+                                                                 Implementation.year == year)
+                                    .order_by(Implementation.title, Implementation.id)))
+    live = [p for p in projects if p.status != ImplementationStatus.CANCELLED]
+
+    def count(status: ImplementationStatus) -> int:
+        return sum(1 for p in projects if p.status == status)
+
+    return MoneyReport(area=area, year=year, projects=projects,
+                       budgeted_cents=sum(p.budgeted_cents for p in live),
+                       actual_cents=sum(p.actual_cents or 0 for p in projects),
+                       done=count(ImplementationStatus.DONE), in_progress=count(ImplementationStatus.IN_PROGRESS),
+                       planned=count(ImplementationStatus.PLANNED), cancelled=count(ImplementationStatus.CANCELLED))
+
+
+def years_of(session: Session, area: Area) -> list[int]:
+    """The years in which ``area`` funded projects, newest first."""
+    return list(session.scalars(select(Implementation.year).where(Implementation.area_id == area.id)
+                                .distinct().order_by(Implementation.year.desc())))
+
+
+def managed(session: Session, user: User) -> list[Implementation]:
+    """Every tracked project in the areas ``user`` manages, newest first."""
+    areas = [a.id for a in authz.managed_areas(session, user)]
+    if not areas:
+        return []
+    return list(session.scalars(select(Implementation).where(Implementation.area_id.in_(areas))
+                                .order_by(Implementation.year.desc(), Implementation.title)))
