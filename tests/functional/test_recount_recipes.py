@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _recipes(page: str) -> tuple[str, str | None]:
-    blocks = [html.unescape(b) for b in re.findall(r"<pre><code>(.*?)</code></pre>", page, re.S)]
+    blocks = [html.unescape(b) for b in re.findall(r"<pre[^>]*><code>(.*?)</code></pre>", page, re.S)]
     engine = next(b for b in blocks if b.startswith("python -m pb.tally"))
     pabutools = next((b for b in blocks if "pabutools" in b), None)
     return engine, pabutools

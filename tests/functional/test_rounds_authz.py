@@ -38,11 +38,13 @@ ALLOWED_2XX = {
     "manage_rounds.cost": set(),
     "manage_rounds.merge": set(),
     "manage_rounds.hide": set(),
+    "manage_rounds.start_next_phase": MANAGERS,
 }
 # POST endpoints that write for these roles (everyone else must leave the database unchanged).
 MAY_WRITE = {
     "rounds.new_proposal": {"resident"}, "rounds.edit_proposal": {"resident"}, "rounds.submit": {"resident"},
     "rounds.withdraw": {"resident"}, "rounds.support": {"resident"}, "rounds.unsupport": {"resident"},
+    "manage_rounds.start_next_phase": {"manager", "admin"},
 }
 
 
