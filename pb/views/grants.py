@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from typing import IO, Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy.orm import Session
@@ -28,13 +28,11 @@ from pb.services import areas as area_service
 from pb.services.money import parse_euros
 from pb.views.common import actor, optional_actor, unit_of_work
 from pb.views.presenters_grants import agenda_options
+from pb.views.rounds import _write_limit as rounds_write_limit
 
 bp = Blueprint("grants", __name__)
-DEFAULT_WRITE_LIMIT = "200 per hour"
-
-
-def _write_limit() -> str:
-    return str(current_app.config.get("RATELIMIT_PROPOSALS", DEFAULT_WRITE_LIMIT))
+# Filing, backing and reporting share the proposals' write limit (one setting for resident writes).
+_write_limit = rounds_write_limit
 
 
 # --- the public register -----------------------------------------------------------------------------
