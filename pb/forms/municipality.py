@@ -39,7 +39,7 @@ class FaceForm(FlaskForm):
 class LogoForm(FlaskForm):
     """Upload the municipality's logo."""
 
-    logo = FileField(_l("Logo"), description=_l("PNG of JPEG, maximaal 2 MB. Liefst met een witte of doorzichtige achtergrond."))
+    logo = FileField(_l("Nieuw logo"), description=_l("PNG of JPEG, maximaal 2 MB. Liefst met een witte of doorzichtige achtergrond."))
 
 
 class StatementForm(FlaskForm):
