@@ -146,3 +146,23 @@ def test_english_pages_keep_the_dutch_statement_marked_as_dutch(client):
     page = client.get("/privacy").get_data(as_text=True)
     assert "<h1>Privacy statement</h1>" in page and '<div class="statement statement-text" lang="nl">' in page
     assert ">Accessibility</a>" in page and ">Contact</a>" in page
+
+
+def test_letters_made_by_the_cli_carry_the_admins_name_with_a_logo_on_the_site(runner, session, tmp_path):
+    from pb.services import municipality_face
+    from pb.services.municipality_face import FaceData
+
+    make_area(session, slug="ulft", postcodes=["7071"])
+    admin = make_user(session, role=Role.ADMIN)
+    municipality_face.update_face(session, actor=admin, data=FaceData(
+        name="Gemeente Brievenstad", colour_primary="", colour_on_primary="", phone="", email="", address="",
+        opening_hours=""))
+    municipality_face.store_logo(session, actor=admin, stream=io.BytesIO(_png()), fallback_name="x")
+    session.commit()
+    register = tmp_path / "adressen.csv"
+    register.write_text("postcode;huisnummer;toevoeging;gebied\n7071AB;1;;\n")
+    assert runner.invoke(args=["pb", "import-addresses", str(register)]).exit_code == 0
+    out_csv, out_html = tmp_path / "codes.csv", tmp_path / "letters.html"
+    result = runner.invoke(args=["pb", "letter-codes", "ulft", "--csv", str(out_csv), "--html", str(out_html)])
+    assert result.exit_code == 0, result.output
+    assert "Gemeente Brievenstad · Buurtbudget" in out_html.read_text()
