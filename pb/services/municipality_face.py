@@ -27,6 +27,8 @@ from pb.services import audit, image_checks, stored_files
 
 FACE_ID = 1
 HEX_COLOUR_RE = re.compile(r"^#[0-9a-f]{6}$")
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()-]{1,38}$")
+EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[a-z]{2,}$", re.IGNORECASE)
 MIN_CONTRAST = 4.5  # WCAG 2.2 SC 1.4.3, normal text
 # Backgrounds the main colour is used on as text (links): the page and the footer/notice boxes.
 PAGE_BACKGROUNDS = ("#ffffff", "#f3f5f6")
@@ -137,7 +139,8 @@ def update_face(session: Session, *, actor: User | None, data: FaceData) -> Muni
     """Store the name, colours and contact details (audited: what changed, before and after).
 
     Raises:
-        ValidationFailed: an empty name, a malformed colour or too little contrast.
+        ValidationFailed: an empty name, a malformed colour, too little contrast, or a phone number or
+            e-mail address that is not one.
     """
     name = data.name.strip()
     if not name:
@@ -145,6 +148,11 @@ def update_face(session: Session, *, actor: User | None, data: FaceData) -> Muni
     primary = normalise_colour(data.colour_primary, field="colour_primary")
     on_primary = normalise_colour(data.colour_on_primary, field="colour_on_primary")
     check_colours(primary, on_primary)
+    if data.phone.strip() and not PHONE_RE.match(data.phone.strip()):
+        raise ValidationFailed(_("Vul een telefoonnummer in met cijfers, bijvoorbeeld 14 0315 of 0315 123 456."),
+                               field="phone")
+    if data.email.strip() and not EMAIL_RE.match(data.email.strip()):
+        raise ValidationFailed(_("Vul een e-mailadres in zoals infopunt@gemeente.nl."), field="email")
     clean = asdict(data) | {"name": name, "colour_primary": primary or None,
                             "colour_on_primary": (on_primary or DEFAULT_ON_PRIMARY) if primary else None}
     for key in ("phone", "email", "address", "opening_hours"):

@@ -134,3 +134,15 @@ def test_statement_is_stored_and_audited_by_length(app, session):
     assert face.privacy_statement == "## Welke gegevens\nUw naam." and face.name == "Gemeente Testdorp"
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "municipality.privacy_statement"))
     assert entry.after == {"characters": len(face.privacy_statement)}
+
+
+@pytest.mark.parametrize(("field", "value", "words"), [
+    ("phone", "bel ons", "telefoonnummer"),
+    ("email", "infopunt.gemeente.nl", "e-mailadres"),
+    ("email", "a@b.nl<script>", "e-mailadres"),
+])
+def test_contact_details_must_be_a_phone_number_and_an_email_address(app, session, field, value, words):
+    admin = make_user(session, role=Role.ADMIN)
+    with pytest.raises(ValidationFailed) as refused:
+        municipality_face.update_face(session, actor=admin, data=_data(**{field: value}))
+    assert refused.value.field == field and words in refused.value.message
