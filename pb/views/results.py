@@ -59,7 +59,7 @@ def show(round_id: int) -> Any:
 def _results_context(session: Any, round_: BudgetRound, result: Any, versions: list[Any]) -> dict[str, Any]:
     """Everything the results page shows of a published version."""
     record = counting.outcome_record(result)
-    bars, chart_height = presenters.chart(record)
+    bars = presenters.chart(record)
     return dict(
         round=round_, result=result, record=record, bars=bars,
         recipes=recount.recipes_for(result.rule, record.tie_break.kind, record.tie_break.seed,
@@ -67,7 +67,7 @@ def _results_context(session: Any, round_: BudgetRound, result: Any, versions: l
         rule_note=pabulib_import.imported_rule_note(session, round_),
         imported=pabulib_import.import_of(session, round_) is not None,
         turnout_pct=presenters.turnout_percent(result.ballots_total, result.eligible_voters),
-        chart_height=chart_height, label_width=presenters.CHART_LABEL_WIDTH, bar_width=presenters.CHART_BAR_WIDTH,
+        chart_scale=presenters.CHART_SCALE,
         story=presenters.equal_shares_story(record), explain=presenters.rule_explanation(result.rule), add1=presenters.add1_summary(record), versions=versions,
         projects=presenters.projects_in_order(record),
         score_text=presenters.score_text, money=presenters.money_cents,

@@ -341,8 +341,8 @@ def test_project_names_are_escaped_on_the_page_and_in_the_chart(client, session,
     page = client.get(f"/rounds/{round_.id}/results").get_data(as_text=True)
     assert "<script>alert(1)" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    svg = page.split('class="chart-scores"', 1)[1].split("</svg>", 1)[0]
-    assert "&lt;script&gt;" in svg
+    chart = page.split('class="chart chart-scores"', 1)[1].split("</figure>", 1)[0]
+    assert "&lt;script&gt;" in chart
     data = client.get(f"/rounds/{round_.id}/results.json").get_json()
     assert payload in [p["name"] for p in data["projects"]]
     assert client.get(f"/rounds/{round_.id}/results.json").headers["Content-Type"].startswith("application/json")
