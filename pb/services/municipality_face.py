@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import IO
 
+from flask import current_app, has_app_context
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
@@ -123,7 +124,19 @@ def check_colours(primary: str, on_primary: str) -> None:
             field="colour_on_primary")
 
 
+def generation() -> int:
+    """How often this process changed the face; pages keep what they read of it for a short
+    while (:data:`pb.views.municipality.FACE_KEPT_SECONDS`) and read it again when this changes."""
+    return int(current_app.extensions.get("pb_face_generation", 0)) if has_app_context() else 0
+
+
+def _changed() -> None:
+    if has_app_context():
+        current_app.extensions["pb_face_generation"] = generation() + 1
+
+
 def _face_for_update(session: Session, name: str) -> MunicipalityFace:
+    _changed()
     face = current(session)
     if face is None:
         face = MunicipalityFace(id=FACE_ID, name=name, phone="", email="", address="", opening_hours="",
@@ -226,6 +239,7 @@ def remove_logo(session: Session, *, actor: User) -> None:
     face = current(session)
     if face is None or face.logo_name is None:
         return
+    _changed()
     old = face.logo_name
     stored_files.delete_file(session, old)
     face.logo_name = None

@@ -4,6 +4,7 @@ contact, the accessibility statement and the privacy statement."""
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,16 +73,31 @@ def face_view(face: MunicipalityFace | None) -> FaceView:
     )
 
 
+FACE_KEPT_SECONDS = 30.0  # another app host shows an admin's change after at most this long
+
+
 def current_face() -> FaceView:
-    """The face for this request, read once (the footer must not turn an error page into another error)."""
-    if "face" not in g:
-        try:
-            g.face = face_view(municipality_face.current(db_session()))
-        except SQLAlchemyError:
-            log.warning("municipality face unavailable; showing the configured name", exc_info=True)
-            db_session().rollback()
-            g.face = FaceView(name=current_app.config["MUNICIPALITY_NAME"])
-    return g.face
+    """The face for this request (the footer must not turn an error page into another error).
+
+    Every page shows it, so a process keeps what it read for :data:`FACE_KEPT_SECONDS` (a page
+    then asks the database nothing for it); a change made through this process shows at once.
+    """
+    if "face" in g:
+        return g.face  # type: ignore[no-any-return]
+    kept: tuple[int, float, FaceView] | None = current_app.extensions.get("pb_face")
+    now = time.monotonic()
+    if kept is not None and kept[0] == municipality_face.generation() and kept[1] > now:
+        g.face = kept[2]
+        return kept[2]
+    try:
+        g.face = face_view(municipality_face.current(db_session()))
+    except SQLAlchemyError:
+        log.warning("municipality face unavailable; showing the configured name", exc_info=True)
+        db_session().rollback()
+        g.face = FaceView(name=current_app.config["MUNICIPALITY_NAME"])
+        return g.face  # type: ignore[no-any-return]
+    current_app.extensions["pb_face"] = (municipality_face.generation(), now + FACE_KEPT_SECONDS, g.face)
+    return g.face  # type: ignore[no-any-return]
 
 
 def statement_blocks(text: str) -> list[Block]:
