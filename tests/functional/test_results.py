@@ -318,6 +318,8 @@ def test_receipt_check_and_code_list(client, session, area):
     assert "Uw stem is meegeteld." in ok
     bad = client.post(f"/rounds/{round_.id}/receipt", data={"code": "AAAA-BBBB-CCCC"}).get_data(as_text=True).replace("\xa0", " ")
     assert "Uw stem is meegeteld." not in bad and "staat niet in de lijst" in bad
+    assert 'href="/contact"' in bad  # "contact the municipality" leads to its contact details
+    assert ("Heeft u uw stem gewijzigd?" in bad) is bool(round_.allow_revote)
     assert client.post(f"/rounds/{round_.id}/receipt", data={"code": codes[0]}, csrf=False).status_code == 400
 
 
