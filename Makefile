@@ -78,5 +78,5 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 
 npm-packages:
-	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory node_modules/.package-lock.json; \
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) -s --no-print-directory node_modules/.package-lock.json; \
 	  else echo "npm not found: tests/test_vendor.py will not compare static/vendor with the npm package"; fi

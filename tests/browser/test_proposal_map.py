@@ -132,6 +132,9 @@ def test_without_tiles_the_map_says_so_and_the_list_stays(live_server, page, map
     expect(page.locator("[data-map-failed]")).to_be_visible()
     assert served
     expect(page.locator("[data-map-list] > li")).to_have_count(3)
+    # The markers still work, also with a mouse.
+    page.locator("[data-proposal-map]").get_by_role("link", name="Bankje bij de vijver").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bankje bij de vijver")
 
 
 def test_without_javascript_the_page_is_the_list(live_server, browser, mapped_round):
