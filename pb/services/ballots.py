@@ -284,7 +284,7 @@ def check_ballot(session: Session, round_: BudgetRound, *, voter: User, choices:
     """
     now = now or utcnow()
     require_voting_open(round_, now)
-    voting_readiness.require_ready(session, round_)
+    voting_readiness.require_ready(session, round_, now)
     require_eligible(session, round_, voter, now, residency)
     validate_choices(round_, ballot_projects(session, round_, now), choices)
 
