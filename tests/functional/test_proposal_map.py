@@ -207,6 +207,7 @@ def test_card_shows_a_thumbnail_with_size_and_alt_text(client, session, proposin
         (f"/proposals/{p.id}/photo/thumbnail", "Het grasveld bij de vijver", "480", "360"),
         (f"/proposals/{other.id}/photo/thumbnail", "Foto bij het plan Speeltuin &lt;opknappen&gt;", "480", "360"),
     ])
+    assert 'alt="Het grasveld bij de vijver"' in client.get(f"/proposals/{p.id}").get_data(as_text=True)
     thumb = client.get(f"/proposals/{p.id}/photo/thumbnail")
     assert thumb.status_code == 200 and thumb.mimetype == "image/jpeg" and "max-age=300" in thumb.headers["Cache-Control"]
     assert Image.open(io.BytesIO(thumb.data)).size == (480, 360)
