@@ -121,6 +121,7 @@ def _derive(app: Flask) -> None:
     cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]
     cfg["RATELIMIT_STORAGE_URI"] = cfg["RATELIMIT_STORAGE_URL"]
     cfg["MAP_TILE_ORIGIN"] = tile_origin(cfg["MAP_TILE_URL"])
+    _check_map_view(cfg)
     cfg["CONTENT_SECURITY_POLICY"] = content_security_policy(cfg["MAP_TILE_ORIGIN"])
     url = cfg["DATABASE_URL"]
     if url.startswith("postgresql://") or url.startswith("postgres://"):
@@ -143,6 +144,18 @@ def tile_origin(url: str | None) -> str | None:
     if not all(name in parts.path + parts.query for name in ("{z}", "{x}", "{y}")):
         raise ConfigError(f"PB_MAP_TILE_URL needs the placeholders {{z}}, {{x}} and {{y}}: {url!r}")
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def _check_map_view(cfg: dict[str, Any]) -> None:
+    """Refuse a start view the map script cannot use (it would fail on every page with a map)."""
+    center = cfg["MAP_CENTER"]
+    numbers = (isinstance(center, (list, tuple)) and len(center) == 2
+               and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in center))
+    if not numbers or not (-90 <= center[0] <= 90 and -180 <= center[1] <= 180):
+        raise ConfigError(f"PB_MAP_CENTER must be [latitude, longitude] in degrees, e.g. [51.8936, 6.3806]: {center!r}")
+    for key in ("MAP_ZOOM", "MAP_MAX_ZOOM"):
+        if not isinstance(cfg[key], int) or isinstance(cfg[key], bool) or not 0 <= cfg[key] <= 22:
+            raise ConfigError(f"PB_{key} must be a whole number from 0 to 22: {cfg[key]!r}")
 
 
 def content_security_policy(tile_origin: str | None) -> str:

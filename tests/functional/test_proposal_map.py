@@ -142,6 +142,15 @@ def test_a_tile_url_that_is_not_one_https_host_with_xyz_refuses_to_start(app, ur
         create_app({**app.config, "MAP_TILE_URL": url})
 
 
+@pytest.mark.parametrize(("key", "value"), [
+    ("MAP_CENTER", "Ulft"), ("MAP_CENTER", [51.9]), ("MAP_CENTER", [95, 6]), ("MAP_CENTER", [True, 6]),
+    ("MAP_ZOOM", "13"), ("MAP_MAX_ZOOM", 40),
+])
+def test_a_map_view_the_script_cannot_use_refuses_to_start(app, key, value):
+    with pytest.raises(ConfigError, match=f"PB_{key}"):
+        create_app({**app.config, key: value})
+
+
 # --- the list is the page; the map only enhances it --------------------------------------------------
 
 
