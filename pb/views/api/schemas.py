@@ -315,6 +315,13 @@ class ProposalLinks(Schema):
     photo = fields.Url(required=True, allow_none=True)
 
 
+class PointOut(Schema):
+    """A place on the map in WGS84 degrees, set by the proposal's author."""
+
+    latitude = fields.Float(required=True)
+    longitude = fields.Float(required=True)
+
+
 class ProposalOut(Schema):
     """A resident initiative with its public fields, status and cost."""
 
@@ -324,6 +331,8 @@ class ProposalOut(Schema):
     summary = fields.String(required=True)
     description = fields.String(required=True)
     location = fields.String(required=True)
+    point = fields.Nested(PointOut, required=True, allow_none=True,
+                          metadata={"description": "Where the proposal is on the map; null when the author set no point."})
     theme = fields.String(required=True, allow_none=True)
     neighbourhood = fields.String(required=True, allow_none=True)
     status = fields.Nested(Labelled, required=True)
@@ -351,6 +360,7 @@ def _proposal_dict(p: Proposal, supports: int) -> dict[str, Any]:
     return {
         "id": p.id, "round_id": p.round_id, "title": p.title, "summary": p.summary, "description": p.description,
         "location": p.location, "theme": p.theme.name if p.theme else None,
+        "point": {"latitude": p.latitude, "longitude": p.longitude} if p.has_point else None,
         "neighbourhood": p.neighbourhood.name if p.neighbourhood else None,
         "status": _labelled(p.status.value, {s.value: label for s, label in STATUS_LABELS.items()}),
         "submitted_at": p.submitted_at, "estimated_cost_cents": p.estimated_cost_cents, "cost_cents": p.cost_cents,
