@@ -160,6 +160,8 @@ def test_reminder_respects_the_rounds_age_limits(session, area, outbox):
 
 def test_worker_runs_the_reminder_daily_as_a_recorded_job_exactly_once_per_resident(app, session, area, outbox):
     round_ = _closing_round(session, area)
+    make_proposal(session, round_, title="Speeltuin aan de Dijk")
+    make_proposal(session, round_, title="Bankjes bij de kerk")
     voted = make_resident(session, area, user=make_user(session, email="gestemd@example.test"))
     make_resident(session, area, user=make_user(session, email="wacht@example.test"))
     session.add(Participation(round_id=round_.id, voter_id=voted.id, channel=Channel.ONLINE))
@@ -176,7 +178,8 @@ def test_worker_runs_the_reminder_daily_as_a_recorded_job_exactly_once_per_resid
     assert sorted(r.result_json for r in rows) == sorted(['{"days": 3, "sent": 1}', '{"days": 3, "sent": 0}'])
     assert [m["To"] for m in outbox.messages()] == ["wacht@example.test"]
     body = outbox.messages()[0].get_content()
-    for proposal in round_.proposals:
+    assert "U heeft nog niet gestemd" in body and len(round_.proposals) == 2
+    for proposal in round_.proposals:  # the reminder says nothing about the ballot or the plans
         assert proposal.title not in body
 
 
@@ -291,3 +294,18 @@ def test_a_milestone_with_a_bad_photo_is_a_form_error_and_stores_nothing(client,
     assert resp.status_code == 400 and "JPEG" in resp.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(Milestone)) == 0
     assert session.scalar(select(func.count()).select_from(StoredFile)) == stored_before
+
+
+def test_a_grants_milestone_is_in_the_areas_feed_linking_to_the_grant(client, session, granted, manager):
+    from xml.etree import ElementTree as ET
+
+    application = granted["application"]
+    implementations.add_milestone(session, implementations.of_grant(session, application), actor=manager,
+                                  happened_on=dt.date(2026, 6, 13), text="Het feest was een succes")
+    session.commit()
+    feed = ET.fromstring(client.get(f"/areas/{application.area.slug}/feed.atom").data)
+    atom = "{http://www.w3.org/2005/Atom}"
+    entry = next(e for e in feed.findall(f"{atom}entry") if "Nieuwe stap" in e.findtext(f"{atom}title"))
+    assert "Buurtfeest in het park" in entry.findtext(f"{atom}title")
+    assert "Het feest was een succes" in entry.findtext(f"{atom}summary")
+    assert entry.find(f"{atom}link[@rel='alternate']").get("href") == f"http://buurtbudget.test/grants/{application.id}"
