@@ -25,7 +25,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pb.clock import local_today
 from pb.db import utcnow
 from pb.errors import ValidationFailed
 from pb.models.ballot import Participation
@@ -41,8 +40,7 @@ from pb.models.proposal import Proposal, ProposalStatus, Support, proposal_coini
 from pb.models.residency import Residency
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import User
-from pb.services import mail
-from pb.services.residency import meets_age_limits
+from pb.services import ballots, mail
 
 _UNSUBSCRIBE_SALT = "pb-unsubscribe"
 DEFAULT_UNSUBSCRIBE_MAX_AGE_DAYS = 180
@@ -262,18 +260,12 @@ def announce_phases(session: Session, now: dt.datetime | None = None) -> int:
     return sent
 
 
-def may_vote(residency: Residency, round_: BudgetRound, now: dt.datetime) -> bool:
-    """Whether this verified resident may vote in ``round_`` at ``now`` (its area and age limits), as
-    :func:`pb.services.ballots.require_eligible` decides when the ballot is cast."""
-    return residency.area_id == round_.area_id and meets_age_limits(residency, round_, on=local_today(now))
-
-
 def reminder_recipients(session: Session, round_: BudgetRound, now: dt.datetime) -> list[User]:
     """The verified residents who may vote in ``round_`` and have no participation in it yet."""
     voted = set(session.scalars(select(Participation.voter_id).where(Participation.round_id == round_.id)))
     residencies = session.scalars(select(Residency).where(Residency.area_id == round_.area_id)
                                   .order_by(Residency.user_id))
-    eligible = {r.user_id for r in residencies if may_vote(r, round_, now)}
+    eligible = {r.user_id for r in residencies if ballots.may_vote(r, round_, now)}
     return [u for u in _users(session, eligible - voted) if u.is_active]
 
 

@@ -248,6 +248,12 @@ def test_mail_link_is_the_header_link_and_works_one_click(client, session, area,
     link = re.fullmatch(r"<http://buurtbudget\.test(/unsubscribe/[^>]+)>", mail["List-Unsubscribe"]).group(1)
     assert link in mail.get_content()
     assert client.post(link, data={"List-Unsubscribe": "One-Click"}, csrf=False).status_code == 200
+    # opted out: the next round's reminder does not come
+    _closing_round(session, area)
+    session.commit()
+    assert notifications.remind_non_voters(session, days=3) == 0
+    session.commit()
+    assert len(outbox.messages()) == 1
 
 
 # --- phase announcements start at the first run -----------------------------------------------------------
