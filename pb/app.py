@@ -143,11 +143,14 @@ def _load_user(user_id: str) -> User | None:
 
 
 def _unauthorized() -> Any:
-    """Send visitors to the login page (the API answers 401 JSON instead)."""
-    from flask import jsonify, redirect, url_for
+    """Send visitors to the login page (the API answers 401 ``application/problem+json`` instead)."""
+    from flask import redirect, url_for
+    from flask_babel import gettext as _
+
+    from pb.errors_web import problem
 
     if request.path.startswith("/api/"):
-        return jsonify(error="login required", status=401), 401
+        return problem(401, _("Log eerst in."))
     return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
 
 

@@ -81,6 +81,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "LANGUAGES": ["nl", "en"],
         # Which messages residents get until they choose themselves (the municipality's minimum).
         "NOTIFY_DEFAULTS": {"status": True, "phase": False, "reminder": True, "results": True, "milestone": True},
+        # An unsubscribe link in an e-mail works this long (one-click, RFC 8058); later, Mijn buurtbudget.
+        "UNSUBSCRIBE_MAX_AGE_DAYS": 180,
+        # The worker reminds non-voters once a day when voting closes within this many days.
+        "REMIND_VOTERS_DAYS": 3,
         "SESSION_COOKIE_SECURE": None,  # None: Secure unless debugging/development/testing
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
