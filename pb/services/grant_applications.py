@@ -13,7 +13,6 @@ from typing import IO
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -30,22 +29,6 @@ from pb.services import audit, authz, grant_files, grant_settings, mail
 MAX_COST_LINES = 20
 MAX_AMOUNT_CENTS = 10_000_000 * 100
 _KVK_RE = re.compile(r"^\d{8}$")
-
-STATUS_LABELS = {
-    ApplicationStatus.SUBMITTED: _l("Ingediend, wacht op besluit"),
-    ApplicationStatus.QUESTION: _l("Vraag aan de aanvrager"),
-    ApplicationStatus.AWAITING_SECOND: _l("Wacht op een tweede beslisser"),
-    ApplicationStatus.GRANTED: _l("Toegekend"),
-    ApplicationStatus.REFUSED: _l("Afgewezen"),
-    ApplicationStatus.MOVED_TO_ROUND: _l("Naar een ronde verplaatst"),
-    ApplicationStatus.WITHDRAWN: _l("Ingetrokken"),
-}
-
-
-def status_label(status: ApplicationStatus | str) -> str:
-    """The status in plain Dutch."""
-    return str(STATUS_LABELS.get(ApplicationStatus(status), status))
-
 
 @dataclass(frozen=True)
 class ApplicationData:

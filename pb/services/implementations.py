@@ -11,13 +11,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pb.clock import LOCAL_TZ
 from pb.db import by_id, utcnow
 from pb.errors import NotFound, ValidationFailed
+from pb.labels import implementation_status_label
 from pb.models.area import Area
 from pb.models.implementation import Implementation, ImplementationStatus, Milestone
 from pb.models.proposal import Proposal
@@ -25,18 +25,7 @@ from pb.models.round import BudgetRound
 from pb.models.user import User
 from pb.services import audit, authz, notifications
 
-STATUS_LABELS = {
-    ImplementationStatus.PLANNED: _l("gepland"),
-    ImplementationStatus.IN_PROGRESS: _l("in uitvoering"),
-    ImplementationStatus.DONE: _l("klaar"),
-    ImplementationStatus.CANCELLED: _l("vervallen"),
-}
 MAX_TEXT = 2000
-
-
-def status_text(status: ImplementationStatus | str) -> str:
-    """The Dutch (or English) word for an implementation status."""
-    return str(STATUS_LABELS[ImplementationStatus(status)])
 
 
 def track_funded(session: Session, round_: BudgetRound, chosen: list[int], published_at: dt.datetime) -> int:
@@ -108,7 +97,7 @@ def update_implementation(session: Session, implementation: Implementation, *, a
     _audit(session, implementation, actor=actor, action="implementation.update",
            before={k: before[k] for k in changed}, after={k: after[k] for k in changed}, reason=reason)
     if "implementation_status" in changed:
-        notifications.implementation_changed(session, implementation, lambda: status_text(status))
+        notifications.implementation_changed(session, implementation, lambda: implementation_status_label(status))
     return True
 
 

@@ -13,13 +13,13 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pb.db import MAX_ID, by_id, utcnow
 from pb.errors import InvalidState, NotFound, PermissionDenied, ValidationFailed
+from pb.labels import proposal_status_label
 from pb.models.agenda import AgendaItem
 from pb.models.audit import AuditEntry
 from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support, proposal_coinitiators
@@ -29,19 +29,6 @@ from pb.services import audit, authz, mail, notifications
 from pb.services.money import MAX_AMOUNT_CENTS
 from pb.services.photos import delete_photo
 from pb.services.rounds import lock_round, refuse_if_frozen
-
-STATUS_LABELS = {
-    ProposalStatus.DRAFT: _l("Concept"),
-    ProposalStatus.SUBMITTED: _l("Ingediend, zoekt steun"),
-    ProposalStatus.NOT_ENOUGH_SUPPORT: _l("Niet genoeg steun"),
-    ProposalStatus.IN_REVIEW: _l("Wordt beoordeeld"),
-    ProposalStatus.FEASIBLE: _l("Haalbaar, op het stembiljet"),
-    ProposalStatus.INFEASIBLE: _l("Niet haalbaar"),
-    ProposalStatus.WITHDRAWN: _l("Ingetrokken"),
-    ProposalStatus.MERGED: _l("Samengevoegd"),
-    ProposalStatus.HIDDEN: _l("Verborgen"),
-}
-
 
 # Statuses anyone may see; drafts only the author, hidden ones the author and the managers.
 PUBLIC_STATUSES = tuple(s for s in ProposalStatus if s not in (ProposalStatus.DRAFT, ProposalStatus.HIDDEN))
@@ -72,11 +59,6 @@ class ProposalData:
     agenda_item_id: int | None = None
     cost_lines: list[tuple[str, int]] = field(default_factory=list)
     coinitiator_emails: list[str] = field(default_factory=list)
-
-
-def status_label(status: ProposalStatus | str) -> str:
-    """The status in plain Dutch."""
-    return str(STATUS_LABELS.get(ProposalStatus(status), status))
 
 
 def get_proposal(session: Session, proposal_id: int) -> Proposal:
@@ -477,13 +459,9 @@ SORTS = {
 }
 
 
-SORT_LABELS = {"nieuw": _l("Nieuwste eerst"), "oud": _l("Oudste eerst"), "titel": _l("Titel (A-Z)"),
-               "kosten": _l("Laagste kosten eerst"), "steun": _l("Meeste steun eerst")}
-
-
 def search_proposals(session: Session, round_: BudgetRound, *, theme_id: int | None = None,
                      status: ProposalStatus | None = None, text: str = "", sort: str = "nieuw") -> list[Proposal]:
-    """Public proposals of ``round_`` filtered by theme, status and text; ``sort`` from :data:`SORT_LABELS`
+    """Public proposals of ``round_`` filtered by theme, status and text; ``sort`` from :data:`pb.labels.PROPOSAL_SORT`
     (anything else falls back to newest first)."""
     query = select(Proposal).where(Proposal.round_id == round_.id, Proposal.status.in_(PUBLIC_STATUSES))
     if theme_id is not None and 0 < theme_id <= MAX_ID:
@@ -543,8 +521,8 @@ def _set_status(session: Session, proposal: Proposal, status: ProposalStatus, *,
                  before={"status": old.value, "title": proposal.title},
                  after={"status": status.value, "title": proposal.title, **(extra_after or {})}, reason=reason)
     if old != status:
-        notifications.proposal_status_changed(session, proposal, status, lambda: status_label(status))
-        _mail_author(proposal, _("De status van uw plan is nu: %(status)s.", status=status_label(status))
+        notifications.proposal_status_changed(session, proposal, status, lambda: proposal_status_label(status))
+        _mail_author(proposal, _("De status van uw plan is nu: %(status)s.", status=proposal_status_label(status))
                      + (("\n\n" + _("Toelichting: %(reason)s", reason=reason)) if reason else ""))
 
 

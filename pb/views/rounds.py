@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
+from pb import labels
 from pb.db import db_session, utcnow
 from pb.errors import ValidationFailed
 from pb.extensions import limiter
@@ -65,7 +66,7 @@ def proposals(round_id: int) -> str:
     status_arg = request.args.get("status", "")
     status = ProposalStatus(status_arg) if status_arg in proposal_service.PUBLIC_STATUSES else None
     sort = request.args.get("sort", "nieuw")
-    if sort not in proposal_service.SORT_LABELS:
+    if sort not in labels.PROPOSAL_SORT:
         sort = "nieuw"
     text = request.args.get("q", "")[:100]
     rows = proposal_service.search_proposals(session, round_, theme_id=theme_id, status=status, text=text, sort=sort)
@@ -73,7 +74,7 @@ def proposals(round_id: int) -> str:
     return render_template(
         "rounds/proposals.html", round=round_, proposals=rows, theme_id=theme_id, status=status, sort=sort, q=text,
         counts=proposal_service.support_counts(session, [p.id for p in rows]),
-        statuses=proposal_service.PUBLIC_STATUSES, sorts=proposal_service.SORT_LABELS,
+        statuses=proposal_service.PUBLIC_STATUSES, sorts=labels.PROPOSAL_SORT,
         outcome=lambda p: presenters.proposal_outcome(found.get(p.id)),
     )
 

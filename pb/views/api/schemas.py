@@ -11,15 +11,15 @@ New kinds of open data (the small-grants register, implementation tracking) add 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from flask import url_for
 from flask_babel import force_locale
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from pb import labels
 from pb.db import MAX_ID
-from pb.forms.rounds import BALLOT_TYPE_LABELS, COUNTING_RULE_LABELS, TIE_BREAK_LABELS
 from pb.models.area import Area
 from pb.models.audit import AuditEntry
 from pb.models.proposal import Proposal, ProposalStatus
@@ -27,8 +27,8 @@ from pb.models.result import RoundResult
 from pb.models.round import BudgetRound, Phase
 from pb.services import rounds as round_service
 from pb.services.open_data import MAX_PAGE_SIZE
-from pb.services.proposals import PUBLIC_STATUSES, STATUS_LABELS
-from pb.views.presenters import ACTION_LABELS, PHASE_LABELS, plain_rules
+from pb.services.proposals import PUBLIC_STATUSES
+from pb.views.presenters import plain_rules
 
 CURRENCY = "EUR"
 
@@ -42,8 +42,8 @@ def _both(text: Callable[[], object]) -> dict[str, str]:
     return out
 
 
-def _labelled(ident: str, labels: Mapping[Any, Any]) -> dict[str, Any]:
-    return {"id": ident, "label": _both(lambda: labels.get(ident, ident))}
+def _labelled(ident: str, label: Callable[[str], str]) -> dict[str, Any]:
+    return {"id": ident, "label": _both(lambda: label(ident))}
 
 
 def _link(endpoint: str, **values: Any) -> str:
@@ -253,23 +253,23 @@ class RoundOut(Schema):
 def serialize_round(rnd: BudgetRound, now: Any) -> dict[str, Any]:
     """A round as seen at ``now``."""
     phase = rnd.phase_at(now)
-    phases = [{"phase": _labelled(item["phase"].value, PHASE_LABELS), "starts_at": item["start"],
+    phases = [{"phase": _labelled(item["phase"].value, labels.phase_label), "starts_at": item["start"],
                "ends_at": item["end"], "state": item["state"]} for item in round_service.timeline(rnd, now)]
     return RoundOut().dump({
         "id": rnd.id, "area": area_ref(rnd.area), "title": rnd.title, "description": rnd.description,
-        "phase": _labelled(phase.value, PHASE_LABELS), "phases": phases,
+        "phase": _labelled(phase.value, labels.phase_label), "phases": phases,
         "proposals_open_at": rnd.proposals_open_at, "proposals_close_at": rnd.proposals_close_at,
         "support_close_at": rnd.support_close_at, "review_close_at": rnd.review_close_at,
         "voting_open_at": rnd.voting_open_at, "voting_close_at": rnd.voting_close_at,
         "results_published_at": rnd.results_published_at,
         "budget": {"amount_cents": rnd.budget_cents, "currency": CURRENCY},
         "support_threshold": rnd.support_threshold,
-        "ballot": {"type": _labelled(rnd.ballot_type.value, BALLOT_TYPE_LABELS), "min_projects": rnd.min_projects,
+        "ballot": {"type": _labelled(rnd.ballot_type.value, labels.ballot_type_label), "min_projects": rnd.min_projects,
                    "max_projects": rnd.max_projects, "min_budget_share_pct": rnd.min_budget_share_pct,
                    "points_total": rnd.points_total, "points_max_per_project": rnd.points_max_per_project,
                    "min_age": rnd.min_age, "max_age": rnd.max_age, "allow_revote": rnd.allow_revote},
-        "counting_rule": _labelled(rnd.counting_rule.value, COUNTING_RULE_LABELS),
-        "tie_break": _labelled(rnd.tie_break.value, TIE_BREAK_LABELS),
+        "counting_rule": _labelled(rnd.counting_rule.value, labels.counting_rule_label),
+        "tie_break": _labelled(rnd.tie_break.value, labels.tie_break_label),
         "rules_text": _both_list(lambda: plain_rules(rnd)),
         "themes": [t.name for t in rnd.themes],
         "neighbourhoods": [{"name": n.name, "budget_cents": n.budget_cents} for n in rnd.neighbourhoods],
@@ -352,7 +352,7 @@ def _proposal_dict(p: Proposal, supports: int) -> dict[str, Any]:
         "id": p.id, "round_id": p.round_id, "title": p.title, "summary": p.summary, "description": p.description,
         "location": p.location, "theme": p.theme.name if p.theme else None,
         "neighbourhood": p.neighbourhood.name if p.neighbourhood else None,
-        "status": _labelled(p.status.value, {s.value: label for s, label in STATUS_LABELS.items()}),
+        "status": _labelled(p.status.value, labels.proposal_status_label),
         "submitted_at": p.submitted_at, "estimated_cost_cents": p.estimated_cost_cents, "cost_cents": p.cost_cents,
         "ballot_cost_cents": p.ballot_cost_cents, "currency": CURRENCY,
         "cost_lines": [{"description": c.description, "amount_cents": c.amount_cents} for c in p.cost_lines],
@@ -372,8 +372,7 @@ def serialize_proposal(p: Proposal, supports: int) -> dict[str, Any]:
 
 def serialize_proposal_detail(p: Proposal, supports: int, history: list[AuditEntry]) -> dict[str, Any]:
     """A proposal with its public history."""
-    labels = {str(k): v for k, v in ACTION_LABELS.items()}
-    rows = [{"at": e.at, "action": _labelled(e.action, labels), "before": e.before, "after": e.after,
+    rows = [{"at": e.at, "action": _labelled(e.action, labels.action_label), "before": e.before, "after": e.after,
              "reason": e.reason} for e in history]
     return ProposalDetailOut().dump({**_proposal_dict(p, supports), "history": rows})
 
