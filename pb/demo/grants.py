@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pb.db import utcnow
+from pb.demo.residents import demo_resident
 from pb.models.agenda import AgendaItem
 from pb.models.area import Area
 from pb.models.grant import (
@@ -17,10 +18,9 @@ from pb.models.grant import (
     GrantReport, GrantSettings, ReportStatus, area_staff,
 )
 from pb.models.proposal import Proposal, ProposalStatus
-from pb.models.residency import Residency, VerificationMethod
 from pb.models.round import BudgetRound
-from pb.models.user import Role, User
-from pb.services import accounts, pots
+from pb.models.user import User
+from pb.services import pots
 
 DAY = dt.timedelta(days=1)
 AGENDA = [
@@ -33,18 +33,8 @@ MANDATES = {"regisseur@buurtbudget.test": 1_500_00, "regisseur2@buurtbudget.test
 
 
 def _neighbours(session: Session, area: Area, password: str) -> list[User]:
-    people = []
-    for i, name in enumerate(("Bert Wissing", "Lies Elshof", "Johan Kemperman"), start=1):
-        email = f"buur{i}-{area.slug}@buurtbudget.test"
-        user = session.scalar(select(User).where(User.email == email))
-        if user is None:
-            user = accounts.create_user(session, actor=None, email=email, name=name, password=password,
-                                        role=Role.RESIDENT)
-        if not any(r.area_id == area.id for r in user.residencies):
-            session.add(Residency(user=user, area=area, method=VerificationMethod.IN_PERSON, verified_at=utcnow()))
-            session.flush()
-        people.append(user)
-    return people
+    return [demo_resident(session, f"buur{i}-{area.slug}@buurtbudget.test", name, area, password)
+            for i, name in enumerate(("Bert Wissing", "Lies Elshof", "Johan Kemperman"), start=1)]
 
 
 def _application(session: Session, area: Area, applicant: User, title: str, description: str,

@@ -13,12 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pb.db import utcnow
+from pb.demo.residents import demo_resident
 from pb.models.area import Area
 from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support
-from pb.models.residency import Residency, VerificationMethod
 from pb.models.round import BallotType, BudgetRound, CountingRule, RoundTheme, TieBreak
-from pb.models.user import Role, User
-from pb.services import accounts, audit
+from pb.models.user import User
+from pb.services import audit
 
 DAY = dt.timedelta(days=1)
 
@@ -48,17 +48,6 @@ class DemoProposal:
     review: str = ""
     cost_euros: int | None = None
     cost_reason: str = ""
-
-
-def _resident(session: Session, email: str, name: str, area: Area, password: str) -> User:
-    user = session.scalar(select(User).where(User.email == email))
-    if user is None:
-        user = accounts.create_user(session, actor=None, email=email, name=name, password=password,
-                                    role=Role.RESIDENT)
-    if not any(r.area_id == area.id for r in user.residencies):
-        session.add(Residency(user=user, area=area, method=VerificationMethod.IN_PERSON, verified_at=utcnow()))
-        session.flush()
-    return user
 
 
 def _user(session: Session, email: str) -> User:
@@ -141,7 +130,7 @@ def load_demo_rounds(session: Session, password: str = "buurtbudget-demo") -> No
     if not all(slug in areas for slug in ("ulft", "gendringen", "silvolde-terborg", "varsseveld")):
         return
     for email, name, slug in DEMO_RESIDENTS:
-        _resident(session, email, name, areas[slug], password)
+        demo_resident(session, email, name, areas[slug], password)
     now = utcnow().replace(second=0, microsecond=0)
     ulft_people = ["bewoner@buurtbudget.test", "buurvrouw@buurtbudget.test", "ulft3@buurtbudget.test"]
 

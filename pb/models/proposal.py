@@ -6,10 +6,11 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, Column, ColumnElement, ForeignKey, Integer, String, Table, Text, UniqueConstraint, func
+from sqlalchemy import BigInteger, Column, ColumnElement, ForeignKey, String, Table, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.db import Base, str_enum, utcnow
+from pb.models.cost_line import CostLineColumns
 
 if TYPE_CHECKING:
     from pb.models.agenda import AgendaItem
@@ -103,16 +104,12 @@ def project_order() -> tuple[ColumnElement[Any], ...]:
     return (func.coalesce(Proposal.submitted_at, Proposal.created_at), Proposal.id)
 
 
-class CostLine(Base):
+class CostLine(CostLineColumns, Base):
     """One line of a proposal's cost estimate."""
 
     __tablename__ = "proposal_cost_lines"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer, default=0)
-    description: Mapped[str] = mapped_column(String(200))
-    amount_cents: Mapped[int] = mapped_column(BigInteger)
 
     proposal: Mapped[Proposal] = relationship(back_populates="cost_lines")
 

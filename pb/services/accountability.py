@@ -15,7 +15,8 @@ from pb.labels import report_status_label
 from pb.models.grant import ApplicationStatus, FileKind, GrantApplication, GrantPot, GrantReport, ReportStatus
 from pb.models.user import User
 from pb.services import audit, authz, grant_files, grant_settings, pots
-from pb.services.grant_applications import MAX_AMOUNT_CENTS, files_of, is_applicant, notify
+from pb.services.grant_applications import files_of, is_applicant, notify
+from pb.services.money import MAX_AMOUNT_CENTS
 
 MAX_FILES = 5
 MAX_TEXT = 10_000

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pb.clock import LOCAL_TZ
-from pb.db import by_id, utcnow
-from pb.errors import NotFound, ValidationFailed
+from pb.db import require_row, utcnow
+from pb.errors import ValidationFailed
 from pb.labels import implementation_status_label
 from pb.models.area import Area
 from pb.models.implementation import Implementation, ImplementationStatus, Milestone
@@ -48,10 +48,7 @@ def get_implementation(session: Session, implementation_id: int) -> Implementati
     Raises:
         NotFound: no such project.
     """
-    found = by_id(session, Implementation, implementation_id)
-    if found is None:
-        raise NotFound(_("Dit project bestaat niet."))
-    return found
+    return require_row(session, Implementation, implementation_id, _("Dit project bestaat niet."))
 
 
 def of_proposal(session: Session, proposal: Proposal) -> Implementation | None:
@@ -131,10 +128,7 @@ def get_milestone(session: Session, milestone_id: int) -> Milestone:
     Raises:
         NotFound: no such milestone.
     """
-    found = by_id(session, Milestone, milestone_id)
-    if found is None:
-        raise NotFound(_("Deze stap bestaat niet."))
-    return found
+    return require_row(session, Milestone, milestone_id, _("Deze stap bestaat niet."))
 
 
 @dataclass(frozen=True)

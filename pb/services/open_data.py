@@ -77,18 +77,6 @@ def rounds_page(session: Session, *, area_slug: str | None = None, after: int = 
     return _page(session, query, BudgetRound.id, after=after, limit=limit)
 
 
-def round_by_id(session: Session, round_id: int) -> BudgetRound:
-    """The round with ``round_id``.
-
-    Raises:
-        NotFound: no such round.
-    """
-    rnd = by_id(session, BudgetRound, round_id)
-    if rnd is None:
-        raise NotFound(_("Deze ronde bestaat niet."))
-    return rnd
-
-
 def current_round(session: Session, area: Area) -> BudgetRound | None:
     """The area's round that is under way: the earliest one whose result is not yet published."""
     return session.scalar(

@@ -11,13 +11,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pb.db import MAX_ID, by_id, utcnow
+from pb.db import MAX_ID, require_row, utcnow
 from pb.errors import InvalidState, NotFound, PermissionDenied, ValidationFailed
 from pb.labels import proposal_status_label
 from pb.models.agenda import AgendaItem
@@ -26,6 +25,7 @@ from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support, prop
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import User
 from pb.services import audit, authz, mail, notifications
+from pb.services.cost_lines import check_cost_lines
 from pb.services.money import MAX_AMOUNT_CENTS
 from pb.services.photos import delete_photo
 from pb.services.rounds import lock_round, refuse_if_frozen
@@ -41,9 +41,6 @@ WITHDRAWABLE = (
     ProposalStatus.DRAFT, ProposalStatus.SUBMITTED, ProposalStatus.NOT_ENOUGH_SUPPORT,
     ProposalStatus.IN_REVIEW, ProposalStatus.FEASIBLE, ProposalStatus.INFEASIBLE,
 )
-
-
-MAX_COST_LINES = 20
 
 
 @dataclass(frozen=True)
@@ -67,10 +64,7 @@ def get_proposal(session: Session, proposal_id: int) -> Proposal:
     Raises:
         NotFound: no such proposal.
     """
-    proposal = by_id(session, Proposal, proposal_id)
-    if proposal is None:
-        raise NotFound(_("Dit plan bestaat niet."))
-    return proposal
+    return require_row(session, Proposal, proposal_id, _("Dit plan bestaat niet."))
 
 
 def is_author(user: User | None, proposal: Proposal) -> bool:
@@ -119,13 +113,7 @@ def _check_data(session: Session, round_: BudgetRound, data: ProposalData, autho
         item = session.get(AgendaItem, data.agenda_item_id)
         if item is None or item.area_id != round_.area_id:
             raise ValidationFailed(_("Kies een punt van de gebiedsagenda uit de lijst."), field="agenda_item_id")
-    if len(data.cost_lines) > MAX_COST_LINES:
-        raise ValidationFailed(_("Gebruik maximaal %(n)d kostenregels.", n=MAX_COST_LINES), field="cost_lines")
-    for description, cents in data.cost_lines:
-        if not description.strip():
-            raise ValidationFailed(_("Elke kostenregel heeft een omschrijving."), field="cost_lines")
-        if cents <= 0 or cents > MAX_AMOUNT_CENTS:
-            raise ValidationFailed(_("Elk bedrag is meer dan 0 euro."), field="cost_lines")
+    check_cost_lines(data.cost_lines, required=False)
     coinitiators: list[User] = []
     for email in dict.fromkeys(e.strip().lower() for e in data.coinitiator_emails if e.strip()):
         user = session.scalar(select(User).where(func.lower(User.email) == email))
@@ -527,19 +515,10 @@ def _set_status(session: Session, proposal: Proposal, status: ProposalStatus, *,
 
 
 def _mail_author(proposal: Proposal, message: str) -> None:
-    author = proposal.author
-    if author is None or not author.email:
-        return
-    link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + f"/proposals/{proposal.id}"
-    body = "\n\n".join([
-        _("Beste %(name)s,", name=author.name),
-        _("Er is nieuws over uw plan '%(title)s'.", title=proposal.title),
-        message,
-        _("Bekijk uw plan: %(link)s", link=link),
-        _("Met vriendelijke groet,\nBuurtbudget %(m)s", m=current_app.config["MUNICIPALITY_NAME"]),
-    ])
-    mail.queue(session_of(proposal), to=author.email, subject=_("Nieuws over uw plan: %(title)s", title=proposal.title),
-               body=body)
+    mail.queue_news(session_of(proposal), proposal.author,
+                    subject=_("Nieuws over uw plan: %(title)s", title=proposal.title),
+                    about=_("Er is nieuws over uw plan '%(title)s'.", title=proposal.title), message=message,
+                    link_line=_("Bekijk uw plan: %(link)s", link=mail.public_url(f"/proposals/{proposal.id}")))
 
 
 def session_of(obj: object) -> Session:

@@ -25,6 +25,7 @@ from pb.services import (
     pots,
 )
 from pb.services import areas as area_service
+from pb.services.cost_lines import parse_cost_lines
 from pb.services.money import parse_euros
 from pb.views.common import actor, optional_actor, unit_of_work
 from pb.views.presenters_grants import agenda_options
@@ -157,18 +158,7 @@ def file(file_id: int) -> Response:
 
 def application_data(form: ApplicationForm) -> grant_applications.ApplicationData:
     """The service's input from a valid form (amounts parsed; errors land on the right field)."""
-    lines = []
-    for entry in form.cost_lines.entries:
-        description = (entry.item.data or "").strip()
-        amount = (entry.amount.data or "").strip()
-        if not description and not amount:
-            continue
-        if not amount:
-            raise ValidationFailed(_("Vul bij elke kostenregel een bedrag in."), field="cost_lines")
-        try:
-            lines.append((description, parse_euros(amount)))
-        except ValidationFailed as exc:
-            raise ValidationFailed(exc.message, field="cost_lines") from exc
+    lines = parse_cost_lines((entry.item.data, entry.amount.data) for entry in form.cost_lines.entries)
     own = euros_field(form.own_contribution.data, "own_contribution") if (form.own_contribution.data or "").strip() else 0
     agenda = form.agenda_item_id.data or ""
     return grant_applications.ApplicationData(

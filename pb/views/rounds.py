@@ -11,7 +11,6 @@ from werkzeug.wrappers import Response
 
 from pb import labels
 from pb.db import db_session, utcnow
-from pb.errors import ValidationFailed
 from pb.extensions import limiter
 from pb.forms import options
 from pb.forms.rounds import ActionForm, ProposalForm
@@ -19,10 +18,11 @@ from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.round import BudgetRound, Phase
 from pb.services import area_agenda, authz
 from pb.services import ballots as ballot_service
-from pb.services import follows, implementations, money, pabulib_import, photos, stored_files
+from pb.services import follows, implementations, pabulib_import, photos, stored_files
 from pb.services import results as result_service
 from pb.services import proposals as proposal_service
 from pb.services import rounds as round_service
+from pb.services.cost_lines import parse_cost_lines
 from pb.services.rounds import RoundFrozen
 from pb.views import presenters
 from pb.views.common import actor, optional_actor, stored_file_response, unit_of_work
@@ -153,19 +153,7 @@ def _optional_id(value: str | None) -> int | None:
 
 
 def _proposal_data(form: ProposalForm) -> proposal_service.ProposalData:
-    lines = []
-    for entry in form.cost_lines.entries:
-        description = (entry.item.data or "").strip()
-        amount = (entry.amount.data or "").strip()
-        if not description and not amount:
-            continue
-        if not amount:
-            raise ValidationFailed(_("Vul bij elke kostenregel een bedrag in."), field="cost_lines")
-        try:
-            cents = money.parse_euros(amount)
-        except ValidationFailed as exc:
-            raise ValidationFailed(exc.message, field="cost_lines") from exc
-        lines.append((description, cents))
+    lines = parse_cost_lines((entry.item.data, entry.amount.data) for entry in form.cost_lines.entries)
     return proposal_service.ProposalData(
         title=form.title.data or "", summary=form.summary.data or "", description=form.description.data or "",
         location=form.location.data or "", theme_id=_optional_id(form.theme_id.data),
