@@ -15,11 +15,11 @@ from pb.models.agenda import AgendaItem
 from pb.models.area import Area
 from pb.models.grant import (
     ApplicationStatus, Backing, DecisionKind, GrantApplication, GrantCostLine, GrantDecision, GrantMandate, GrantPot,
-    GrantReport, GrantSettings, ReportStatus, area_staff,
+    GrantReport, GrantSettings, ReportStatus,
 )
 from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.round import BudgetRound
-from pb.models.user import User
+from pb.models.user import Role, User
 from pb.services import pots
 
 DAY = dt.timedelta(days=1)
@@ -102,9 +102,8 @@ def _load_area(session: Session, area: Area, manager: User, staff: User | None, 
     if session.get(GrantSettings, area.id) is None:
         session.add(GrantSettings(area_id=area.id, min_backing=2, ceiling_cents=5_000_00,
                                   receipts_above_cents=500_00, service_days=10))
-    if staff is not None and session.scalar(select(area_staff.c.user_id).where(
-            area_staff.c.area_id == area.id, area_staff.c.user_id == staff.id)) is None:
-        session.execute(area_staff.insert().values(area_id=area.id, user_id=staff.id))
+    if staff is not None and area not in staff.managed_areas:
+        staff.managed_areas.append(area)
     session.flush()
     agenda = []
     for i, (title, description) in enumerate(AGENDA, start=1):
@@ -198,7 +197,7 @@ def load_demo_grants(session: Session, password: str = "buurtbudget-demo") -> No
     admin = users.get("admin@buurtbudget.test")
     staff = users.get("infopunt@buurtbudget.test")
     for area in session.scalars(select(Area).order_by(Area.id)):
-        managers = list(area.managers)
+        managers = [u for u in area.managers if u.role == Role.MANAGER]
         if not managers or admin is None:
             continue
         _load_area(session, area, managers[0], staff, password)

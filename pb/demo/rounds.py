@@ -17,7 +17,7 @@ from pb.demo.residents import demo_resident
 from pb.models.area import Area
 from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support
 from pb.models.round import BallotType, BudgetRound, CountingRule, RoundTheme, TieBreak
-from pb.models.user import User
+from pb.models.user import Role, User
 from pb.services import audit
 
 DAY = dt.timedelta(days=1)
@@ -69,14 +69,14 @@ def _round(session: Session, area: Area, title: str, description: str, budget_eu
     round_.themes = [RoundTheme(name=n) for n in ("Spelen", "Groen", "Veiligheid", "Ontmoeten")]
     session.add(round_)
     session.flush()
-    manager = area.managers[0] if area.managers else None
+    manager = next((u for u in area.managers if u.role == Role.MANAGER), None)
     audit.record(session, actor=manager, action="round.create", obj_type="round", obj_id=round_.id, area_id=area.id,
                  round_id=round_.id, public=True, after={"budget_cents": round_.budget_cents})
     return round_
 
 
 def _proposals(session: Session, round_: BudgetRound, items: list[DemoProposal]) -> None:
-    manager = round_.area.managers[0] if round_.area.managers else None
+    manager = next((u for u in round_.area.managers if u.role == Role.MANAGER), None)
     themes = {t.name: t for t in round_.themes}
     for n, item in enumerate(items):
         author = _user(session, item.author)

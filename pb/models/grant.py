@@ -11,13 +11,11 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
-    Column,
     Date,
     ForeignKey,
     Integer,
     LargeBinary,
     String,
-    Table,
     Text,
     UniqueConstraint,
 )
@@ -30,15 +28,6 @@ if TYPE_CHECKING:
     from pb.models.agenda import AgendaItem
     from pb.models.area import Area
     from pb.models.user import User
-
-# Information-point staff work for the areas the admin assigns them to.
-area_staff = Table(
-    "area_staff",
-    Base.metadata,
-    Column("area_id", ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True),
-    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-)
-
 
 class GrantSettings(Base):
     """What the admin sets per area for small grants."""

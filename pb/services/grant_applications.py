@@ -140,7 +140,7 @@ def file_assisted(session: Session, area: Area, *, staff: User, resident: User, 
             is not a verified resident of the area.
         ValidationFailed: bad input or photo.
     """
-    authz.require_info_point_for(staff, area)
+    authz.require_info_point(staff, area)
     if resident.id == staff.id:
         raise PermissionDenied(_("U kunt geen aanvraag voor uzelf indienen als medewerker."))
     authz.require_resident(session, resident, area)

@@ -135,7 +135,7 @@ def _may_see(session: Session, row: GrantFile) -> bool:
         return True
     if row.kind == FileKind.RECEIPT:
         return grant_applications.is_applicant(user, application)
-    return authz.works_info_point_for(user, application.area)  # scans of signature lists
+    return authz.can_work_info_point(user, application.area)  # scans of signature lists
 
 
 @bp.get("/grants/files/<int:file_id>")

@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from pb.models.agenda import AgendaItem
+from pb.models.area import area_managers
 from pb.models.audit import AuditEntry
 from pb.models.grant import (
     Backing, FileKind, GrantApplication, GrantDecision, GrantFile, GrantMandate, GrantPot, GrantSettings, LedgerEntry,
-    PaperBacking, area_staff,
+    PaperBacking,
 )
 from tests.authz_matrix import rules_of, two_area_people, walk
 from tests.factories import PASSWORD, make_area, make_resident
@@ -79,9 +80,6 @@ def world(app, session):
     area = make_area(session, slug="ulft")
     users = two_area_people(session, area, make_area(session, slug="elders"))
     users["applicant"] = make_resident(session, area)
-    session.execute(area_staff.insert(), [{"area_id": area.id, "user_id": users["staff"].id},
-                                          {"area_id": users["staff_other"].managed_areas[0].id,
-                                           "user_id": users["staff_other"].id}])
     make_pot(session, area)
     make_settings(session, area, min_backing=0)
     make_mandate(session, users["manager"], 100_000)
@@ -103,7 +101,7 @@ def _state(session):
     session.commit()
     counts = tuple(session.scalar(select(func.count()).select_from(m)) for m in (
         GrantApplication, Backing, PaperBacking, GrantDecision, LedgerEntry, AgendaItem, GrantPot, GrantSettings,
-        GrantMandate, GrantFile, AuditEntry, area_staff))
+        GrantMandate, GrantFile, AuditEntry, area_managers))
     return counts + (
         tuple(session.scalars(select(GrantApplication.status).order_by(GrantApplication.id))),
         tuple(session.scalars(select(GrantApplication.title).order_by(GrantApplication.id))),
