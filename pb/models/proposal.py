@@ -7,7 +7,7 @@ import enum
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, Column, ColumnElement, ForeignKey, String, Table, Text, UniqueConstraint, func
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column, relationship
 
 from pb.db import Base, str_enum, utcnow
 from pb.models.cost_line import CostLineColumns
@@ -93,7 +93,7 @@ class Proposal(Base):
         return self.cost_cents if self.cost_cents is not None else self.estimated_cost_cents
 
 
-def project_order() -> tuple[ColumnElement[Any], ...]:
+def project_order() -> tuple[ColumnElement[Any] | InstrumentedAttribute[Any], ...]:
     """THE order of a round's projects: submission time, then id (``ORDER BY`` terms).
 
     Used by the count (its tie-break "file order"), the round page, the published ``ballots.pb``

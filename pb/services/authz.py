@@ -7,7 +7,7 @@ information-point staff assigned to it; the user's role says which work they do 
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
 from pb.errors import PermissionDenied
@@ -104,5 +104,5 @@ def require_resident(session: Session, user: User | None, area: Area) -> Residen
 def info_point_areas_query(user: User) -> Select[Area]:
     """Query for the areas whose information point ``user`` works (every area for an admin), by name."""
     if user.role not in (Role.ADMIN, Role.STAFF, Role.MANAGER):
-        return select(Area).where(False)
+        return select(Area).where(false())
     return managed_areas_query(user)

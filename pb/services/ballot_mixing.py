@@ -68,7 +68,8 @@ def _write_shuffled(session: Session, round_id: int, contents: list[BallotConten
     one transaction id they share say nothing about who cast which."""
     secrets.SystemRandom().shuffle(contents)
     ids: set[int] = set()
-    ballots, items = [], []
+    ballots: list[dict[str, object]] = []
+    items: list[dict[str, object]] = []
     for content in contents:
         ballot_id = random_ballot_id()
         while ballot_id in ids:
@@ -120,7 +121,8 @@ def _revoked_hashes(session: Session, round_: BudgetRound, key: bytes) -> set[st
         select(Participation.voter_id, Participation.revoked_pointer)
         .where(Participation.round_id == round_.id, Participation.revoked_pointer.is_not(None))
     ).all()
-    return {revoke_hash(key, open_token(key, sealed, round_.id, voter_id)) for voter_id, sealed in rows}
+    return {revoke_hash(key, open_token(key, sealed, round_.id, voter_id)) for voter_id, sealed in rows
+            if sealed is not None}
 
 
 def seal_round(session: Session, round_: BudgetRound, *, now: dt.datetime | None = None,

@@ -39,7 +39,7 @@ class Page(Generic[T]):
     next_after: int | None
 
 
-def _page(session: Session, query: Select[Any], key: Any, *, after: int, limit: int) -> Page[Any]:
+def _page(session: Session, query: Select[*tuple[Any, ...]], key: Any, *, after: int, limit: int) -> Page[Any]:
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     rows = list(session.execute(query.where(key > max(0, min(after, MAX_ID))).order_by(key).limit(limit + 1)).all())
     items = [row[0] if len(row) == 1 else tuple(row) for row in rows[:limit]]

@@ -26,4 +26,5 @@ def conditional(response: Response, *, cache_control: str, etag: str | None = No
     answer 304 Not Modified when the request's ``If-None-Match`` matches."""
     response.set_etag(etag or sha256_etag(response.get_data()))
     response.headers["Cache-Control"] = cache_control
-    return response.make_conditional(request)
+    response.make_conditional(request)  # sets 304 and drops the body in place
+    return response

@@ -10,6 +10,7 @@ from typing import IO, Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
+from werkzeug.wrappers import Response as BaseResponse
 from sqlalchemy.orm import Session
 
 from pb.db import by_id, db_session
@@ -199,7 +200,7 @@ def uploads(field: Any) -> list[IO[bytes]]:
 @bp.route("/areas/<slug>/buurtbudget/apply", methods=["GET", "POST"])
 @login_required
 @limiter.limit(_write_limit, methods=["POST"])
-def apply(slug: str) -> str | Response:
+def apply(slug: str) -> str | BaseResponse:
     """A verified resident of the area applies for a small grant."""
     session = db_session()
     area = area_service.get_by_slug(session, slug)
@@ -218,7 +219,7 @@ def apply(slug: str) -> str | Response:
 
 
 def _action(application_id: int, call: Callable[[Session, GrantApplication, Any], Any], done: str,
-            form_class: type[Any] = ActionForm) -> Response:
+            form_class: type[Any] = ActionForm) -> BaseResponse:
     session = db_session()
     app_row = _application(application_id)
     form = form_class()
@@ -235,7 +236,7 @@ def _action(application_id: int, call: Callable[[Session, GrantApplication, Any]
 @bp.post("/grants/<int:application_id>/back")
 @login_required
 @limiter.limit(_write_limit, methods=["POST"])
-def back(application_id: int) -> Response:
+def back(application_id: int) -> BaseResponse:
     """A verified resident of the area backs the application."""
     return _action(application_id, lambda s, a, _f: backings.back(s, a, actor=actor()),
                    _("Bedankt! U steunt deze aanvraag."))
@@ -244,7 +245,7 @@ def back(application_id: int) -> Response:
 @bp.post("/grants/<int:application_id>/unback")
 @login_required
 @limiter.limit(_write_limit, methods=["POST"])
-def unback(application_id: int) -> Response:
+def unback(application_id: int) -> BaseResponse:
     """A resident takes back their backing."""
     return _action(application_id, lambda s, a, _f: backings.unback(s, a, actor=actor()),
                    _("U steunt deze aanvraag niet meer."))
@@ -253,7 +254,7 @@ def unback(application_id: int) -> Response:
 @bp.post("/grants/<int:application_id>/withdraw")
 @login_required
 @limiter.limit(_write_limit, methods=["POST"])
-def withdraw(application_id: int) -> Response:
+def withdraw(application_id: int) -> BaseResponse:
     """The applicant withdraws the application."""
     return _action(application_id, lambda s, a, _f: grant_applications.withdraw(s, a, actor=actor()),
                    _("Uw aanvraag is ingetrokken."))
@@ -262,7 +263,7 @@ def withdraw(application_id: int) -> Response:
 @bp.post("/grants/<int:application_id>/answer")
 @login_required
 @limiter.limit(_write_limit, methods=["POST"])
-def answer(application_id: int) -> Response:
+def answer(application_id: int) -> BaseResponse:
     """The applicant answers the manager's question."""
     return _action(application_id,
                    lambda s, a, f: grant_applications.answer_question(s, a, actor=actor(), answer=f.answer.data or ""),
@@ -272,7 +273,7 @@ def answer(application_id: int) -> Response:
 @bp.post("/grants/<int:application_id>/move")
 @login_required
 @limiter.limit(_write_limit, methods=["POST"])
-def move(application_id: int) -> Response:
+def move(application_id: int) -> BaseResponse:
     """The applicant moves a too-large application into a round as a proposal."""
     session = db_session()
     app_row = _application(application_id)
@@ -293,7 +294,7 @@ def move(application_id: int) -> Response:
 @bp.route("/grants/<int:application_id>/report", methods=["GET", "POST"])
 @login_required
 @limiter.limit(_write_limit, methods=["POST"])
-def report(application_id: int) -> str | Response:
+def report(application_id: int) -> str | BaseResponse:
     """The applicant reports back: what happened, the actual costs, photos and receipts."""
     session = db_session()
     app_row = _application(application_id)
