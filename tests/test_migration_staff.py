@@ -1,4 +1,4 @@
-"""Migration 0013 on data: every ``area_staff`` row (0009) moves into ``area_managers``, the one
+"""Migration 0014 on data: every ``area_staff`` row (0009) moves into ``area_managers``, the one
 relation of an area's people; the downgrade gives the staff their own table back."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def _user(conn, user_id: int, role: str) -> None:
 def test_staff_areas_move_into_the_one_relation_and_back(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
     try:
-        migrate.upgrade(engine, "0012")
+        migrate.upgrade(engine, "0013")
         with engine.begin() as conn:
             for area_id, slug in ((1, "ulft"), (2, "gendringen")):
                 conn.execute(text("INSERT INTO areas (id, slug, name, description, created_at) "
@@ -42,7 +42,7 @@ def test_staff_areas_move_into_the_one_relation_and_back(tmp_path: Path) -> None
         cfg = migrate.alembic_config()
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0012")
+            command.downgrade(cfg, "0013")
         with engine.connect() as conn:
             staff = sorted(tuple(r) for r in conn.execute(text("SELECT area_id, user_id FROM area_staff")))
         assert staff == [(1, 20), (2, 20), (2, 30)]  # the staff's rows; the manager stays out

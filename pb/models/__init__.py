@@ -10,6 +10,7 @@ from pb.models.grant import (
     GrantMandate, GrantPot, GrantReport, GrantSettings, LedgerEntry, LedgerKind, PaperBacking, ReportStatus,
 )
 from pb.models.job import Job, JobStatus
+from pb.models.municipality import MunicipalityFace
 from pb.models.outbox import OutboxMessage
 from pb.models.implementation import Implementation, ImplementationStatus, Milestone
 from pb.models.notification import Follow, NotificationKind, NotificationSent, NotificationSettings
@@ -30,6 +31,7 @@ __all__ = [
     "Implementation",
     "ImplementationStatus",
     "Milestone",
+    "MunicipalityFace",
     "NotificationKind",
     "NotificationSent",
     "NotificationSettings",

@@ -5,8 +5,8 @@ The small grants (0009) kept staff areas in a table of their own, ``area_staff``
 (the people who work for an area; the user's role says as what). Every ``area_staff`` row moves
 there; the downgrade puts the staff's rows back.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-11-29 20:00:00
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0013'
-down_revision = '0012'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
