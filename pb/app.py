@@ -172,6 +172,7 @@ def _register_blueprints(app: Flask) -> None:
         address_register,
         admin,
         admin_grants,
+        assisted,
         auth,
         feeds,
         grants,
@@ -185,6 +186,7 @@ def _register_blueprints(app: Flask) -> None:
         manage_rounds,
         mine,
         open_data,
+        printouts,
         public,
         residency,
         results,
@@ -199,7 +201,8 @@ def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = _IdConverter  # before any rule is added
     for module in (public, auth, manage, admin, rounds, manage_rounds, voting, residency, infopunt,
                    address_register, results, open_data, widgets, api, grants, manage_grants, grants_staff,
-                   admin_grants, jobs, health, mine, implementations, feeds):
+                   admin_grants, jobs, health, mine, implementations, feeds, assisted,
+                   printouts):
         app.register_blueprint(module.bp)
     app.context_processor(template_labels)
     app.context_processor(grant_template_labels)

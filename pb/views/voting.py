@@ -219,9 +219,10 @@ def paper(round_id: int) -> Any:
                 voter = None
         except DomainError as exc:
             search.login.errors = [exc.message]
-    proposals = ballot_service.ballot_proposals(db_session(), round_)
+    numbered = paper_ballots.numbered_ballot(db_session(), round_)
     return render_template("voting/paper.html", search=search, form=form, voter=voter,
-                           **_ballot_context(round_, proposals, choices)), status
+                           numbers={p.id: n for n, p in numbered},
+                           **_ballot_context(round_, [p for _n, p in numbered], choices)), status
 
 
 @bp.get("/infopunt/rounds/<int:round_id>/paper/pending")
