@@ -4,7 +4,7 @@ resident's consent. Scoped to the staff member's areas through :mod:`pb.services
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -71,6 +71,8 @@ def support(round_id: int) -> str | Response:
     round_ = _round(round_id)
     open_proposals = assistance.supportable(session, round_, utcnow())
     form = AssistedSupportForm()
+    if request.method == "GET":  # from a plan's page: that plan is chosen already
+        form.proposal_id.data = request.args.get("plan", "")[:12]
     form.proposal_id.choices = options([("", _("Kies een plan"))] + [(str(p.id), p.title) for p in open_proposals])
     if form.validate_on_submit():
         with unit_of_work(form) as work:

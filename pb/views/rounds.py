@@ -108,6 +108,7 @@ def proposal(proposal_id: int) -> str:
         following=follows.is_following(session, user, proposal=p),
         implementation=implementations.of_proposal(session, p),
         assisted=assistance.was_assisted(session, p),
+        can_assist=authz.can_work_info_point(user, p.round.area),
     )
 
 

@@ -1,5 +1,6 @@
 """An information-point worker files a plan for a resident with the keyboard only (Tab, typing,
-Space, Enter), first forgetting the consent box (a Dutch error tied to the box), then with it."""
+Space, Enter), first forgetting the consent box (a Dutch error tied to the box), then with it;
+the assisted pages are axe clean."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pb.models.assistance import Assistance
 from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.user import Role
 from tests.browser.conftest import screenshot
+from tests.browser.test_accessibility import _violations
 from tests.browser.test_voting_keyboard import _tab_to, _tab_to_button
 from tests.factories import PASSWORD, make_area, make_resident, make_round, make_user
 
@@ -62,6 +64,7 @@ def test_assisted_proposal_by_keyboard_only(live_server, page, session):
     assert session.scalar(select(Proposal).where(Proposal.title == "Moestuin aan de IJssel")) is None
     session.rollback()  # release SQLite's read lock before the page writes
     screenshot(page, "assisted-1-consent-missing")
+    assert _violations(page) == []
 
     # What was typed is still there; tick the box with Space and send.
     assert page.locator("#title").input_value() == "Moestuin aan de IJssel"
@@ -74,6 +77,9 @@ def test_assisted_proposal_by_keyboard_only(live_server, page, session):
     body = page.locator("main").inner_text()
     assert "met hulp van het informatiepunt" in body and "Toos Balie" in body
     screenshot(page, "assisted-2-filed")
+    for path in ("/infopunt/assist", f"/infopunt/rounds/{round_id}/assisted-support"):
+        page.goto(live_server + path)
+        assert _violations(page) == [], path
 
     session.rollback()
     made = session.scalars(select(Proposal).where(Proposal.title == "Moestuin aan de IJssel")).one()

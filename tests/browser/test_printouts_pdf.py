@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from pb.models.round import BallotType
 from tests.browser.conftest import screenshot
+from tests.browser.test_accessibility import _violations
 from tests.factories import make_area, make_proposal, make_round
 
 pytestmark = pytest.mark.browser
@@ -19,6 +20,7 @@ A4_POINTS = (595, 842)
 
 def _pdf_text(page, url: str, name: str) -> tuple[int, str, tuple[int, int]]:
     page.goto(url)
+    assert _violations(page) == [], url
     page.emulate_media(media="print")
     screenshot(page, name)
     reader = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True)))

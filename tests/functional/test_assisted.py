@@ -73,6 +73,10 @@ def test_assisted_proposal_is_submitted_for_the_resident_and_marked_in_the_histo
 def test_assisted_support_counts_once_and_is_marked_without_names(client, auth, session, world):
     w = world
     auth.login("balie@example.test")
+    # The plan's page leads staff to the support form with the plan already chosen.
+    link = f"/infopunt/rounds/{w['round'].id}/assisted-support?plan={w['plan'].id}"
+    assert link in client.get(f"/proposals/{w['plan'].id}").get_data(as_text=True).replace("&amp;", "&")
+    assert f'<option selected value="{w["plan"].id}">' in client.get(link).get_data(as_text=True)
     resp = client.post(f"/infopunt/rounds/{w['round'].id}/assisted-support",
                        data={"login": "toos@example.test", "proposal_id": str(w["plan"].id), "consent": "y"})
     assert resp.status_code == 302, resp.get_data(as_text=True)
