@@ -284,7 +284,7 @@ def check_ballot(session: Session, round_: BudgetRound, *, voter: User, choices:
     """
     now = now or utcnow()
     require_voting_open(round_, now)
-    voting_readiness.require_ready(session, round_)
+    voting_readiness.require_ready(session, round_, now)
     require_eligible(session, round_, voter, now, residency)
     validate_choices(round_, ballot_projects(session, round_, now), choices)
 
@@ -337,13 +337,16 @@ def cast_ballot(session: Session, round_: BudgetRound, *, voter: User, choices: 
     key = ballot_seal.round_key(session, round_, create=True)
     token = ballot_seal.new_revote_token() if round_.allow_revote and channel == Channel.ONLINE else None
     pointer = ballot_seal.seal_token(key, token, round_.id, voter.id) if token is not None else None
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    inserted = session.execute(
-        dialect_insert(Participation)
+    # Core statements on the session's connection: the same transaction without the ORM's
+    # bookkeeping for rows it never loads (the cast's hot path).
+    conn = session.connection()
+    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    inserted = conn.execute(
+        dialect_insert(Participation.__table__)
         .values(round_id=round_.id, voter_id=voter.id, channel=channel, cast_at=now, revotes=0,
                 sealed_pointer=pointer)
         .on_conflict_do_nothing(index_elements=["round_id", "voter_id"])
-        .returning(Participation.id)
+        .returning(Participation.__table__.c.id)
     ).first()
     replaced = inserted is None
     if replaced:
@@ -353,7 +356,7 @@ def cast_ballot(session: Session, round_: BudgetRound, *, voter: User, choices: 
         channel=channel, receipt_code=receipt, items=_items(round_, choices),
         revoke_hash=ballot_seal.revoke_hash(key, token) if token is not None else None)
     try:
-        session.execute(insert(SealedBallot).values(**ballot_seal.sealed_row(key, round_.id, content)))
+        conn.execute(insert(SealedBallot.__table__).values(**ballot_seal.sealed_row(key, round_.id, content)))
     except IntegrityError:
         # The round's key row is gone: the round was sealed after this cast began. Refused, and
         # the caller's rollback removes the participation too.

@@ -17,11 +17,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pb.db import utcnow
 from pb.errors import InvalidState
 from pb.models.ballot import Participation
 from pb.models.proposal import Proposal, ProposalStatus
@@ -113,11 +115,28 @@ def voting_problem(session: Session, rnd: BudgetRound) -> str | None:
     return ballot_problem(rnd, _ballot_on(session, rnd))
 
 
-def require_ready(session: Session, rnd: BudgetRound) -> None:
-    """Raise :class:`VotingNotReady` naming the reason when ``rnd`` may not open voting."""
+def _readiness_key(rnd: BudgetRound) -> tuple[object, ...]:
+    """Everything of the round that :func:`voting_problem` depends on besides its proposals."""
+    return (rnd.voting_open_at, rnd.ballot_type, rnd.budget_cents, rnd.min_projects, rnd.max_projects,
+            rnd.min_budget_share_pct, rnd.points_total, rnd.points_max_per_project)
+
+
+def require_ready(session: Session, rnd: BudgetRound, now: dt.datetime | None = None) -> None:
+    """Raise :class:`VotingNotReady` naming the reason when ``rnd`` may not open voting.
+
+    Once voting has opened, the proposals are frozen (no review, no edit), so a round found ready
+    stays ready while its rules and opening stay the same: the answer is kept per process and a
+    cast asks the database nothing for it.
+    """
+    known: dict[int, tuple[object, ...]] = current_app.extensions.setdefault("pb_voting_ready", {})
+    key = _readiness_key(rnd)
+    if known.get(rnd.id) == key:
+        return
     problem = voting_problem(session, rnd)
     if problem:
         raise VotingNotReady(_("Het stemmen kan nog niet beginnen. %(reason)s", reason=problem))
+    if rnd.is_frozen_at(now or utcnow()):
+        known[rnd.id] = key
 
 
 def postpone_unready_openings(session: Session, now: dt.datetime) -> list[tuple[BudgetRound, str]]:
