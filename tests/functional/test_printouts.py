@@ -8,10 +8,13 @@ import datetime as dt
 import re
 
 import pytest
+from sqlalchemy import select
 
 from pb.db import utcnow
 from pb.models.round import BallotType
-from pb.models.user import Role
+from pb.models.user import Role, User
+from pb.services import ballots as ballot_service
+from pb.services import paper_ballots
 from tests.factories import make_area, make_proposal, make_resident, make_round, make_user
 
 NUMBERED_ROW = re.compile(r'<td class="nr">(\d+)</td>\s*<th scope="row">([^<]+)</th>')
@@ -50,15 +53,22 @@ def _unescape(text: str) -> str:
 
 def test_blank_ballot_and_booklet_number_every_project_like_the_paper_entry_form(client, auth, session,
                                                                                    voting_round):
-    from pb.services import ballots as ballot_service
-
-    round_, _staff, _manager = voting_round
+    round_, staff, _manager = voting_round
     on_ballot = [p.title for p in ballot_service.ballot_proposals(session, round_)]
     assert len(on_ballot) == 4
     expected = {title: n for n, title in enumerate(on_ballot, start=1)}
 
     entry_numbers = _paper_form_numbers(client, auth, round_)
     assert entry_numbers == expected
+    # The second staff member sees the same numbers on the entry to confirm.
+    voter = session.scalar(select(User).where(User.email == "kiezer@example.test"))
+    chosen = ballot_service.ballot_proposals(session, round_)[2]
+    paper_ballots.enter_paper_ballot(session, round_, staff=staff, voter=voter, choices={chosen.id: 1})
+    session.commit()
+    auth.login("regie@example.test")
+    pending = client.get(f"/infopunt/rounds/{round_.id}/paper/pending").get_data(as_text=True)
+    auth.logout()
+    assert f"<li>3. {chosen.title.replace('&', '&amp;')}" in pending
 
     ballot = client.get(f"/rounds/{round_.id}/print/ballot")
     assert ballot.status_code == 200
