@@ -171,6 +171,7 @@ def _register_blueprints(app: Flask) -> None:
     from pb.views import (
         address_register,
         admin,
+        admin_face,
         admin_grants,
         assisted,
         auth,
@@ -185,6 +186,7 @@ def _register_blueprints(app: Flask) -> None:
         manage_grants,
         manage_rounds,
         mine,
+        municipality,
         open_data,
         printouts,
         public,
@@ -201,9 +203,10 @@ def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = _IdConverter  # before any rule is added
     for module in (public, auth, manage, admin, rounds, manage_rounds, voting, residency, infopunt,
                    address_register, results, open_data, widgets, api, grants, manage_grants, grants_staff,
-                   admin_grants, jobs, health, mine, implementations, feeds, assisted,
+                   admin_grants, jobs, health, mine, implementations, feeds, municipality, admin_face, assisted,
                    printouts):
         app.register_blueprint(module.bp)
+    municipality.init_app(app)
     app.context_processor(template_labels)
     app.context_processor(grant_template_labels)
     csrf.exempt(api.bp)  # read-only: GET, HEAD and OPTIONS only

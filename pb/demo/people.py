@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from pb.db import utcnow
 from pb.demo import address_register as demo_register
 from pb.demo import grants as demo_grants
+from pb.demo import municipality as demo_municipality
 from pb.demo import results as demo_results
 from pb.demo import rounds as demo_rounds
 from pb.demo import voting as demo_voting
@@ -87,4 +88,5 @@ def load_demo(session: Session) -> DemoLoaded:
     demo_register.load_demo_register(session)
     results_note = demo_results.load_demo_results(session)
     demo_grants.load_demo_grants(session, DEMO_PASSWORD)
+    demo_municipality.load_demo_face(session)
     return DemoLoaded(logins=logins, notes=[results_note])

@@ -12,6 +12,7 @@ from pb.models.grant import (
     area_staff,
 )
 from pb.models.job import Job, JobStatus
+from pb.models.municipality import MunicipalityFace
 from pb.models.outbox import OutboxMessage
 from pb.models.implementation import Implementation, ImplementationStatus, Milestone
 from pb.models.notification import Follow, NotificationKind, NotificationSent, NotificationSettings
@@ -33,6 +34,7 @@ __all__ = [
     "Implementation",
     "ImplementationStatus",
     "Milestone",
+    "MunicipalityFace",
     "NotificationKind",
     "NotificationSent",
     "NotificationSettings",

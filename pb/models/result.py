@@ -33,10 +33,12 @@ class RoundResult(Base):
     tie_break: Mapped[str] = mapped_column(String(24))  # engine tie-break kind
     tie_break_seed: Mapped[str | None] = mapped_column(String(64))  # as configured on the round
     outcome_json: Mapped[str] = mapped_column(Text)  # Outcome.to_dict() plus project links
-    ballots_pb: Mapped[str] = mapped_column(Text)  # the published, anonymised pabulib file
+    # The two large texts (megabytes for a city) are loaded only when read: the results page needs
+    # neither (see :func:`pb.services.results.published_head`).
+    ballots_pb: Mapped[str] = mapped_column(Text, deferred=True)  # the published, anonymised pabulib file
     ballots_sha256: Mapped[str] = mapped_column(String(64))
     chain_head: Mapped[str] = mapped_column(String(64))  # hash chain over the VOTES rows
-    receipts_text: Mapped[str] = mapped_column(Text, default="")  # sorted tracking codes
+    receipts_text: Mapped[str] = mapped_column(Text, default="", deferred=True)  # sorted tracking codes
     ballots_online: Mapped[int] = mapped_column(Integer, default=0)
     ballots_paper: Mapped[int] = mapped_column(Integer, default=0)
     eligible_voters: Mapped[int | None] = mapped_column(Integer)  # None: unknown (imported)

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from pb.db import MAX_ID, by_id, utcnow
 from pb.errors import InvalidState, NotFound, PermissionDenied, ValidationFailed
@@ -468,7 +468,8 @@ def review_queue(session: Session, round_: BudgetRound) -> list[Proposal]:
     order = {s: i for i, s in enumerate((ProposalStatus.IN_REVIEW, ProposalStatus.SUBMITTED, ProposalStatus.FEASIBLE,
                                          ProposalStatus.INFEASIBLE, ProposalStatus.NOT_ENOUGH_SUPPORT))}
     rows = session.scalars(
-        select(Proposal).where(Proposal.round_id == round_.id, Proposal.status != ProposalStatus.DRAFT).order_by(Proposal.id)
+        select(Proposal).where(Proposal.round_id == round_.id, Proposal.status != ProposalStatus.DRAFT)
+        .options(selectinload(Proposal.cost_lines)).order_by(Proposal.id)
     )
     return sorted(rows, key=lambda p: (order.get(p.status, 99), p.id))
 

@@ -199,6 +199,19 @@ def published(session: Session, round_id: int) -> tuple[BudgetRound, RoundResult
     return round_, result
 
 
+HEAD_CHARS = 16_384  # META and PROJECTS headers of a published file fit in this many characters
+
+
+def published_head(session: Session, result: RoundResult) -> str:
+    """The start of a published ``ballots.pb`` up to its PROJECTS section (its META), read without
+    loading the file: a city's file is megabytes, its META a few hundred characters."""
+    head = session.scalar(select(func.substr(RoundResult.ballots_pb, 1, HEAD_CHARS))
+                          .where(RoundResult.id == result.id)) or ""
+    if "\nPROJECTS\n" not in head:  # an unusually long META: read the whole file once
+        head = result.ballots_pb
+    return head
+
+
 def published_rounds(session: Session) -> list[tuple[BudgetRound, RoundResult]]:
     """Every round with a published result and its newest version, newest publication first."""
     newest = (select(RoundResult.round_id, func.max(RoundResult.version).label("version"))

@@ -249,17 +249,15 @@ FIELD_LABELS = {
 }
 
 
-CHART_LABEL_WIDTH = 300
-CHART_BAR_WIDTH = 340
-CHART_ROW = 30
+CHART_TOP = 20  # bars in the scores chart; every project is in the table below it
+CHART_SCALE = 1000  # bar lengths in SVG user units (a bar's viewBox is this wide)
 
 
 @dataclass(frozen=True)
 class ChartBar:
-    """One bar of the scores chart (geometry in SVG user units)."""
+    """One bar of the scores chart: its length out of ``CHART_SCALE``, the name and the score."""
 
-    y: int
-    width: int
+    length: int
     label: str
     score: str
     selected: bool
@@ -273,16 +271,15 @@ def score_text(value: int | str | Fraction) -> str:
     return format_decimal(float(number), format="0.00")
 
 
-def chart(record: OutcomeRecord) -> tuple[list[ChartBar], int]:
-    """The scores chart of a stored outcome: bars, most votes first, and the chart's height."""
-    projects = sorted(record.projects, key=lambda p: -p.score)
-    top = max((p.score for p in projects), default=Fraction(0)) or Fraction(1)
-    bars = []
-    for n, p in enumerate(projects):
-        name = p.name if len(p.name) <= 40 else p.name[:39] + "…"
-        bars.append(ChartBar(y=n * CHART_ROW, width=int(p.score / top * CHART_BAR_WIDTH),
-                             label=name, score=score_text(p.score), selected=p.selected))
-    return bars, len(projects) * CHART_ROW
+def chart(record: OutcomeRecord, top: int = CHART_TOP) -> list[ChartBar]:
+    """The scores chart of a stored outcome: the ``top`` projects with the most votes, most first.
+
+    Large rounds (hundreds of projects) keep a chart of readable size; the table lists them all.
+    """
+    projects = sorted(record.projects, key=lambda p: -p.score)[:top]
+    most = max((p.score for p in projects), default=Fraction(0)) or Fraction(1)
+    return [ChartBar(length=max(int(p.score / most * CHART_SCALE), 2), label=p.name,
+                     score=score_text(p.score), selected=p.selected) for p in projects]
 
 
 def projects_in_order(record: OutcomeRecord) -> list[ProjectRecord]:

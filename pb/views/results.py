@@ -12,6 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from pb.db import db_session, utcnow
@@ -25,7 +26,7 @@ from pb.models.user import Role
 from pb.services import authz, counting, exports, jobs, open_data, pabulib_import, recount
 from pb.services import results as result_service
 from pb.views import presenters
-from pb.views.caching import IMMUTABLE, NEWEST_VERSION, conditional
+from pb.views.caching import IMMUTABLE, NEWEST_VERSION, cached_blocks, conditional
 from pb.views.common import actor, optional_actor, require_roles, unit_of_work
 
 bp = Blueprint("results", __name__)
@@ -48,16 +49,25 @@ def show(round_id: int) -> Any:
         _round, result = result_service.published(session, round_id)
     except NotFound:
         return render_template("results/not_published.html", round=round_), 404
-    record = counting.outcome_record(result)
-    bars, chart_height = presenters.chart(record)
     versions = result_service.result_versions(session, round_)
-    return render_template(
-        "results/show.html", round=round_, result=result, record=record, bars=bars,
-        recipes=recount.recipes_for(result.rule, record.tie_break.kind, record.tie_break.seed, result.ballots_pb),
+    # A published version never changes: its page is rendered once per language and kept.
+    key = (result.id, len(versions), str(get_locale()), round_.title, round_.area.slug, round_.area.name)
+    page = cached_blocks("results/show.html", key, lambda: _results_context(session, round_, result, versions))
+    return render_template("results/cached_page.html", title=page["title"], content=page["content"])
+
+
+def _results_context(session: Any, round_: BudgetRound, result: Any, versions: list[Any]) -> dict[str, Any]:
+    """Everything the results page shows of a published version."""
+    record = counting.outcome_record(result)
+    bars = presenters.chart(record)
+    return dict(
+        round=round_, result=result, record=record, bars=bars,
+        recipes=recount.recipes_for(result.rule, record.tie_break.kind, record.tie_break.seed,
+                                    result_service.published_head(session, result)),
         rule_note=pabulib_import.imported_rule_note(session, round_),
         imported=pabulib_import.import_of(session, round_) is not None,
         turnout_pct=presenters.turnout_percent(result.ballots_total, result.eligible_voters),
-        chart_height=chart_height, label_width=presenters.CHART_LABEL_WIDTH, bar_width=presenters.CHART_BAR_WIDTH,
+        chart_scale=presenters.CHART_SCALE,
         story=presenters.equal_shares_story(record), explain=presenters.rule_explanation(result.rule), add1=presenters.add1_summary(record), versions=versions,
         projects=presenters.projects_in_order(record),
         score_text=presenters.score_text, money=presenters.money_cents,

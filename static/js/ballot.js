@@ -4,10 +4,16 @@
   var box = document.querySelector(".meter-box");
   if (!box) { return; }
   var text = box.querySelector(".meter-text");
+  var shortText = box.querySelector(".meter-short");
   var fill = box.querySelector(".meter-fill");
   var form = box.closest("form");
   var lang = document.documentElement.lang === "en" ? "en-GB" : "nl-NL";
   var money = new Intl.NumberFormat(lang, { style: "currency", currency: "EUR" });
+  var wholeMoney = new Intl.NumberFormat(lang, { style: "currency", currency: "EUR", maximumFractionDigits: 0 });
+
+  function short(cents) {  // whole euros when there are no cents, as on the server
+    return cents % 100 === 0 ? wholeMoney.format(cents / 100) : money.format(cents / 100);
+  }
   var timer = null;
 
   function fmt(template, values) {
@@ -27,7 +33,9 @@
     }
     var values = { chosen: money.format(chosen / 100), budget: money.format(budget / 100),
                    left: money.format((budget - chosen) / 100), over: money.format((chosen - budget) / 100) };
-    return fmt(chosen > budget ? box.dataset.over : box.dataset.template, values);
+    var shortValues = { chosen: short(chosen), left: short(budget - chosen), over: short(chosen - budget) };
+    return [fmt(chosen > budget ? box.dataset.over : box.dataset.template, values),
+            fmt(chosen > budget ? box.dataset.shortOver : box.dataset.short, shortValues)];
   }
 
   function pointsMessage() {
@@ -38,14 +46,16 @@
       if (!isNaN(v) && v > 0) { used += v; }
     });
     var values = { used: used, total: total, left: total - used, over: used - total };
-    return fmt(used > total ? box.dataset.over : box.dataset.template, values);
+    return [fmt(used > total ? box.dataset.over : box.dataset.template, values),
+            fmt(used > total ? box.dataset.shortOver : box.dataset.short, values)];
   }
 
   function update() {
-    var message = box.dataset.kind === "budget" ? budgetMessage() : pointsMessage();
+    var messages = box.dataset.kind === "budget" ? budgetMessage() : pointsMessage();
+    if (shortText) { shortText.textContent = messages[1]; }
     // Short delay so a screen reader announces the final state once, not every keystroke.
     window.clearTimeout(timer);
-    timer = window.setTimeout(function () { text.textContent = message; }, 150);
+    timer = window.setTimeout(function () { text.textContent = messages[0]; }, 150);
   }
 
   form.addEventListener("change", update);

@@ -318,6 +318,8 @@ def test_receipt_check_and_code_list(client, session, area):
     assert "Uw stem is meegeteld." in ok
     bad = client.post(f"/rounds/{round_.id}/receipt", data={"code": "AAAA-BBBB-CCCC"}).get_data(as_text=True).replace("\xa0", " ")
     assert "Uw stem is meegeteld." not in bad and "staat niet in de lijst" in bad
+    assert 'href="/contact"' in bad  # "contact the municipality" leads to its contact details
+    assert ("Heeft u uw stem gewijzigd?" in bad) is bool(round_.allow_revote)
     assert client.post(f"/rounds/{round_.id}/receipt", data={"code": codes[0]}, csrf=False).status_code == 400
 
 
@@ -341,8 +343,37 @@ def test_project_names_are_escaped_on_the_page_and_in_the_chart(client, session,
     page = client.get(f"/rounds/{round_.id}/results").get_data(as_text=True)
     assert "<script>alert(1)" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    svg = page.split('class="chart-scores"', 1)[1].split("</svg>", 1)[0]
-    assert "&lt;script&gt;" in svg
+    chart = page.split('class="chart chart-scores"', 1)[1].split("</figure>", 1)[0]
+    assert "&lt;script&gt;" in chart
     data = client.get(f"/rounds/{round_.id}/results.json").get_json()
     assert payload in [p["name"] for p in data["projects"]]
     assert client.get(f"/rounds/{round_.id}/results.json").headers["Content-Type"].startswith("application/json")
+
+
+def test_results_page_is_rendered_once_per_version_and_language(client, auth, session, area, manager, monkeypatch):
+    """Issue 19: the published page's content is kept per process; a correction or another language
+    is a new page, and the kept content never carries the visitor's login."""
+    round_ = _knapsack_round(session, area)
+    _publish(session, round_, manager)
+    url = f"/rounds/{round_.id}/results"
+    first = client.get(url).get_data(as_text=True)
+    assert "Gepubliceerd op" in first and "Inloggen" in first
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("the kept page was rendered again")
+
+    monkeypatch.setattr(counting, "outcome_record", refuse)
+    assert client.get(url).get_data(as_text=True) == first
+    auth.login(manager.email)
+    mine = client.get(url).get_data(as_text=True)
+    assert "Uitloggen" in mine and "Inloggen" not in mine  # the page around the kept content is per visitor
+    assert mine.split("<h1>", 1)[1].split("</main>")[0] == first.split("<h1>", 1)[1].split("</main>")[0]
+    monkeypatch.undo()
+
+    client.post("/language", data={"lang": "en", "next": url})
+    assert "Published on" in client.get(url).get_data(as_text=True)
+    client.post("/language", data={"lang": "nl", "next": url})
+    client.post(f"/manage/rounds/{round_.id}/results/correct",
+                data={"reason": "Twee papieren stembiljetten waren vergeten.", "confirm": "y"})
+    corrected = client.get(url).get_data(as_text=True).replace("\xa0", " ")
+    assert "Versie 2, gecorrigeerd op" in corrected

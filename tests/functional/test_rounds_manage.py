@@ -184,6 +184,14 @@ def test_review_queue_actions(client, session, area, signed_in_manager, outbox):
     spam = make_proposal(session, rnd, author=neighbour, status="submitted", title="Reclame")
     page = client.get(f"/manage/rounds/{rnd.id}/review").get_data(as_text=True)
     assert "Steunfase verwerken" in page
+    # Issue 18: the cost lines are on the card; merging and hiding are folded away on every card.
+    card = page.split(f'id="p{p.id}"', 1)[1].split("</section>", 1)[0]
+    assert "Kostenraming van de indiener" in card and "1.000,00" in card.replace("\xa0", " ")
+    for line in p.cost_lines:
+        assert line.description in card
+    more = card.split('<details class="more-actions">', 1)[1].split("</details>", 1)[0]
+    assert "Dubbel plan samenvoegen" in more and "Verbergen (bij kwetsende inhoud)" in more
+    assert "Dubbel plan samenvoegen" not in card.split('<details class="more-actions">', 1)[0]
     assert p.status == ProposalStatus.SUBMITTED  # GET wrote nothing
     assert client.post(f"/manage/rounds/{rnd.id}/settle").status_code == 302
     assert (p.status, short.status) == (ProposalStatus.IN_REVIEW, ProposalStatus.NOT_ENOUGH_SUPPORT)
