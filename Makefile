@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 FLASK := $(VENV)/bin/flask --app wsgi
 PYTEST_ARGS ?=
 
-.PHONY: run test lint lock translations chromium i18n
+.PHONY: run test lint lock translations chromium i18n vendor npm-packages
 
 ## run: create .venv, install, compile translations, migrate, load the demo, start the worker
 ## (jobs, mail) in the background and serve on 127.0.0.1:5000; Ctrl+C stops both
@@ -19,7 +19,7 @@ run: $(VENV)/.runtime translations instance/secret_key
 	  PB_ENV=development $(FLASK) run --host 127.0.0.1 --port 5000
 
 ## test: install the dev requirements (and Debian's chromium when missing), run the whole suite
-test: $(VENV)/.dev translations chromium
+test: $(VENV)/.dev translations chromium npm-packages
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## lint: ruff (blocking) and mypy (reported; settings in pyproject.toml)
@@ -62,3 +62,21 @@ chromium:
 i18n: $(VENV)/.runtime
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o pb/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i pb/translations/messages.pot -d pb/translations -l en --no-fuzzy-matching
+
+## vendor: copy the pinned browser libraries (package-lock.json) into static/vendor, to commit.
+## The copies are committed, so `make run` needs no Node.js; tests/test_vendor.py checks them
+## against the package npm installed (after `make test`, which runs `npm ci` when npm is present).
+LEAFLET_FILES := leaflet.js leaflet.css images/layers.png images/layers-2x.png images/marker-icon.png \
+	images/marker-icon-2x.png images/marker-shadow.png
+vendor: node_modules/.package-lock.json
+	rm -rf static/vendor/leaflet
+	mkdir -p static/vendor/leaflet/images
+	for f in $(LEAFLET_FILES); do cp node_modules/leaflet/dist/$$f static/vendor/leaflet/$$f; done
+	cp node_modules/leaflet/LICENSE static/vendor/leaflet/LICENSE
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+
+npm-packages:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) -s --no-print-directory node_modules/.package-lock.json; \
+	  else echo "npm not found: tests/test_vendor.py will not compare static/vendor with the npm package"; fi

@@ -16,10 +16,6 @@ from pb import config, db, errors_web, logs, templating, worker
 from pb.extensions import babel, cors, csrf, limiter, login_manager
 from pb.models.user import User
 
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
 
 # Published, public data that scripts on other sites may read (CORS).
 OPEN_DATA_CORS = [re.compile(pattern) for pattern in (
@@ -147,11 +143,14 @@ def _load_user(user_id: str) -> User | None:
 
 
 def _unauthorized() -> Any:
-    """Send visitors to the login page (the API answers 401 JSON instead)."""
-    from flask import jsonify, redirect, url_for
+    """Send visitors to the login page (the API answers 401 ``application/problem+json`` instead)."""
+    from flask import redirect, url_for
+    from flask_babel import gettext as _
+
+    from pb.errors_web import problem
 
     if request.path.startswith("/api/"):
-        return jsonify(error="login required", status=401), 401
+        return problem(401, _("Log eerst in."))
     return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
 
 
@@ -199,6 +198,7 @@ def _register_blueprints(app: Flask) -> None:
     from pb.views.api import resources as api
     from pb.views.presenters import template_labels
     from pb.views.presenters_grants import grant_template_labels
+    from pb.views.presenters_map import map_labels
 
     app.url_map.converters["int"] = _IdConverter  # before any rule is added
     for module in (public, auth, manage, admin, rounds, manage_rounds, voting, residency, infopunt,
@@ -209,12 +209,13 @@ def _register_blueprints(app: Flask) -> None:
     municipality.init_app(app)
     app.context_processor(template_labels)
     app.context_processor(grant_template_labels)
+    app.context_processor(map_labels)
     csrf.exempt(api.bp)  # read-only: GET, HEAD and OPTIONS only
 
 
 def _security_headers(response: Any) -> Any:
     """Add the security headers every response carries."""
-    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("Content-Security-Policy", current_app.config["CONTENT_SECURITY_POLICY"])
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     if "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]:

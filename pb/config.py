@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -25,6 +27,15 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "DATABASE_ECHO": False,
         "PUBLIC_BASE_URL": DEFAULT_PUBLIC_BASE_URL,
         "MUNICIPALITY_NAME": "Gemeente Oude IJsselstreek",
+        # The map of proposals: XYZ tiles ({z}/{x}/{y}) from one host, which the
+        # Content-Security-Policy then allows for images (nothing else). Default: the national
+        # BRT-Achtergrondkaart of PDOK (Kadaster), free and without a key. Empty: no map.
+        "MAP_TILE_URL": "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png",
+        "MAP_TILE_ATTRIBUTION": "Kaartgegevens © Kadaster (PDOK)",
+        "MAP_MAX_ZOOM": 19,
+        # Where the map opens when no proposal has a point yet: [latitude, longitude], zoom.
+        "MAP_CENTER": [51.8936, 6.3806],
+        "MAP_ZOOM": 13,
         # Mail: "outbox" writes .eml files to OUTBOX_DIR and prints them; "smtp" sends.
         "MAIL_BACKEND": "outbox",
         "MAIL_SENDER": "Buurtbudget <noreply@buurtbudget.nl>",
@@ -70,6 +81,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "LANGUAGES": ["nl", "en"],
         # Which messages residents get until they choose themselves (the municipality's minimum).
         "NOTIFY_DEFAULTS": {"status": True, "phase": False, "reminder": True, "results": True, "milestone": True},
+        # An unsubscribe link in an e-mail works this long (one-click, RFC 8058); later, Mijn buurtbudget.
+        "UNSUBSCRIBE_MAX_AGE_DAYS": 180,
+        # The worker reminds non-voters once a day when voting closes within this many days.
+        "REMIND_VOTERS_DAYS": 3,
         "SESSION_COOKIE_SECURE": None,  # None: Secure unless debugging/development/testing
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -109,10 +124,51 @@ def _derive(app: Flask) -> None:
         cfg["SESSION_COOKIE_SECURE"] = not relaxed
     cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]
     cfg["RATELIMIT_STORAGE_URI"] = cfg["RATELIMIT_STORAGE_URL"]
+    cfg["MAP_TILE_ORIGIN"] = tile_origin(cfg["MAP_TILE_URL"])
+    _check_map_view(cfg)
+    cfg["CONTENT_SECURITY_POLICY"] = content_security_policy(cfg["MAP_TILE_ORIGIN"])
     url = cfg["DATABASE_URL"]
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         # psycopg 3 is the PostgreSQL driver.
         cfg["DATABASE_URL"] = "postgresql+psycopg://" + url.split("://", 1)[1]
+
+
+def tile_origin(url: str | None) -> str | None:
+    """The origin (``https://host[:port]``) of the map's tile URL, or None without a map.
+
+    Raises:
+        ConfigError: not an http(s) URL with one fixed host and the {z}, {x} and {y} placeholders.
+    """
+    if not url:
+        return None
+    parts = urlsplit(url)
+    host_ok = parts.hostname is not None and re.fullmatch(r"[A-Za-z0-9.-]+", parts.hostname) is not None
+    if parts.scheme not in ("https", "http") or not host_ok or "{" in parts.netloc:
+        raise ConfigError(f"PB_MAP_TILE_URL must be an https URL on one fixed host (no {{s}}): {url!r}")
+    if not all(name in parts.path + parts.query for name in ("{z}", "{x}", "{y}")):
+        raise ConfigError(f"PB_MAP_TILE_URL needs the placeholders {{z}}, {{x}} and {{y}}: {url!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _check_map_view(cfg: dict[str, Any]) -> None:
+    """Refuse a start view the map script cannot use (it would fail on every page with a map)."""
+    center = cfg["MAP_CENTER"]
+    numbers = (isinstance(center, (list, tuple)) and len(center) == 2
+               and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in center))
+    if not numbers or not (-90 <= center[0] <= 90 and -180 <= center[1] <= 180):
+        raise ConfigError(f"PB_MAP_CENTER must be [latitude, longitude] in degrees, e.g. [51.8936, 6.3806]: {center!r}")
+    for key in ("MAP_ZOOM", "MAP_MAX_ZOOM"):
+        if not isinstance(cfg[key], int) or isinstance(cfg[key], bool) or not 0 <= cfg[key] <= 22:
+            raise ConfigError(f"PB_{key} must be a whole number from 0 to 22: {cfg[key]!r}")
+
+
+def content_security_policy(tile_origin: str | None) -> str:
+    """The Content-Security-Policy of every page: our own files only, plus the map's tile host for images."""
+    images = "'self' data:" + (f" {tile_origin}" if tile_origin else "")
+    return (
+        f"default-src 'self'; script-src 'self'; style-src 'self'; img-src {images}; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
 
 
 def _refuse_unsafe_production(cfg: dict[str, Any]) -> None:

@@ -45,6 +45,7 @@ class Worker:
         self._huey: Huey | None = None
         self.run_job: Any = None
         self.send_mail: Any = None
+        self.remind_voters: Any = None
 
     @property
     def huey(self) -> Huey:
@@ -98,11 +99,26 @@ class Worker:
                 for message_id in mail.unsent(session):
                     self.send_mail(message_id)
 
+        def remind_voters() -> None:
+            # Recorded as a job (visible to admins on /jobs), run by a worker like any other job.
+            from pb.jobs.notifications import REMIND_VOTERS, SUBJECT
+
+            with app.app_context():
+                from pb.db import db_session
+
+                session = db_session()
+                jobs.enqueue(session, REMIND_VOTERS, {"days": int(app.config["REMIND_VOTERS_DAYS"])},
+                             subject=SUBJECT)
+                session.commit()
+
         self.run_job = huey.task(retries=JOB_RETRIES, retry_delay=JOB_RETRY_DELAY, retry_backoff=2,
                                  context=True, name="pb.run_job")(run_job)
         self.send_mail = huey.task(retries=MAIL_RETRIES, retry_delay=MAIL_RETRY_DELAY, retry_backoff=2,
                                    name="pb.send_mail")(send_mail)
         huey.periodic_task(crontab(minute="*"), name="pb.sweep")(sweep)
+        # Once a day, late morning in the Netherlands (Huey's crontab is in UTC).
+        self.remind_voters = huey.periodic_task(crontab(minute="0", hour="9"), name="pb.remind_voters")(
+            remind_voters)
 
     def dispatch(self, job_ids: list[int], message_ids: list[int]) -> None:
         """Tell the queue about committed jobs and messages; an unreachable queue is logged only

@@ -1,4 +1,4 @@
-"""Round commands: move proposals on when a phase has passed; announce phases; remind non-voters."""
+"""Round commands: move proposals on when a phase has passed; announce phases; remind non-voters (as a job)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from pb.db import db_session, utcnow
 from pb.models.round import BudgetRound
-from pb.services import notifications, proposals, voting_readiness
+from pb.services import jobs, notifications, proposals, voting_readiness
 
 
 @click.command("advance-phases")
@@ -44,15 +44,21 @@ def advance_phases() -> None:
 
 
 @click.command("remind-voters")
-@click.option("--days", type=click.IntRange(1, 30), default=3, show_default=True,
-              help="Remind when voting closes within this many days.")
+@click.option("--days", type=click.IntRange(1, 30), default=None,
+              help="Remind when voting closes within this many days (default PB_REMIND_VOTERS_DAYS, 3).")
 @with_appcontext
-def remind_voters(days: int) -> None:
-    """Remind verified residents who have not voted that voting closes soon (run daily from cron)."""
-    session = db_session()
-    sent = notifications.remind_non_voters(session, days=days)
-    session.commit()
-    click.echo(f"Done: {sent} reminders sent.")
+def remind_voters(days: int | None) -> None:
+    """Remind residents who may vote and have not voted that voting closes soon.
+
+    Runs the reminder job here (the worker runs it daily by itself); each resident gets one
+    reminder per round however often it runs.
+    """
+    from pb.cli.jobs import run_with_progress
+    from pb.jobs.notifications import REMIND_VOTERS, SUBJECT
+
+    days = days or int(current_app.config["REMIND_VOTERS_DAYS"])
+    row = run_with_progress(REMIND_VOTERS, {"days": days}, subject=SUBJECT, label="Reminders")
+    click.echo(f"Done: {jobs.result_of(row).get('sent', 0)} reminders sent.")
 
 
 COMMANDS = (advance_phases, remind_voters)

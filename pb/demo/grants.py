@@ -20,7 +20,8 @@ from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.residency import Residency, VerificationMethod
 from pb.models.round import BudgetRound
 from pb.models.user import Role, User
-from pb.services import accounts, pots
+from pb.models.implementation import ImplementationStatus
+from pb.services import accounts, implementations, pots
 
 DAY = dt.timedelta(days=1)
 AGENDA = [
@@ -77,6 +78,8 @@ def _grant(session: Session, app: GrantApplication, pot: GrantPot, decider: User
         app.paid = True
         pots.record_payment(session, pot, amount, application_id=app.id, actor=decider).at = app.decided_at + 2 * DAY
     session.flush()
+    tracking = implementations.track_grant(session, app, year=pot.year)
+    tracking.created_at = tracking.updated_at = app.decided_at
 
 
 def _report(session: Session, app: GrantApplication, pot: GrantPot, decider: User, status: ReportStatus,
@@ -89,6 +92,12 @@ def _report(session: Session, app: GrantApplication, pot: GrantPot, decider: Use
         if back:
             pots.return_money(session, pot, back, application_id=app.id, actor=decider).at = report.reviewed_at
         report.reclaimed_cents = back
+        # What the money page shows: done with the reported cost, or cancelled with the reason.
+        tracking = implementations.of_grant(session, app)
+        if tracking is not None and status == ReportStatus.ACCEPTED:
+            tracking.status, tracking.actual_cents = ImplementationStatus.DONE, actual
+        elif tracking is not None:
+            tracking.status, tracking.cancel_reason = ImplementationStatus.CANCELLED, note
     session.add(report)
     session.flush()
 

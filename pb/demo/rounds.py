@@ -50,6 +50,7 @@ class DemoProposal:
     review: str = ""
     cost_euros: int | None = None
     cost_reason: str = ""
+    point: tuple[float, float] | None = None  # (latitude, longitude) on the map
 
 
 def _resident(session: Session, email: str, name: str, area: Area, password: str) -> User:
@@ -101,6 +102,7 @@ def _proposals(session: Session, round_: BudgetRound, items: list[DemoProposal])
         p = Proposal(
             round=round_, author_id=author.id, title=item.title, summary=item.summary, description=item.description,
             location=item.location, theme=themes.get(item.theme), status=ProposalStatus.DRAFT,
+            latitude=item.point[0] if item.point else None, longitude=item.point[1] if item.point else None,
             submitted_at=round_.proposals_open_at + (n + 1) * DAY,
         )
         p.cost_lines = [CostLine(position=i, description=d, amount_cents=e * 100) for i, (d, e) in enumerate(item.lines)]
@@ -167,44 +169,44 @@ def load_demo_rounds(session: Session, password: str = "buurtbudget-demo") -> No
                          "Rozenstraat, Ulft", "Spelen",
                          [("Klimrek met glijbaan", 11_500), ("Twee schommels", 4_200), ("Valondergrond en hek", 2_800)],
                          ProposalStatus.FEASIBLE, "bewoner@buurtbudget.test", ulft_people,
-                         ok, 19_750, "De valondergrond moet volgens de norm groter zijn; dat kost € 1.250 meer."),
+                         ok, 19_750, "De valondergrond moet volgens de norm groter zijn; dat kost € 1.250 meer.", point=(51.8905, 6.3868)),
             DemoProposal("Buurtmoestuin bij de Oude IJssel",
                          "Een moestuin waar buren samen groenten kweken.",
                          "Op het braakliggende stuk grond bij de IJsselweg maken we twaalf moestuinbakken, "
                          "een regenton en een schuurtje voor gereedschap.",
                          "IJsselweg, Ulft", "Groen",
                          [("Twaalf moestuinbakken", 3_600), ("Schuurtje en gereedschap", 1_900), ("Regenton en slang", 700)],
-                         ProposalStatus.FEASIBLE, "buurvrouw@buurtbudget.test", ulft_people, ok),
+                         ProposalStatus.FEASIBLE, "buurvrouw@buurtbudget.test", ulft_people, ok, point=(51.8960, 6.3765)),
             DemoProposal("Bankjes langs het wandelpad", "Zes bankjes langs het pad door het Ulftse bos.",
                          "Oudere bewoners wandelen graag in het bos, maar er is nergens een plek om te rusten.",
                          "Wandelpad Ulftse bos", "Ontmoeten",
                          [("Zes houten bankjes", 4_200), ("Plaatsen en fundering", 600)],
-                         ProposalStatus.FEASIBLE, "ulft3@buurtbudget.test", ulft_people, ok),
+                         ProposalStatus.FEASIBLE, "ulft3@buurtbudget.test", ulft_people, ok, point=(51.8830, 6.3920)),
             DemoProposal("AED aan de Dorpsstraat", "Een AED die dag en nacht bereikbaar is.",
                          "Bij een hartstilstand telt elke minuut. De dichtstbijzijnde AED hangt binnen in de sporthal "
                          "en is 's avonds niet bereikbaar.",
                          "Dorpsstraat 12, Ulft", "Veiligheid",
                          [("AED met buitenkast", 2_450), ("Aansluiten en onderhoud eerste jaar", 500)],
-                         ProposalStatus.FEASIBLE, "bewoner@buurtbudget.test", ulft_people, ok),
+                         ProposalStatus.FEASIBLE, "bewoner@buurtbudget.test", ulft_people, ok, point=(51.8945, 6.3800)),
             DemoProposal("Jongerenplek met overkapping", "Een droge plek voor jongeren bij het sportpark.",
                          "Jongeren hebben geen plek om samen te komen. Een overkapping met zitplekken en verlichting "
                          "bij het sportpark lost dat op.",
                          "Sportpark De Pol, Ulft", "Ontmoeten",
                          [("Overkapping", 9_500), ("Zitelementen", 2_500), ("Verlichting", 2_000)],
-                         ProposalStatus.FEASIBLE, "ulft3@buurtbudget.test", ulft_people, ok),
+                         ProposalStatus.FEASIBLE, "ulft3@buurtbudget.test", ulft_people, ok, point=(51.8990, 6.3700)),
             DemoProposal("Bloemen in de bakken op het DRU-plein", "Het plein fleurt op met vaste planten.",
                          "De bakken op het plein zijn nu leeg. Vaste planten zijn mooi en goed voor bijen.",
                          "DRU-plein, Ulft", "Groen",
                          [("Vaste planten", 1_800), ("Aarde en aanplant", 700)],
-                         ProposalStatus.FEASIBLE, "buurvrouw@buurtbudget.test", ulft_people, ok),
+                         ProposalStatus.FEASIBLE, "buurvrouw@buurtbudget.test", ulft_people, ok, point=(51.8927, 6.3790)),
             DemoProposal("Parkeergarage onder het plein", "Meer parkeerplaatsen in het centrum.",
                          "Een ondergrondse garage met zestig plekken.", "Centrum Ulft", "Veiligheid",
                          [("Bouw garage", 2_400_000)], ProposalStatus.INFEASIBLE, "bewoner@buurtbudget.test",
                          ulft_people,
-                         "Niet haalbaar: dit kost veel meer dan het hele budget en vraagt een bestemmingsplan."),
+                         "Niet haalbaar: dit kost veel meer dan het hele budget en vraagt een bestemmingsplan.", point=(51.8940, 6.3822)),
             DemoProposal("Hondenuitlaatveld", "Een omheind veld voor honden.", "Een veld met hek bij de Bongerd.",
                          "De Bongerd, Ulft", "Groen", [("Hek en poort", 3_000)],
-                         ProposalStatus.NOT_ENOUGH_SUPPORT, "ulft3@buurtbudget.test", []),
+                         ProposalStatus.NOT_ENOUGH_SUPPORT, "ulft3@buurtbudget.test", [], point=(51.8870, 6.3745)),
         ])
 
     # Ulft: a youth round open for proposals.
@@ -217,7 +219,7 @@ def load_demo_rounds(session: Session, password: str = "buurtbudget-demo") -> No
             DemoProposal("Pannaveldje bij de Plantage", "Een klein voetbalveldje met boarding.",
                          "Een pannaveld waar je met twee tegen twee kunt spelen.", "Plantage, Ulft", "Spelen",
                          [("Pannakooi", 6_500), ("Kunstgras", 1_200)], ProposalStatus.SUBMITTED,
-                         "ulft3@buurtbudget.test", ["buurvrouw@buurtbudget.test"]),
+                         "ulft3@buurtbudget.test", ["buurvrouw@buurtbudget.test"], point=(51.8975, 6.3850)),
         ])
 
     # Gendringen: support phase (proposals closed 4 days ago).

@@ -149,6 +149,8 @@ class ProposalForm(FlaskForm):
     description = TextAreaField(_l("Beschrijving"), description=_l("Wat wilt u doen, en waarom is het goed voor de buurt?"),
                                 validators=[Length(max=10000)])
     location = StringField(_l("Waar? (straat of plek)"), validators=[Length(max=200)])
+    latitude = StringField(_l("Breedtegraad (noord)"), validators=[Length(max=20)])
+    longitude = StringField(_l("Lengtegraad (oost)"), validators=[Length(max=20)])
     theme_id = SelectField(_l("Thema"), coerce=str, validate_choice=False)
     neighbourhood_id = SelectField(_l("Buurt"), coerce=str, validate_choice=False)
     agenda_item_id = SelectField(_l("Bij welk punt van de gebiedsagenda past het? (niet verplicht)"), coerce=str,
@@ -160,6 +162,9 @@ class ProposalForm(FlaskForm):
         validators=[Length(max=2000)],
     )
     photo = FileField(_l("Foto (niet verplicht)"), description=_l("JPEG of PNG, maximaal 5 MB."))
+    photo_alt = StringField(_l("Wat staat er op de foto? (niet verplicht)"),
+                            description=_l("Voor wie de foto niet kan zien. Bijvoorbeeld: Een leeg grasveld naast de school."),
+                            validators=[Length(max=200)])
     remove_photo = BooleanField(_l("Foto verwijderen"))
 
 

@@ -4,6 +4,6 @@ Importing this package registers every handler (done by :func:`pb.worker.init_ap
 adds its handlers in a module here and imports it below; ``docs/jobs.md`` explains the API.
 """
 
-from pb.jobs import address_register, results
+from pb.jobs import address_register, notifications, results
 
-__all__ = ["address_register", "results"]
+__all__ = ["address_register", "notifications", "results"]

@@ -15,7 +15,13 @@ from pb.models.job import Job, JobStatus
 from pb.models.municipality import MunicipalityFace
 from pb.models.outbox import OutboxMessage
 from pb.models.implementation import Implementation, ImplementationStatus, Milestone
-from pb.models.notification import Follow, NotificationKind, NotificationSent, NotificationSettings
+from pb.models.notification import (
+    Follow,
+    NotificationKind,
+    NotificationSent,
+    NotificationSettings,
+    NotificationWatermark,
+)
 from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support, proposal_coinitiators
 from pb.models.register import LetterCode, RegisterEntry, VerificationFailure, VerificationThrottle
 from pb.models.result import RoundImport, RoundResult
@@ -38,6 +44,7 @@ __all__ = [
     "NotificationKind",
     "NotificationSent",
     "NotificationSettings",
+    "NotificationWatermark",
     "RoundSeal",
     "SealedBallot",
     "VerificationThrottle",

@@ -1,4 +1,5 @@
-"""Following proposals and areas, each resident's message choices, and messages already sent."""
+"""Following proposals and areas, each resident's message choices, messages already sent, and the
+moment from which phase starts are announced."""
 
 from __future__ import annotations
 
@@ -63,3 +64,16 @@ class NotificationSent(Base):
     kind: Mapped[NotificationKind] = mapped_column(str_enum(NotificationKind, 16))
     event_key: Mapped[str] = mapped_column(String(120))
     sent_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class NotificationWatermark(Base):
+    """From when a kind of announcement counts events (set once, at its first run).
+
+    Phases that were already running before the announcer first ran (before the deploy that
+    introduced it, say) are history, not news: only phases that start later are announced.
+    """
+
+    __tablename__ = "notification_watermarks"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    since: Mapped[dt.datetime] = mapped_column(default=utcnow)

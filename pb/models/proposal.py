@@ -6,7 +6,20 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, Column, ColumnElement, ForeignKey, Integer, String, Table, Text, UniqueConstraint, func
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ColumnElement,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.db import Base, str_enum, utcnow
@@ -43,6 +56,11 @@ class Proposal(Base):
     """A resident initiative in a round."""
 
     __tablename__ = "proposals"
+    __table_args__ = (
+        CheckConstraint("(latitude IS NULL AND longitude IS NULL) OR "
+                        "(latitude IS NOT NULL AND longitude IS NOT NULL "
+                        "AND latitude BETWEEN -90 AND 90 AND longitude BETWEEN -180 AND 180)", name="point"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
@@ -57,6 +75,9 @@ class Proposal(Base):
         ForeignKey("round_neighbourhoods.id", ondelete="SET NULL")
     )
     location: Mapped[str] = mapped_column(String(200), default="")
+    # A point on the map (WGS84 degrees, 6 decimals: about 10 cm), set by the author; both or neither.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
     status: Mapped[ProposalStatus] = mapped_column(
         str_enum(ProposalStatus),
         default=ProposalStatus.DRAFT,
@@ -70,6 +91,8 @@ class Proposal(Base):
     hidden_reason: Mapped[str] = mapped_column(Text, default="")
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"))
     photo_filename: Mapped[str | None] = mapped_column(String(80))
+    # What the photo shows, in the author's words (the alt text); empty: "Foto bij het plan <title>".
+    photo_alt: Mapped[str] = mapped_column(String(200), default="")
     # The item of the area agenda this proposal serves, if any.
     agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -85,6 +108,11 @@ class Proposal(Base):
     )
     coinitiators: Mapped[list[User]] = relationship(secondary=proposal_coinitiators)
     supports: Mapped[list[Support]] = relationship(back_populates="proposal", cascade="all, delete-orphan")
+
+    @property
+    def has_point(self) -> bool:
+        """Whether the proposal has a point on the map."""
+        return self.latitude is not None and self.longitude is not None
 
     @property
     def ballot_cost_cents(self) -> int:

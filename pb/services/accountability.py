@@ -14,7 +14,7 @@ from pb.db import utcnow
 from pb.errors import InvalidState, PermissionDenied, ValidationFailed
 from pb.models.grant import ApplicationStatus, FileKind, GrantApplication, GrantPot, GrantReport, ReportStatus
 from pb.models.user import User
-from pb.services import audit, authz, grant_files, grant_settings, pots
+from pb.services import audit, authz, grant_files, grant_settings, implementations, pots
 from pb.services.grant_applications import MAX_AMOUNT_CENTS, files_of, is_applicant, notify
 
 MAX_FILES = 5
@@ -103,7 +103,8 @@ def _pot(session: Session, application: GrantApplication) -> GrantPot:
 
 
 def accept_report(session: Session, application: GrantApplication, *, actor: User, note: str = "") -> None:
-    """Accept the report; money not spent (granted minus actual costs) returns to the pot.
+    """Accept the report; money not spent (granted minus actual costs) returns to the pot, and the
+    grant's tracking becomes "klaar" with the reported cost.
 
     Raises:
         PermissionDenied: not a manager of the area.
@@ -120,6 +121,8 @@ def accept_report(session: Session, application: GrantApplication, *, actor: Use
     audit.record(session, actor=actor, action="grant.report_accept", obj_type="grant_application",
                  obj_id=application.id, area_id=application.area_id, public=True,
                  after={"title": application.title, "returned_cents": unspent}, reason=note.strip())
+    implementations.record_reported_cost(session, application, actor=actor, actual_cents=report.actual_cents,
+                                         note=note.strip())
     notify(session, application, _("Uw verantwoording is goedgekeurd. Bedankt!"))
 
 

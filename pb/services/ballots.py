@@ -185,10 +185,18 @@ def require_eligible(session: Session, round_: BudgetRound, voter: User, now: dt
     return residency
 
 
+def may_vote(residency: Residency, round_: BudgetRound, now: dt.datetime) -> bool:
+    """Whether the verified resident with ``residency`` may vote in ``round_`` at ``now``: a
+    residency in the round's area, within its age limits (the rule :func:`require_eligible` applies;
+    the reminder to non-voters asks it too)."""
+    # The register's birth year wins over a declared birth date (pb.services.residency).
+    return residency.area_id == round_.area_id and residency_rules.meets_age_limits(residency, round_,
+                                                                                   on=local_today(now))
+
+
 def _age_refusal(residency: Residency, round_: BudgetRound, now: dt.datetime) -> str | None:
     day = local_today(now)
-    # The register's birth year wins over a declared birth date (pb.services.residency).
-    if residency_rules.meets_age_limits(residency, round_, on=day):
+    if may_vote(residency, round_, now):
         return None
     if residency_rules.age_on(residency, day) is None:
         return _("Voor deze ronde geldt een leeftijdsgrens en uw geboortedatum is niet bekend. "

@@ -4,7 +4,8 @@ refuse with a public reason, or ask the applicant a question; payment; the servi
 Rules: only managers of the area (and admins) decide; nobody decides on an application they filed
 (or filed for someone at the information point) or backed; a grant above the area's ceiling is
 refused (the idea belongs in a round); a grant needs the area's minimum backing; the money is
-committed from this year's pot, which never goes below zero.
+committed from this year's pot, which never goes below zero. A grant starts the tracking of what
+becomes of it (:mod:`pb.services.implementations`), shown on the area's money page.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pb.db import utcnow
 from pb.errors import InvalidState, PermissionDenied, ValidationFailed
 from pb.models.grant import ApplicationStatus, DecisionKind, GrantApplication, GrantDecision
 from pb.models.user import User
-from pb.services import audit, authz, backings, grant_settings, pots
+from pb.services import audit, authz, backings, grant_settings, implementations, pots
 from pb.services.grant_applications import claim, notify
 from pb.services.pots import LOCAL_TZ
 
@@ -121,6 +122,7 @@ def _finalise(session: Session, application: GrantApplication, actor: User, amou
     application.pending_cents = None
     application.pending_conditions = ""
     session.flush()
+    implementations.track_grant(session, application, year=pot.year)
     _trail(session, application, DecisionKind.GRANT, actor, amount_cents=amount, text=conditions)
     _audit(session, application, actor, "grant.grant", before,
            {"status": ApplicationStatus.GRANTED.value, "granted_cents": amount}, reason=conditions)

@@ -1,8 +1,11 @@
 """Implementation tracking: what became of each funded project, and of the money.
 
 Publishing a result starts the tracking of every chosen proposal (status "gepland", budgeted cost
-= the cost on the ballot). Area managers then update status, actual cost and milestones; every
-change is audited in the public history of the project, and followers hear about it.
+= the cost on the ballot); granting a small grant starts the tracking of that application
+(budgeted cost = the granted amount). Area managers then update status, actual cost and
+milestones; every change is audited in the public history of the proposal or application, and
+followers of a proposal hear about it. An accepted accountability report records the reported
+cost of a small grant.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pb.clock import LOCAL_TZ
 from pb.db import by_id, utcnow
 from pb.errors import NotFound, ValidationFailed
 from pb.models.area import Area
+from pb.models.grant import GrantApplication
 from pb.models.implementation import Implementation, ImplementationStatus, Milestone
 from pb.models.proposal import Proposal
 from pb.models.round import BudgetRound
@@ -53,6 +57,23 @@ def track_funded(session: Session, round_: BudgetRound, chosen: list[int], publi
     return added
 
 
+def track_grant(session: Session, application: GrantApplication, *, year: int) -> Implementation:
+    """Start tracking a granted small grant (once: a second call returns the existing tracking).
+
+    Args:
+        year: the year of the pot the money came from.
+    """
+    found = of_grant(session, application)
+    if found is not None:
+        return found
+    assert application.granted_cents is not None
+    tracking = Implementation(area_id=application.area_id, year=year, grant_application_id=application.id,
+                              title=application.title, budgeted_cents=application.granted_cents)
+    session.add(tracking)
+    session.flush()
+    return tracking
+
+
 def get_implementation(session: Session, implementation_id: int) -> Implementation:
     """The tracked project with ``implementation_id``.
 
@@ -70,11 +91,18 @@ def of_proposal(session: Session, proposal: Proposal) -> Implementation | None:
     return session.scalar(select(Implementation).where(Implementation.proposal_id == proposal.id))
 
 
+def of_grant(session: Session, application: GrantApplication) -> Implementation | None:
+    """The tracking of a granted small grant, if it was granted."""
+    return session.scalar(select(Implementation).where(Implementation.grant_application_id == application.id))
+
+
 def _audit(session: Session, implementation: Implementation, *, actor: User, action: str,
            before: dict[str, object], after: dict[str, object], reason: str = "") -> None:
+    """Record the change in the public history of the funded item (the proposal or the application)."""
     proposal = implementation.proposal
-    audit.record(session, actor=actor, action=action, obj_type="proposal",
-                 obj_id=implementation.proposal_id if implementation.proposal_id is not None else implementation.id,
+    obj_type = "grant_application" if implementation.is_small_grant else "proposal"
+    obj_id = implementation.grant_application_id or implementation.proposal_id or implementation.id
+    audit.record(session, actor=actor, action=action, obj_type=obj_type, obj_id=obj_id,
                  area_id=implementation.area_id, round_id=proposal.round_id if proposal is not None else None,
                  public=True, before=before, after={"title": implementation.title, **after}, reason=reason)
 
@@ -110,6 +138,25 @@ def update_implementation(session: Session, implementation: Implementation, *, a
     if "implementation_status" in changed:
         notifications.implementation_changed(session, implementation, lambda: status_text(status))
     return True
+
+
+def record_reported_cost(session: Session, application: GrantApplication, *, actor: User, actual_cents: int,
+                         note: str = "") -> None:
+    """An accepted accountability report: the small grant is done and cost what was reported.
+
+    A grant granted before tracking existed gets its tracking here. A cancelled tracking stays
+    cancelled (the manager decided that with a public reason).
+
+    Raises:
+        PermissionDenied: ``actor`` does not manage the application's area.
+    """
+    tracking = of_grant(session, application)
+    if tracking is None:
+        year = application.decided_at.astimezone(LOCAL_TZ).year if application.decided_at else utcnow().year
+        tracking = track_grant(session, application, year=year)
+    status = tracking.status if tracking.status == ImplementationStatus.CANCELLED else ImplementationStatus.DONE
+    update_implementation(session, tracking, actor=actor, status=status, actual_cents=actual_cents,
+                          reason=tracking.cancel_reason if status == ImplementationStatus.CANCELLED else note)
 
 
 def add_milestone(session: Session, implementation: Implementation, *, actor: User, happened_on: dt.date,
@@ -149,33 +196,57 @@ def get_milestone(session: Session, milestone_id: int) -> Milestone:
 
 
 @dataclass(frozen=True)
+class MoneyTotals:
+    """Budgeted (granted) and spent money of a group of funded items; cancelled ones cost nothing."""
+
+    count: int
+    budgeted_cents: int
+    actual_cents: int  # spent on items with a known actual cost
+
+    @classmethod
+    def of(cls, items: list[Implementation]) -> MoneyTotals:
+        """The totals of ``items``."""
+        live = [i for i in items if i.status != ImplementationStatus.CANCELLED]
+        return cls(count=len(items), budgeted_cents=sum(i.budgeted_cents for i in live),
+                   actual_cents=sum(i.actual_cents or 0 for i in items))
+
+
+@dataclass(frozen=True)
 class MoneyReport:
-    """What happened with an area's money in one year: the projects and the totals."""
+    """What happened with an area's money in one year: chosen projects, small grants and totals."""
 
     area: Area
     year: int
-    projects: list[Implementation]
-    budgeted_cents: int
-    actual_cents: int  # spent on projects with a known actual cost
+    projects: list[Implementation]  # chosen in a round
+    grants: list[Implementation]  # small grants
+    rounds_total: MoneyTotals
+    grants_total: MoneyTotals
+    total: MoneyTotals
     done: int
     in_progress: int
     planned: int
     cancelled: int
 
+    @property
+    def items(self) -> list[Implementation]:
+        """Everything funded that year: projects first, then small grants."""
+        return self.projects + self.grants
+
 
 def money_report(session: Session, area: Area, year: int) -> MoneyReport:
-    """The projects funded in ``area`` in ``year`` with their totals (cancelled ones cost nothing)."""
-    projects = list(session.scalars(select(Implementation).where(Implementation.area_id == area.id,
-                                                                 Implementation.year == year)
-                                    .order_by(Implementation.title, Implementation.id)))
-    live = [p for p in projects if p.status != ImplementationStatus.CANCELLED]
+    """The projects and small grants funded in ``area`` in ``year`` with their totals."""
+    items = list(session.scalars(select(Implementation).where(Implementation.area_id == area.id,
+                                                              Implementation.year == year)
+                                 .order_by(Implementation.title, Implementation.id)))
+    projects = [i for i in items if not i.is_small_grant]
+    grants = [i for i in items if i.is_small_grant]
 
     def count(status: ImplementationStatus) -> int:
-        return sum(1 for p in projects if p.status == status)
+        return sum(1 for i in items if i.status == status)
 
-    return MoneyReport(area=area, year=year, projects=projects,
-                       budgeted_cents=sum(p.budgeted_cents for p in live),
-                       actual_cents=sum(p.actual_cents or 0 for p in projects),
+    return MoneyReport(area=area, year=year, projects=projects, grants=grants,
+                       rounds_total=MoneyTotals.of(projects), grants_total=MoneyTotals.of(grants),
+                       total=MoneyTotals.of(items),
                        done=count(ImplementationStatus.DONE), in_progress=count(ImplementationStatus.IN_PROGRESS),
                        planned=count(ImplementationStatus.PLANNED), cancelled=count(ImplementationStatus.CANCELLED))
 

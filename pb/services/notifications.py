@@ -5,6 +5,9 @@ Every message goes through :func:`_send`, which first inserts a ``notifications_
 hits the constraint and sends nothing. A resident's choices (:class:`NotificationSettings`) win
 over the municipality's defaults (config ``NOTIFY_DEFAULTS``). No message ever says anything about
 a ballot: voters are found through participations, and what they are told is the same for all.
+
+Unsubscribe links are signed and carry their date: they work for ``UNSUBSCRIBE_MAX_AGE_DAYS``
+(long enough for mail read late) and only while the account keeps the address the mail went to.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -26,15 +29,23 @@ from pb.db import utcnow
 from pb.errors import ValidationFailed
 from pb.models.ballot import Participation
 from pb.models.implementation import Implementation, Milestone
-from pb.models.notification import Follow, NotificationKind, NotificationSent, NotificationSettings
+from pb.models.notification import (
+    Follow,
+    NotificationKind,
+    NotificationSent,
+    NotificationSettings,
+    NotificationWatermark,
+)
 from pb.models.proposal import Proposal, ProposalStatus, Support, proposal_coinitiators
 from pb.models.residency import Residency
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import User
-from pb.services import mail
+from pb.services import ballots, mail
 
 _UNSUBSCRIBE_SALT = "pb-unsubscribe"
+DEFAULT_UNSUBSCRIBE_MAX_AGE_DAYS = 180
 ANNOUNCED_PHASES = (Phase.SUPPORT, Phase.VOTING)
+PHASE_WATERMARK = "phase_announcements"
 
 
 @dataclass(frozen=True)
@@ -79,18 +90,35 @@ def update_choices(session: Session, user: User, *, language: str, wanted: dict[
     session.flush()
 
 
+def _unsubscribe_serializer(user_id: int, email: str) -> URLSafeTimedSerializer:
+    # The address is part of the key: a link stops working when the account's address changes or
+    # the account is emptied, and the address itself never appears in the link.
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"],
+                                  salt=f"{_UNSUBSCRIBE_SALT}:{user_id}:{email.strip().lower()}")
+
+
 def unsubscribe_token(user: User, kind: NotificationKind) -> str:
-    """A signed token that turns off one kind of message for one resident (no login needed)."""
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_UNSUBSCRIBE_SALT).dumps([user.id, kind.value])
+    """A signed, dated token that turns off one kind of message for one resident (no login needed)."""
+    return str(_unsubscribe_serializer(user.id, user.email or "").dumps([user.id, kind.value]))
 
 
-def read_unsubscribe_token(session: Session, token: str) -> tuple[User, NotificationKind] | None:
-    """The resident and kind a token names, or None when it is forged or the account is gone."""
+def read_unsubscribe_token(session: Session, token: str, now: dt.datetime | None = None
+                           ) -> tuple[User, NotificationKind] | None:
+    """The resident and kind a token names, or None when it is forged, too old (config
+    ``UNSUBSCRIBE_MAX_AGE_DAYS``), made for another address, or the account is gone."""
     try:
-        user_id, kind = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_UNSUBSCRIBE_SALT).loads(token)
-        user = session.get(User, int(user_id))
-        return (user, NotificationKind(kind)) if user is not None else None
-    except (BadSignature, ValueError, TypeError):
+        # The payload names the account; the signature is then checked with that account's address.
+        _valid, payload = URLSafeTimedSerializer("-", salt=_UNSUBSCRIBE_SALT).loads_unsafe(token)
+        user = session.get(User, int(payload[0])) if isinstance(payload, list) and payload else None
+        if user is None or not user.email:
+            return None
+        (signed_id, kind), signed_at = _unsubscribe_serializer(user.id, user.email).loads(token, return_timestamp=True)
+        max_age = dt.timedelta(days=int(current_app.config.get("UNSUBSCRIBE_MAX_AGE_DAYS",
+                                                               DEFAULT_UNSUBSCRIBE_MAX_AGE_DAYS)))
+        if (now or utcnow()) - signed_at > max_age or int(signed_id) != user.id:
+            return None
+        return user, NotificationKind(kind)
+    except (BadSignature, ValueError, TypeError, IndexError):
         return None
 
 
@@ -192,22 +220,61 @@ def phase_started(session: Session, round_: BudgetRound, now: dt.datetime | None
                for u in recipients)
 
 
+def _watermark(session: Session, name: str, now: dt.datetime) -> dt.datetime:
+    """When announcements of ``name`` started; the first call (of any process) sets it to ``now``."""
+    row = session.get(NotificationWatermark, name)
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.add(NotificationWatermark(name=name, since=now))
+        except IntegrityError:
+            pass  # another process ran first: its moment counts
+        row = session.get(NotificationWatermark, name)
+    assert row is not None
+    return row.since
+
+
+def _phase_start(round_: BudgetRound, phase: Phase) -> dt.datetime:
+    return round_.proposals_close_at if phase == Phase.SUPPORT else round_.voting_open_at
+
+
 def announce_phases(session: Session, now: dt.datetime | None = None) -> int:
-    """Announce every support or voting phase that is running now (safe to run again: once each)."""
+    """Announce every support or voting phase that is running now and started after the first run
+    of this announcer (safe to run again: once each).
+
+    Phases already running at the first run (say, right after the deploy that introduced these
+    messages) are not news and are never announced.
+    """
     now = now or utcnow()
+    since = _watermark(session, PHASE_WATERMARK, now)
     running = session.scalars(
         select(BudgetRound).where(BudgetRound.results_published_at.is_(None),
                                   BudgetRound.proposals_close_at <= now, BudgetRound.voting_close_at > now)
         .order_by(BudgetRound.id)
     )
-    return sum(phase_started(session, round_, now) for round_ in running)
+    sent = 0
+    for round_ in running:
+        phase = round_.phase_at(now)
+        if phase in ANNOUNCED_PHASES and _phase_start(round_, phase) >= since:
+            sent += phase_started(session, round_, now)
+    return sent
+
+
+def reminder_recipients(session: Session, round_: BudgetRound, now: dt.datetime) -> list[User]:
+    """The verified residents who may vote in ``round_`` and have no participation in it yet."""
+    voted = set(session.scalars(select(Participation.voter_id).where(Participation.round_id == round_.id)))
+    residencies = session.scalars(select(Residency).where(Residency.area_id == round_.area_id)
+                                  .order_by(Residency.user_id))
+    eligible = {r.user_id for r in residencies if ballots.may_vote(r, round_, now)}
+    return [u for u in _users(session, eligible - voted) if u.is_active]
 
 
 def remind_non_voters(session: Session, *, days: int, now: dt.datetime | None = None) -> int:
-    """Remind verified residents who have not voted, when voting closes within ``days`` days.
+    """Remind verified residents who may vote and have not, when voting closes within ``days`` days.
 
-    The message says only that voting closes soon and that they have not voted yet. "Not voted"
-    comes from participations (never from ballots).
+    Only residents the round's rules let vote (its area, its age limits) are reminded. The
+    message says only that voting closes soon and that they have not voted yet. "Not voted"
+    comes from participations (never from ballots). Each resident gets one reminder per round.
     """
     now = now or utcnow()
     due = session.scalars(
@@ -218,7 +285,6 @@ def remind_non_voters(session: Session, *, days: int, now: dt.datetime | None = 
     )
     sent = 0
     for round_ in due:
-        voted = set(session.scalars(select(Participation.voter_id).where(Participation.round_id == round_.id)))
         link = f"{_base_url()}/rounds/{round_.id}"
 
         def compose(round_: BudgetRound = round_, link: str = link) -> tuple[str, str]:
@@ -228,7 +294,7 @@ def remind_non_voters(session: Session, *, days: int, now: dt.datetime | None = 
                     _("U heeft nog niet gestemd. Het stemmen sluit op %(d)s.", d=datumtijd(round_.voting_close_at))
                     + "\n\n" + _("Stemmen kan hier: %(link)s", link=link))
 
-        for user in _users(session, _residents(session, round_.area_id) - voted):
+        for user in reminder_recipients(session, round_, now):
             sent += _send(session, user, NotificationKind.REMINDER, f"reminder:{round_.id}", compose)
     return sent
 

@@ -1,4 +1,5 @@
-"""Open data: the read-only queries behind ``/api/v1``, ``/open-data`` and the widgets.
+"""Open data: the read-only queries behind ``/api/v1``, ``/open-data`` and the widgets: areas,
+rounds, proposals, published results, the small-grants register and implementation tracking.
 
 Everything here answers for an anonymous visitor: public proposal statuses only, and no number
 that depends on votes before a round's result is published (THREAT #9): results come only from
@@ -16,14 +17,17 @@ from typing import Any, Generic, TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from pb.db import MAX_ID, by_id
 from pb.errors import NotFound
 from pb.models.area import Area
+from pb.models.grant import GrantApplication
+from pb.models.implementation import Implementation
 from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.result import RoundResult
 from pb.models.round import BudgetRound
+from pb.services import backings
 from pb.services import proposals as proposal_service
 from pb.services.proposals import PUBLIC_STATUSES
 
@@ -223,3 +227,79 @@ def ballots_text(session: Session, result_id: int) -> str:
 def support_counts(session: Session, proposals: Sequence[Proposal]) -> dict[int, int]:
     """Supports (draagvlak, public on every proposal page) per proposal id."""
     return proposal_service.support_counts(session, [p.id for p in proposals])
+
+
+# --- small grants ---------------------------------------------------------------------------------
+
+def _in_area(column: Any, area_slug: str | None) -> Any:
+    return column.in_(select(Area.id).where(Area.slug == (area_slug or "")[:64]))
+
+
+def grants_page(session: Session, *, area_slug: str | None = None, after: int = 0,
+                limit: int = 50) -> Page[GrantApplication]:
+    """The small-grants register of every area (or one, by slug), by id: every application is public,
+    with what its applicant chose to make public (see :mod:`pb.services.grant_register`)."""
+    query = select(GrantApplication)
+    if area_slug is not None:
+        query = query.where(_in_area(GrantApplication.area_id, area_slug))
+    return _page(session, query, GrantApplication.id, after=after, limit=limit)
+
+
+def public_grant(session: Session, application_id: int) -> GrantApplication:
+    """One application of the register.
+
+    Raises:
+        NotFound: no such application.
+    """
+    application = by_id(session, GrantApplication, application_id)
+    if application is None:
+        raise NotFound(_("Deze aanvraag bestaat niet."))
+    return application
+
+
+def backing_counts(session: Session, applications: Sequence[GrantApplication]) -> dict[int, int]:
+    """Backing (online and on paper, public in the register) per application id."""
+    return backings.totals(session, [a.id for a in applications])
+
+
+def grant_trackings(session: Session, applications: Sequence[GrantApplication]) -> dict[int, int]:
+    """The id of the tracking per application id, for the granted ones."""
+    ids = [a.id for a in applications]
+    if not ids:
+        return {}
+    return {aid: iid for aid, iid in session.execute(
+        select(Implementation.grant_application_id, Implementation.id)
+        .where(Implementation.grant_application_id.in_(ids))).all() if aid is not None}
+
+
+# --- implementation tracking ----------------------------------------------------------------------
+
+def implementations_page(session: Session, *, area_slug: str | None = None, year: int | None = None,
+                         small_grants: bool | None = None, after: int = 0,
+                         limit: int = 50) -> Page[Implementation]:
+    """What became of funded projects and small grants, by id; filters: area, year, kind.
+
+    Tracking starts only after a result is published or a grant is given, so nothing here
+    depends on votes before publication.
+    """
+    query = select(Implementation).options(selectinload(Implementation.milestones))
+    if area_slug is not None:
+        query = query.where(_in_area(Implementation.area_id, area_slug))
+    if year is not None:
+        query = query.where(Implementation.year == year)
+    if small_grants is not None:
+        query = query.where(Implementation.grant_application_id.is_not(None) if small_grants
+                            else Implementation.proposal_id.is_not(None))
+    return _page(session, query, Implementation.id, after=after, limit=limit)
+
+
+def implementation_by_id(session: Session, implementation_id: int) -> Implementation:
+    """The tracking with ``implementation_id``.
+
+    Raises:
+        NotFound: no such tracking.
+    """
+    found = by_id(session, Implementation, implementation_id)
+    if found is None:
+        raise NotFound(_("Dit project bestaat niet."))
+    return found

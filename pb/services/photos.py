@@ -4,6 +4,7 @@ stored in the database (``stored_files``) so every app host serves them.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from typing import IO
 
@@ -17,18 +18,23 @@ from pb.services import image_checks, stored_files
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 PHOTO_KIND = "photo"
 PHOTO_MAX_SIDE = 2000
+THUMBNAIL_KIND = "photo-thumbnail"
+THUMBNAIL_SIZE = (480, 360)  # the photo on a proposal card: cropped to 4:3, width x height
 
 
 # --- photos ----------------------------------------------------------------------------------------
 
 
-def store_photo(session: Session, stream: IO[bytes]) -> str:
+def store_photo(session: Session, stream: IO[bytes], *, thumbnail: bool = False) -> str:
     """Check an uploaded photo by its content, re-encode it without metadata and store it.
 
     The header is checked before anything decodes the image (:mod:`pb.services.image_checks`):
     too many pixels, more than 8 bits per sample or a compressed chunk that expands too far is
     refused in milliseconds. JPEGs decode scaled down (draft mode). The photo is stored in the
     database, so every app host serves it.
+
+    With ``thumbnail``, a card-sized copy (``THUMBNAIL_SIZE``, cropped to fill it) is stored too,
+    under :func:`thumbnail_name` of the photo's name.
 
     Returns the stored file's name (``<32 hex>.jpg`` or ``.png``).
 
@@ -63,14 +69,38 @@ def store_photo(session: Session, stream: IO[bytes]) -> str:
                     img = img.convert("RGBA")
                 img.save(out, "PNG")
                 suffix, content_type = ".png", "image/png"
+            small = _thumbnail(img) if thumbnail else None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise refusal from exc
-    return stored_files.put(session, out.getvalue(), kind=PHOTO_KIND, content_type=content_type, suffix=suffix).name
+    name = stored_files.put(session, out.getvalue(), kind=PHOTO_KIND, content_type=content_type, suffix=suffix).name
+    if small is not None:
+        stored_files.put(session, small, kind=THUMBNAIL_KIND, content_type="image/jpeg", name=thumbnail_name(name))
+    return name
+
+
+def _thumbnail(img: Image.Image) -> bytes:
+    """The photo cropped to fill ``THUMBNAIL_SIZE``, as a JPEG (transparency on white)."""
+    if img.mode in ("RGBA", "LA", "P"):
+        rgba = img.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, "white")
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+    else:
+        flat = img.convert("RGB")
+    out = io.BytesIO()
+    ImageOps.fit(flat, THUMBNAIL_SIZE, method=Image.Resampling.LANCZOS).save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def thumbnail_name(photo_name: str) -> str:
+    """The stored name of a photo's thumbnail (derived, so the proposal needs no second column)."""
+    return hashlib.sha256(f"thumbnail:{photo_name}".encode()).hexdigest()[:32] + ".jpg"
 
 
 def delete_photo(session: Session, name: str | None) -> None:
-    """Remove a stored photo, if any."""
+    """Remove a stored photo and its thumbnail, if any."""
     stored_files.delete_file(session, name)
+    if name:
+        stored_files.delete_file(session, thumbnail_name(name))
 
 
 # --- support -------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from pb.models.audit import AuditEntry
 from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support, proposal_coinitiators
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import User
-from pb.services import audit, authz, mail, notifications
+from pb.services import audit, authz, locations, mail, notifications
 from pb.services.money import MAX_AMOUNT_CENTS
 from pb.services.photos import delete_photo
 from pb.services.rounds import lock_round, refuse_if_frozen
@@ -72,6 +72,9 @@ class ProposalData:
     agenda_item_id: int | None = None
     cost_lines: list[tuple[str, int]] = field(default_factory=list)
     coinitiator_emails: list[str] = field(default_factory=list)
+    latitude: float | None = None
+    longitude: float | None = None
+    photo_alt: str = ""
 
 
 def status_label(status: ProposalStatus | str) -> str:
@@ -137,6 +140,7 @@ def _check_data(session: Session, round_: BudgetRound, data: ProposalData, autho
         item = session.get(AgendaItem, data.agenda_item_id)
         if item is None or item.area_id != round_.area_id:
             raise ValidationFailed(_("Kies een punt van de gebiedsagenda uit de lijst."), field="agenda_item_id")
+    locations.point_in_netherlands(data.latitude, data.longitude)
     if len(data.cost_lines) > MAX_COST_LINES:
         raise ValidationFailed(_("Gebruik maximaal %(n)d kostenregels.", n=MAX_COST_LINES), field="cost_lines")
     for description, cents in data.cost_lines:
@@ -163,6 +167,10 @@ def _apply(proposal: Proposal, data: ProposalData, coinitiators: list[User]) -> 
     proposal.summary = data.summary.strip()
     proposal.description = data.description.strip()
     proposal.location = " ".join(data.location.split())
+    point = locations.point_in_netherlands(data.latitude, data.longitude)
+    proposal.latitude = point.latitude if point else None
+    proposal.longitude = point.longitude if point else None
+    proposal.photo_alt = " ".join(data.photo_alt.split())
     proposal.theme_id = data.theme_id
     proposal.neighbourhood_id = data.neighbourhood_id
     proposal.agenda_item_id = data.agenda_item_id

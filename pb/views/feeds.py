@@ -56,6 +56,8 @@ def _audit_items(area: Area) -> list[FeedItem]:
             path = f"/rounds/{entry.round_id}/results"
         elif entry.object_type == "proposal" and row["link"]:
             path = f"/proposals/{entry.object_id}"
+        elif entry.object_type == "grant_application":  # a small grant's tracking
+            path = f"/grants/{entry.object_id}"
         else:
             path = f"/rounds/{entry.round_id}" if entry.round_id else f"/areas/{area.slug}"
         title = presenters.action_label(entry.action) + (f": {row['title']}" if row["title"] else "")

@@ -22,11 +22,12 @@ from pb.models.grant import ApplicationStatus, FileKind, GrantApplication, Grant
 from pb.models.round import BudgetRound
 from pb.services import (
     accountability, area_agenda, authz, backings, grant_applications, grant_decisions, grant_register, grant_settings,
-    pots,
+    implementations, pots,
 )
 from pb.services import areas as area_service
 from pb.services.money import parse_euros
 from pb.views.common import actor, optional_actor, unit_of_work
+from pb.views import presenters_grants
 from pb.views.presenters_grants import agenda_options
 from pb.views.rounds import _write_limit as rounds_write_limit
 
@@ -119,7 +120,8 @@ def application(application_id: int) -> str:
         can_report=mine and app_row.status == ApplicationStatus.GRANTED and (
             app_row.report is None or app_row.report.status == ReportStatus.MORE_REQUESTED),
         due_on=grant_decisions.due_date(session, app_row) if app_row.is_open else None,
-        history=grant_applications.public_history(session, app_row),
+        history=presenters_grants.history_rows(grant_applications.public_history(session, app_row)),
+        implementation=implementations.of_grant(session, app_row),
     )
 
 

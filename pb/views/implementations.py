@@ -116,16 +116,15 @@ def add_milestone(implementation_id: int) -> tuple[str, int] | Response:
     project = _editable(implementation_id)
     milestone_form = MilestoneForm()
     if milestone_form.validate_on_submit():
-        photo_name = None
+        # The photo is stored in the request's transaction: a refusal rolls it back with the rest.
         with unit_of_work(milestone_form) as work:
             upload = milestone_form.photo.data
-            if upload is not None and getattr(upload, "filename", ""):
+            photo_name = None
+            if upload is not None and getattr(upload, "filename", None):
                 photo_name = photos.store_photo(db_session(), upload.stream)
             implementations.add_milestone(session, project, actor=actor(), happened_on=milestone_form.happened_on.data,
                                           text=milestone_form.text.data or "", photo=photo_name)
-        if work.failed:
-            photos.delete_photo(photo_name)
-        else:
+        if not work.failed:
             flash(_("De stap is toegevoegd."), "success")
             return redirect(url_for("implementations.manage", implementation_id=project.id))
     return _page(project, _status_form(project), milestone_form, 400)

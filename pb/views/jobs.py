@@ -11,6 +11,7 @@ from flask_login import login_required
 from pb.db import db_session
 from pb.errors import NotFound
 from pb.jobs import address_register as register_jobs
+from pb.jobs import notifications as notification_jobs
 from pb.jobs import results as results_jobs
 from pb.models.job import Job, JobStatus
 from pb.services import jobs
@@ -23,6 +24,7 @@ KIND_LABELS = {
     results_jobs.CORRECT: _l("Gecorrigeerde uitslag tellen en publiceren"),
     results_jobs.PREVIEW: _l("Voorbeeld van de telling"),
     register_jobs.PURGE: _l("Adressenbestand wissen"),
+    notification_jobs.REMIND_VOTERS: _l("Herinnering sturen aan wie nog niet stemde"),
 }
 STATUS_LABELS = {
     JobStatus.QUEUED: _l("Wacht op zijn beurt"),

@@ -51,8 +51,24 @@ DECISION_LABELS = {
 
 
 def action_label(action: str) -> str:
-    """An audit action of small grants in plain Dutch."""
-    return str(ACTION_LABELS.get(action, action))
+    """An audit action of small grants in plain Dutch (the tracking's actions share the general labels)."""
+    from pb.views.presenters import action_label as general_label
+
+    return str(ACTION_LABELS[action]) if action in ACTION_LABELS else general_label(action)
+
+
+def history_rows(entries: list[Any]) -> list[dict[str, Any]]:
+    """An application's public history as readable lines; the tracking's entries say what changed
+    (status, actual cost, the milestone), the decision steps speak through their label and reason."""
+    from pb.views.presenters import history_rows as general_rows
+
+    rows = []
+    for entry in entries:
+        if entry.action.startswith("implementation."):
+            rows.extend(general_rows([entry]))
+        else:
+            rows.append({"at": entry.at, "action": entry.action, "changes": [], "reason": entry.reason})
+    return rows
 
 
 def grant_template_labels() -> dict[str, Any]:

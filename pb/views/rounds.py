@@ -18,12 +18,12 @@ from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.round import BudgetRound, Phase
 from pb.services import area_agenda, assistance, authz
 from pb.services import ballots as ballot_service
-from pb.services import follows, implementations, money, pabulib_import, photos, stored_files
+from pb.services import follows, implementations, locations, money, pabulib_import, photos, stored_files
 from pb.services import results as result_service
 from pb.services import proposals as proposal_service
 from pb.services import rounds as round_service
 from pb.services.rounds import RoundFrozen
-from pb.views import presenters
+from pb.views import presenters, presenters_map
 from pb.views.common import actor, optional_actor, stored_file_response, unit_of_work
 from pb.views.presenters_grants import agenda_options
 
@@ -124,6 +124,20 @@ def photo(proposal_id: int) -> Response:
     return stored_file_response(stored, max_age=300)
 
 
+@bp.get("/proposals/<int:proposal_id>/photo/thumbnail")
+def photo_thumbnail(proposal_id: int) -> Response:
+    """The proposal's photo at card size; the photo itself when it predates thumbnails."""
+    p = _visible_proposal(proposal_id)
+    if not p.photo_filename:
+        abort(404)
+    session = db_session()
+    stored = (stored_files.find(session, photos.thumbnail_name(p.photo_filename), kind=photos.THUMBNAIL_KIND)
+              or stored_files.find(session, p.photo_filename, kind=photos.PHOTO_KIND))
+    if stored is None:
+        abort(404)
+    return stored_file_response(stored, max_age=300)
+
+
 # --- residents -------------------------------------------------------------------------------------
 
 
@@ -135,6 +149,8 @@ def proposal_form(round_: BudgetRound, p: Proposal | None, form_class: type[Prop
         form.neighbourhood_id.data = str(p.neighbourhood_id or "")
         form.agenda_item_id.data = str(p.agenda_item_id or "")
         form.coinitiators.data = "\n".join(u.email or "" for u in p.coinitiators)
+        form.latitude.data = presenters_map.degrees(p.latitude)
+        form.longitude.data = presenters_map.degrees(p.longitude)
         for i, line in enumerate(p.cost_lines):
             from pb.templating import euro
 
@@ -175,6 +191,9 @@ def proposal_data(form: ProposalForm) -> proposal_service.ProposalData:
         neighbourhood_id=_optional_id(form.neighbourhood_id.data), agenda_item_id=_optional_id(form.agenda_item_id.data),
         cost_lines=lines,
         coinitiator_emails=[e for e in (form.coinitiators.data or "").split() if e.strip()],
+        latitude=locations.parse_degrees(form.latitude.data, field="latitude"),
+        longitude=locations.parse_degrees(form.longitude.data, field="longitude"),
+        photo_alt=form.photo_alt.data or "",
     )
 
 
@@ -183,7 +202,7 @@ def uploaded_photo(form: ProposalForm) -> str | None:
     upload = form.photo.data
     if upload is None or not getattr(upload, "filename", ""):
         return None
-    return photos.store_photo(db_session(), upload.stream)
+    return photos.store_photo(db_session(), upload.stream, thumbnail=True)
 
 
 @bp.route("/rounds/<int:round_id>/proposals/new", methods=["GET", "POST"])

@@ -7,10 +7,10 @@ need no cookie: no form, no session, no login; links open in the top window.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, make_response, render_template, request
+from flask import Blueprint, Response, current_app, make_response, render_template, request
 from flask_babel import force_locale
 
-from pb.app import CSP, mark_cookie_free
+from pb.app import mark_cookie_free
 from pb.db import db_session, utcnow
 from pb.services import open_data, widget_origins
 from pb.services import rounds as round_service
@@ -29,7 +29,7 @@ def _widget(template: str, **context: object) -> Response:
     with force_locale(lang):
         body = render_template(template, lang=lang, **context)
     response = make_response(body)
-    response.headers["Content-Security-Policy"] = CSP.replace(
+    response.headers["Content-Security-Policy"] = current_app.config["CONTENT_SECURITY_POLICY"].replace(
         "frame-ancestors 'none'", "frame-ancestors " + widget_origins.frame_ancestors(db_session()))
     response.headers["Cache-Control"] = SHORT
     return response

@@ -1,6 +1,6 @@
 """After the vote in a real browser: a resident follows a plan, the result is published, the resident
 sees the outcome on Mijn buurtbudget and gets the e-mail; the manager adds a milestone and the
-area's money page shows it. axe finds nothing at 375 px and 1280 px."""
+area's money page shows it, beside a small grant of that year. axe finds nothing at 375 px and 1280 px."""
 
 from __future__ import annotations
 
@@ -58,6 +58,17 @@ def test_follow_publish_outcome_mail_milestone_money_page(live_server, live_app,
     for pattern in [(0, 1), (0, 2), (1, 4), (0, 3), (2, 4)]:
         make_results_ballot(session, round_, dict.fromkeys(ids[i] for i in pattern))
     round_id, speeltuin = round_.id, ids[0]
+    # A small grant given this year: the money page shows it beside the chosen projects.
+    from pb.services import grant_decisions
+    from tests.grant_factories import make_application, make_mandate, make_pot, make_settings
+
+    make_settings(session, area, min_backing=0)
+    make_pot(session, area)
+    make_mandate(session, manager, 100_000)
+    grant = make_application(session, area, make_resident(session, area), cents=35_000,
+                             title="Buurtfeest in het Hofpark")
+    grant_decisions.grant(session, grant, actor=manager)
+    grant_id = grant.id
     session.commit()
 
     # Jan follows the playground plan.
@@ -111,7 +122,10 @@ def test_follow_publish_outcome_mail_milestone_money_page(live_server, live_app,
     page.wait_for_load_state()
     assert "De speeltoestellen zijn besteld." in page.content()
     assert "20 november 2026" in page.content()
+    grants_table = page.locator("h2:has-text('Kleine aanvragen uit het buurtbudget') + .table-wrap")
+    assert "Buurtfeest in het Hofpark" in grants_table.inner_text() and "350,00" in grants_table.inner_text()
     _axe_at_both_widths(page, page.url, "money", problems)
+    _axe_at_both_widths(page, f"{live_server}/grants/{grant_id}", "grant", problems)
     _axe_at_both_widths(page, f"{live_server}/areas/ulft", "area", problems)
     session.rollback()
     milestone_mails = [m for m in outbox.messages() if m["To"] == "jan@example.test"]

@@ -143,7 +143,22 @@ def _history_world(client, session, world, manager):
                                           actual_cents=12_345_00, reason="")
     implementations.add_milestone(session, project, actor=manager, happened_on=dt.date(2026, 11, 20),
                                   text="De grond is klaar")
+    # A small grant with its tracking updated: its history is public too.
+    from pb.services import grant_decisions
+    from tests.grant_factories import make_application, make_mandate, make_pot, make_settings
+
+    make_settings(session, round_.area, min_backing=0)
+    make_pot(session, round_.area)
+    make_mandate(session, manager, 100_000)
+    grant = make_application(session, round_.area, world["bystander"], cents=25_000, title="Buurtfeest")
+    grant_decisions.grant(session, grant, actor=manager)
+    tracking = implementations.of_grant(session, grant)
+    implementations.update_implementation(session, tracking, actor=manager, status=ImplementationStatus.CANCELLED,
+                                          actual_cents=None, reason="Het regende")
+    implementations.add_milestone(session, tracking, actor=manager, happened_on=dt.date(2026, 6, 1),
+                                  text="Tent geannuleerd")
     session.commit()
+    world["grant"] = grant
     return round_
 
 
@@ -179,6 +194,7 @@ def test_no_audit_key_or_hash_in_any_public_page_in_both_languages(client, sessi
             parser.feed(body)
             queue.extend(parser.links)
         assert f"/rounds/{round_.id}/results" in seen and "/areas/ulft/geld" in "".join(seen)
+        assert f"/grants/{world['grant'].id}" in seen
         assert len(seen) > 15
     # the history speaks: one label per action
     page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)

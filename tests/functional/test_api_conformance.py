@@ -28,6 +28,8 @@ def test_every_operation_conforms_to_the_live_openapi_document(app, session):
         "/api/v1/areas", "/api/v1/areas/{slug}", "/api/v1/rounds", "/api/v1/rounds/{round_id}",
         "/api/v1/proposals", "/api/v1/proposals/{proposal_id}", "/api/v1/results",
         "/api/v1/rounds/{round_id}/results", "/api/v1/rounds/{round_id}/results/{version}",
+        "/api/v1/grants", "/api/v1/grants/{grant_id}", "/api/v1/implementations",
+        "/api/v1/implementations/{implementation_id}",
     }
     statuses: dict[str, set[int]] = {}
     for operation in operations:
@@ -42,5 +44,6 @@ def test_every_operation_conforms_to_the_live_openapi_document(app, session):
 
         conforms()
     # The lists answered with data, not only with errors.
-    for path in ("/api/v1/areas", "/api/v1/rounds", "/api/v1/proposals", "/api/v1/results"):
+    for path in ("/api/v1/areas", "/api/v1/rounds", "/api/v1/proposals", "/api/v1/results", "/api/v1/grants",
+                 "/api/v1/implementations"):
         assert 200 in statuses[path], (path, statuses[path])

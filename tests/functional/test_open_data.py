@@ -402,3 +402,138 @@ def test_widget_speaks_english_on_request(client, session, area):
     session.commit()
     body = client.get("/widgets/areas/ulft", query_string={"lang": "en"}).get_data(as_text=True)
     assert '<html lang="en">' in body and "Submit plans" in body
+
+
+# --- the small-grants register and implementation tracking ---------------------------------------------
+
+@pytest.fixture
+def grants_world(session, area):
+    """Ulft: a published round (tracking of its chosen projects) and three small grant applications:
+    one granted and tracked, one refused, one waiting; a granted one in another area."""
+    from pb.services import grant_decisions
+    from tests.factories import make_resident
+    from tests.grant_factories import make_application, make_mandate, make_pot, make_settings
+
+    rnd = _published_round(session, area)
+    manager = make_user(session, role=Role.MANAGER, areas=[area], email="regisseur-api@example.test")
+    other = make_area(session, slug="gendringen", name="Gendringen")
+    other_manager = make_user(session, role=Role.MANAGER, areas=[other])
+    for a, m in ((area, manager), (other, other_manager)):
+        make_settings(session, a, min_backing=0)
+        make_pot(session, a)
+        make_mandate(session, m, 100_000)
+    applicant = make_resident(session, area, user=make_user(session, email="geheim@example.test", name="Geheim"))
+    granted = make_application(session, area, applicant, cents=40_000, title="Buurtfeest",
+                               organisation_name="Buurtvereniging Ulft")
+    grant_decisions.grant(session, granted, actor=manager)
+    refused = make_application(session, area, applicant, cents=10_000, title="Vuurwerk")
+    grant_decisions.refuse(session, refused, actor=manager, reason="Dat past niet bij de gebiedsagenda.")
+    waiting = make_application(session, area, applicant, cents=5_000, title="Bloembakken")
+    elsewhere = make_application(session, other, make_resident(session, other), cents=20_000, title="Jeu de boules")
+    grant_decisions.grant(session, elsewhere, actor=other_manager)
+    session.commit()
+    return {"round": rnd, "granted": granted, "refused": refused, "waiting": waiting, "elsewhere": elsewhere,
+            "manager": manager}
+
+
+def test_grants_register_in_the_api_is_the_public_register(client, session, area, grants_world):
+    from pb.services import grant_register, implementations
+
+    w = grants_world
+    items, _pages = _walk(client, f"{API}/grants?area=ulft&limit=2")
+    assert [g["id"] for g in items] == sorted(a.id for a in (w["granted"], w["refused"], w["waiting"]))
+    by_title = {g["title"]: g for g in items}
+    feest = by_title["Buurtfeest"]
+    assert feest["status"]["id"] == "granted" and feest["status"]["label"]["en"]
+    assert feest["granted_cents"] == 40_000 and feest["requested_cents"] == 40_000 and feest["currency"] == "EUR"
+    assert feest["applicant"] == "Buurtvereniging Ulft" and feest["accountability"]["id"] == "due"
+    tracking = implementations.of_grant(session, w["granted"])
+    assert feest["links"]["implementation"].endswith(f"{API}/implementations/{tracking.id}")
+    assert feest["links"]["html"].endswith(f"/grants/{w['granted'].id}")
+    vuurwerk = by_title["Vuurwerk"]
+    assert vuurwerk["decision_reason"] == "Dat past niet bij de gebiedsagenda."
+    assert vuurwerk["accountability"] is None and vuurwerk["links"]["implementation"] is None
+    # the same applications and figures as the register's own JSON download
+    register = {r["id"]: r for r in grant_register.register_json(session, area)["applications"]}
+    assert set(register) == {g["id"] for g in items}
+    for g in items:
+        assert register[g["id"]]["backing"] == g["backing"] and register[g["id"]]["status"] == g["status"]["id"]
+    # never what the applicant did not make public
+    everything = client.get(f"{API}/grants").get_data(as_text=True)
+    assert "geheim@example.test" not in everything and "Geheim" not in everything
+    assert len(_json(client.get(f"{API}/grants"))["items"]) == 4
+    one = _json(client.get(f"{API}/grants/{w['granted'].id}"))
+    assert one == feest
+    assert client.get(f"{API}/grants/999999").headers["Content-Type"] == "application/problem+json"
+    assert _json(client.get(f"{API}/grants?area=bestaat-niet"))["items"] == []
+
+
+def test_implementations_in_the_api_match_the_money_page(client, auth, session, area, grants_world):
+    from pb.models.implementation import ImplementationStatus
+    from pb.services import implementations
+
+    w = grants_world
+    tracking = implementations.of_grant(session, w["granted"])
+    implementations.update_implementation(session, tracking, actor=w["manager"],
+                                          status=ImplementationStatus.IN_PROGRESS, actual_cents=12_345, reason="")
+    import datetime as dt
+
+    implementations.add_milestone(session, tracking, actor=w["manager"], happened_on=dt.date(2026, 6, 13),
+                                  text="Tenten besteld")
+    session.commit()
+    report = implementations.money_report(session, area, tracking.year)
+    items, _pages = _walk(client, f"{API}/implementations?area=ulft&year={tracking.year}&limit=1")
+    assert {i["id"] for i in items} == {i.id for i in report.items}
+    assert sum(i["budgeted_cents"] for i in items if i["status"]["id"] != "cancelled") \
+        == report.total.budgeted_cents
+    feest = next(i for i in items if i["kind"]["id"] == "small_grant")
+    assert feest["title"] == "Buurtfeest" and feest["status"]["id"] == "in_progress"
+    assert feest["status"]["label"] == {"nl": "in uitvoering", "en": "in progress"}
+    assert feest["budgeted_cents"] == 40_000 and feest["actual_cents"] == 12_345
+    assert feest["milestones"] == [{"date": "2026-06-13", "text": "Tenten besteld", "photo": None}]
+    assert feest["links"]["grant"].endswith(f"{API}/grants/{w['granted'].id}") and feest["links"]["proposal"] is None
+    assert feest["links"]["html"].endswith(f"/areas/ulft/geld/{tracking.year}")
+    projects = _json(client.get(f"{API}/implementations?kind=project"))["items"]
+    assert projects and all(p["kind"]["id"] == "project" and p["links"]["proposal"] for p in projects)
+    assert {p["id"] for p in projects} == {i.id for i in report.projects}
+    grants_only = _json(client.get(f"{API}/implementations?kind=small_grant"))["items"]
+    assert {g["title"] for g in grants_only} == {"Buurtfeest", "Jeu de boules"}
+    assert _json(client.get(f"{API}/implementations/{tracking.id}")) == feest
+    assert client.get(f"{API}/implementations?kind=other").status_code == 400
+    assert client.get(f"{API}/implementations?year=abc").headers["Content-Type"] == "application/problem+json"
+
+
+def test_grants_and_implementations_have_etags_304_and_stable_paging(client, session, area, grants_world):
+    for url in (f"{API}/grants", f"{API}/grants/{grants_world['granted'].id}", f"{API}/implementations"):
+        first = client.get(url)
+        assert first.status_code == 200 and first.headers["Cache-Control"] == "public, max-age=60", url
+        etag = first.headers["ETag"]
+        assert etag == f'"{hashlib.sha256(first.get_data()).hexdigest()}"', url
+        assert client.get(url, headers={"If-None-Match": etag}).status_code == 304, url
+    seen, url = [], f"{API}/grants?limit=2"
+    while url:
+        body = _json(client.get(url))
+        seen.extend(g["id"] for g in body["items"])
+        if len(seen) == 2:
+            from tests.factories import make_resident
+            from tests.grant_factories import make_application
+
+            make_application(session, area, make_resident(session, area), title="Later")
+            session.commit()
+        url = body["_links"].get("next", {}).get("href")
+    assert len(seen) == len(set(seen)) == 5 and seen == sorted(seen)
+
+
+def test_login_required_under_api_answers_401_problem_json(app, client):
+    from flask_login import login_required
+
+    app.add_url_rule("/api/v1/_private", "private_probe", login_required(lambda: "geheim"))
+    app.add_url_rule("/private-page", "private_page", login_required(lambda: "geheim"))
+    response = client.get("/api/v1/_private")
+    assert response.status_code == 401
+    assert response.headers["Content-Type"] == "application/problem+json"
+    body = json.loads(response.get_data(as_text=True))
+    assert body["status"] == 401 and body["title"] == "Unauthorized" and body["instance"] == "/api/v1/_private"
+    assert body["detail"]
+    # pages still send visitors to the login page
+    assert client.get("/private-page").status_code == 302

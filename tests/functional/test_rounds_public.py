@@ -346,6 +346,8 @@ def test_xss_escaped_everywhere(app, client, session, area, auth, outbox, payloa
                      themes=[f"Thema {payload}"])
     p = make_proposal(session, rnd, author=author, status="in_review", title=f"Plan {payload}")
     p.summary, p.description, p.location = f"Kort {payload}", f"Lang {payload}", f"Plek {payload}"
+    p.photo_filename, p.photo_alt = "ab" * 16 + ".jpg", f"Foto {payload}"  # alt text on the card and the page
+    p.latitude, p.longitude = 51.8936, 6.3806  # the title also goes to the map (read from the list by the script)
     p.cost_lines[0].description = f"Regel {payload}"
     p.theme_id = rnd.themes[0].id
     other = make_proposal(session, rnd, author=author, status="in_review", title=f"Dubbel {payload}")

@@ -13,9 +13,10 @@ from pb.models.ballot import Ballot, Channel, PaperEntry, Participation, SealedB
 from pb.models.round import BallotType
 from pb.models.user import Role
 from pb.services import ballots as ballot_service
-from pb.services import paper_ballots
+from pb.services import grant_decisions, implementations, paper_ballots
 from pb.services import turnout as turnout_service
 from tests.factories import make_area, make_proposal, make_resident, make_round, make_user, mix_now
+from tests.grant_factories import make_application, make_mandate, make_pot, make_settings
 
 
 def _count(session, model) -> int:
@@ -194,15 +195,26 @@ def test_no_vote_counts_in_any_response_during_voting(app, client, auth, session
     admin = make_user(session, role=Role.ADMIN, name="Beheerder")
     paper_ballots.enter_paper_ballot(session, round_, staff=staff, voter=make_resident(session, area),
                               choices={p3.id: 1000})
+    # A small grant given meanwhile: its register entry and tracking are open data during the vote.
+    make_settings(session, area, min_backing=0)
+    make_pot(session, area)
+    make_mandate(session, manager, 100_000)
+    grant = make_application(session, area, make_resident(session, area), cents=30_000)
+    grant_decisions.grant(session, grant, actor=manager)
+    tracking = implementations.of_grant(session, grant)
     session.commit()
     values = {"round_id": round_.id, "id": round_.id, "slug": area.slug, "area_id": area.id,
               "proposal_id": p1.id, "user_id": voters[0].id, "entry_id": 1, "filename": "css/site.css",
-              "version": 1, "origin_id": 1}
+              "version": 1, "origin_id": 1, "grant_id": grant.id, "application_id": grant.id,
+              "implementation_id": tracking.id}
     rules = [r for r in app.url_map.iter_rules() if "GET" in r.methods and r.endpoint != "static"]
     # The open-data API's lists with every filter, and the index of everything published.
     extra = [f"/api/v1/rounds?area={area.slug}", f"/api/v1/proposals?round={round_.id}",
              f"/api/v1/proposals?round={round_.id}&status=feasible", "/api/v1/results?limit=1",
-             f"/api/v1/rounds/{round_.id}/results", f"/api/v1/rounds/{round_.id}/results/1"]
+             f"/api/v1/rounds/{round_.id}/results", f"/api/v1/rounds/{round_.id}/results/1",
+             f"/api/v1/grants?area={area.slug}", f"/api/v1/implementations?area={area.slug}",
+             f"/api/v1/implementations?area={area.slug}&kind=small_grant&year={tracking.year}",
+             "/api/v1/implementations?kind=project"]
     crawled: dict[str, int] = {}
     for who in (None, voters[0], staff, manager, admin):
         if who is not None:
@@ -230,6 +242,9 @@ def test_no_vote_counts_in_any_response_during_voting(app, client, auth, session
     assert api_answers[f"/api/v1/rounds/{round_.id}"] == 200 and api_answers[f"/api/v1/proposals/{p1.id}"] == 200
     assert api_answers[f"/api/v1/rounds/{round_.id}/results"] == 404
     assert api_answers[f"/api/v1/rounds/{round_.id}/results/1"] == 404
+    for url in (f"/api/v1/grants/{grant.id}", f"/api/v1/implementations/{tracking.id}", "/api/v1/grants",
+                f"/api/v1/implementations?area={area.slug}", "/api/v1/implementations"):
+        assert api_answers[url] == 200, url
     assert crawled[f"/widgets/areas/{area.slug}"] == 200 and crawled[f"/widgets/rounds/{round_.id}/results"] == 404
     # The voter page and the turnout page were among them and answered.
     auth.login(manager.email)

@@ -155,3 +155,57 @@ def round_result(round_id: int, version: int) -> Response:
     """One published version: the same content as that version's ``results.json`` (immutable)."""
     rnd, result = open_data.published_version(db_session(), round_id, version)
     return json_response(exports.results_json(rnd, result), cache_control=IMMUTABLE)
+
+
+# --- small grants ---------------------------------------------------------------------------------
+
+@bp.get("/grants")
+@operation(_l("Het register van kleine aanvragen uit het buurtbudget"), schemas.GrantPage, query=schemas.GrantsQuery,
+           tag="grants")
+def grants() -> Response:
+    """Every application for a small grant, by id; ``area`` (a slug) filters."""
+    args = query(schemas.GrantsQuery)
+    session = db_session()
+    page = open_data.grants_page(session, area_slug=args.get("area"), after=args["after"], limit=args["limit"])
+    backing = open_data.backing_counts(session, page.items)
+    tracked = open_data.grant_trackings(session, page.items)
+    items = [schemas.serialize_grant(a, backing.get(a.id, 0), tracked.get(a.id)) for a in page.items]
+    body, links = page_body(page, items, "api.grants", args)
+    return json_response(body, cache_control=SHORT, links=links)
+
+
+@bp.get("/grants/<int:grant_id>")
+@operation(_l("Eén aanvraag uit het register"), schemas.GrantOut, tag="grants")
+def grant(grant_id: int) -> Response:
+    """One application for a small grant."""
+    session = db_session()
+    application = open_data.public_grant(session, grant_id)
+    body = schemas.serialize_grant(application, open_data.backing_counts(session, [application]).get(grant_id, 0),
+                                   open_data.grant_trackings(session, [application]).get(grant_id))
+    return json_response(body, cache_control=SHORT)
+
+
+# --- implementation tracking ----------------------------------------------------------------------
+
+@bp.get("/implementations")
+@operation(_l("Wat er gebeurde met het geld: uitvoering van gekozen projecten en kleine aanvragen"),
+           schemas.ImplementationPage, query=schemas.ImplementationsQuery, tag="implementations")
+def implementations() -> Response:
+    """Every tracked project and small grant, by id; ``area``, ``year`` and ``kind`` filter."""
+    args = query(schemas.ImplementationsQuery)
+    kind = args.get("kind")
+    page = open_data.implementations_page(db_session(), area_slug=args.get("area"), year=args.get("year"),
+                                          small_grants=None if kind is None else kind == "small_grant",
+                                          after=args["after"], limit=args["limit"])
+    items = [schemas.serialize_implementation(i) for i in page.items]
+    body, links = page_body(page, items, "api.implementations", args)
+    return json_response(body, cache_control=SHORT, links=links)
+
+
+@bp.get("/implementations/<int:implementation_id>")
+@operation(_l("Eén gevolgd project of kleine aanvraag"), schemas.ImplementationOut, tag="implementations")
+def implementation(implementation_id: int) -> Response:
+    """One tracked project or small grant: status, cost and milestones."""
+    return json_response(schemas.serialize_implementation(open_data.implementation_by_id(db_session(),
+                                                                                        implementation_id)),
+                         cache_control=SHORT)

@@ -5,8 +5,9 @@ marshmallow schema that the OpenAPI document is generated from, so a field that 
 document never reaches a client. Labels come in Dutch and English (``{"nl": ..., "en": ...}``)
 so that responses do not vary by language and can be cached.
 
-New kinds of open data (the small-grants register, implementation tracking) add a schema and a
-``serialize_*`` function here and a view in :mod:`pb.views.api.resources`; nothing else changes.
+A new kind of open data adds a schema and a ``serialize_*`` function here and a view in
+:mod:`pb.views.api.resources`; nothing else changes (the small-grants register and implementation
+tracking were added that way).
 """
 
 from __future__ import annotations
@@ -16,15 +17,19 @@ from typing import Any
 
 from flask import url_for
 from flask_babel import force_locale
+from flask_babel import lazy_gettext
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from pb.db import MAX_ID
 from pb.forms.rounds import BALLOT_TYPE_LABELS, COUNTING_RULE_LABELS, TIE_BREAK_LABELS
 from pb.models.area import Area
 from pb.models.audit import AuditEntry
+from pb.models.grant import ApplicationStatus, GrantApplication
+from pb.models.implementation import Implementation, ImplementationStatus
 from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.result import RoundResult
 from pb.models.round import BudgetRound, Phase
+from pb.services import accountability, grant_applications, implementations
 from pb.services import rounds as round_service
 from pb.services.open_data import MAX_PAGE_SIZE
 from pb.services.proposals import PUBLIC_STATUSES, STATUS_LABELS
@@ -118,6 +123,23 @@ class ProposalsQuery(PageQuery):
                            metadata={"description": "Only proposals of this round."})
     status = fields.String(validate=validate.OneOf([s.value for s in PUBLIC_STATUSES]),
                            metadata={"description": "Only proposals with this status."})
+
+
+class GrantsQuery(PageQuery):
+    """Filters for the small-grants register."""
+
+    area = fields.String(validate=validate.Length(1, 64),
+                         metadata={"description": "Only applications in this area (slug)."})
+
+
+class ImplementationsQuery(PageQuery):
+    """Filters for implementation tracking."""
+
+    area = fields.String(validate=validate.Length(1, 64), metadata={"description": "Only this area (slug)."})
+    year = fields.Integer(validate=validate.Range(2000, 2100),
+                          metadata={"description": "Only money granted in this year."})
+    kind = fields.String(validate=validate.OneOf(["project", "small_grant"]),
+                         metadata={"description": "`project`: chosen in a round; `small_grant`: a small grant."})
 
 
 class ResultsQuery(PageQuery):
@@ -315,6 +337,13 @@ class ProposalLinks(Schema):
     photo = fields.Url(required=True, allow_none=True)
 
 
+class PointOut(Schema):
+    """A place on the map in WGS84 degrees, set by the proposal's author."""
+
+    latitude = fields.Float(required=True)
+    longitude = fields.Float(required=True)
+
+
 class ProposalOut(Schema):
     """A resident initiative with its public fields, status and cost."""
 
@@ -324,6 +353,8 @@ class ProposalOut(Schema):
     summary = fields.String(required=True)
     description = fields.String(required=True)
     location = fields.String(required=True)
+    point = fields.Nested(PointOut, required=True, allow_none=True,
+                          metadata={"description": "Where the proposal is on the map; null when the author set no point."})
     theme = fields.String(required=True, allow_none=True)
     neighbourhood = fields.String(required=True, allow_none=True)
     status = fields.Nested(Labelled, required=True)
@@ -351,6 +382,7 @@ def _proposal_dict(p: Proposal, supports: int) -> dict[str, Any]:
     return {
         "id": p.id, "round_id": p.round_id, "title": p.title, "summary": p.summary, "description": p.description,
         "location": p.location, "theme": p.theme.name if p.theme else None,
+        "point": {"latitude": p.latitude, "longitude": p.longitude} if p.has_point else None,
         "neighbourhood": p.neighbourhood.name if p.neighbourhood else None,
         "status": _labelled(p.status.value, {s.value: label for s, label in STATUS_LABELS.items()}),
         "submitted_at": p.submitted_at, "estimated_cost_cents": p.estimated_cost_cents, "cost_cents": p.cost_cents,
@@ -511,6 +543,128 @@ def serialize_versions(rnd: BudgetRound, versions: list[RoundResult]) -> dict[st
     })
 
 
+# --- small grants --------------------------------------------------------------------------------
+
+class GrantLinks(Schema):
+    """Links of an application in the register."""
+
+    self = fields.Url(required=True)
+    html = fields.Url(required=True)
+    register = fields.Url(required=True, metadata={"description": "The area's register (page)."})
+    implementation = fields.Url(required=True, allow_none=True,
+                                metadata={"description": "What became of it; null unless granted."})
+
+
+class GrantOut(Schema):
+    """An application for a small grant, as the public register shows it (never addresses, e-mail
+    or who backed it; the applicant's name only when they chose so)."""
+
+    id = fields.Integer(required=True)
+    area = fields.Nested(AreaRef, required=True)
+    title = fields.String(required=True)
+    applicant = fields.String(required=True, metadata={"description": "Organisation, or the resident's name "
+                                                                      "when they made it public; else empty."})
+    purpose = fields.String(required=True)
+    agenda_item = fields.String(required=True, allow_none=True)
+    status = fields.Nested(Labelled, required=True)
+    submitted_at = fields.AwareDateTime(required=True)
+    decided_at = fields.AwareDateTime(required=True, allow_none=True)
+    requested_cents = fields.Integer(required=True)
+    granted_cents = fields.Integer(required=True, allow_none=True)
+    returned_cents = fields.Integer(required=True, metadata={"description": "Unspent or reclaimed money."})
+    currency = fields.String(required=True)
+    decision_reason = fields.String(required=True)
+    conditions = fields.String(required=True)
+    accountability = fields.Nested(Labelled, required=True, allow_none=True,
+                                   metadata={"description": "The report's state; null unless granted."})
+    backing = fields.Integer(required=True, metadata={"description": "Residents who back it (online and paper)."})
+    assisted = fields.Boolean(required=True, metadata={"description": "Filed with help of the information point."})
+    links = fields.Nested(GrantLinks, required=True)
+
+
+def serialize_grant(a: GrantApplication, backing: int, tracking_id: int | None) -> dict[str, Any]:
+    """An application of the register."""
+    report = a.report
+    if a.status != ApplicationStatus.GRANTED:
+        report_state = None
+    else:
+        code = report.status.value if report is not None else "due"
+        report_state = {"id": code, "label": _both(lambda: accountability.report_label(a))}
+    return GrantOut().dump({
+        "id": a.id, "area": area_ref(a.area), "title": a.title, "applicant": grant_applications.public_name(a),
+        "purpose": a.description, "agenda_item": a.agenda_item.title if a.agenda_item else None,
+        "status": _labelled(a.status.value, {s.value: label for s, label in grant_applications.STATUS_LABELS.items()}),
+        "submitted_at": a.submitted_at, "decided_at": a.decided_at, "requested_cents": a.requested_cents,
+        "granted_cents": a.granted_cents, "returned_cents": report.reclaimed_cents if report is not None else 0,
+        "currency": CURRENCY, "decision_reason": a.decision_reason, "conditions": a.conditions,
+        "accountability": report_state, "backing": backing, "assisted": a.assisted_by_id is not None,
+        "links": {"self": _link("api.grant", grant_id=a.id), "html": _link("grants.application", application_id=a.id),
+                  "register": _link("grants.register", slug=a.area.slug),
+                  "implementation": (_link("api.implementation", implementation_id=tracking_id)
+                                     if tracking_id is not None else None)},
+    })
+
+
+# --- implementation tracking ---------------------------------------------------------------------
+
+class MilestoneOut(Schema):
+    """A step in carrying out a project."""
+
+    date = fields.Date(required=True)
+    text = fields.String(required=True)
+    photo = fields.Url(required=True, allow_none=True)
+
+
+class ImplementationLinks(Schema):
+    """Links of a tracked project."""
+
+    self = fields.Url(required=True)
+    html = fields.Url(required=True, metadata={"description": "The area's page about the money of that year."})
+    proposal = fields.Url(required=True, allow_none=True, metadata={"description": "The chosen proposal, if any."})
+    grant = fields.Url(required=True, allow_none=True, metadata={"description": "The small grant, if any."})
+
+
+class ImplementationOut(Schema):
+    """What became of a funded project or small grant: status, budgeted and actual cost, milestones."""
+
+    id = fields.Integer(required=True)
+    area = fields.Nested(AreaRef, required=True)
+    year = fields.Integer(required=True, metadata={"description": "The year the money was granted."})
+    kind = fields.Nested(Labelled, required=True)
+    title = fields.String(required=True)
+    status = fields.Nested(Labelled, required=True)
+    cancel_reason = fields.String(required=True)
+    budgeted_cents = fields.Integer(required=True, metadata={"description": "Cost on the ballot, or the grant."})
+    actual_cents = fields.Integer(required=True, allow_none=True, metadata={"description": "Null until known."})
+    currency = fields.String(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+    milestones = fields.List(fields.Nested(MilestoneOut), required=True)
+    links = fields.Nested(ImplementationLinks, required=True)
+
+
+_KIND_LABELS = {"project": lazy_gettext("Gekozen in een ronde"), "small_grant": lazy_gettext("Kleine aanvraag")}
+
+
+def serialize_implementation(i: Implementation) -> dict[str, Any]:
+    """A tracked project or small grant."""
+    statuses = {s.value: implementations.STATUS_LABELS[s] for s in ImplementationStatus}
+    return ImplementationOut().dump({
+        "id": i.id, "area": area_ref(i.area), "year": i.year,
+        "kind": _labelled("small_grant" if i.is_small_grant else "project", _KIND_LABELS), "title": i.title,
+        "status": _labelled(i.status.value, statuses),
+        "cancel_reason": i.cancel_reason if i.status == ImplementationStatus.CANCELLED else "",
+        "budgeted_cents": i.budgeted_cents, "actual_cents": i.actual_cents, "currency": CURRENCY,
+        "updated_at": i.updated_at,
+        "milestones": [{"date": m.happened_on, "text": m.text,
+                        "photo": _link("implementations.milestone_photo", milestone_id=m.id)
+                        if m.photo_filename else None} for m in i.milestones],
+        "links": {"self": _link("api.implementation", implementation_id=i.id),
+                  "html": _link("implementations.money_year", slug=i.area.slug, year=i.year),
+                  "proposal": _link("api.proposal", proposal_id=i.proposal_id) if i.proposal_id else None,
+                  "grant": _link("api.grant", grant_id=i.grant_application_id) if i.grant_application_id else None},
+    })
+
+
 def page_schema(item: type[Schema], name: str) -> type[Schema]:
     """The envelope of a page of ``item``: ``items`` and ``_links``."""
     return Schema.from_dict({"items": fields.List(fields.Nested(item), required=True),
@@ -521,3 +675,5 @@ AreaPage = page_schema(AreaOut, "AreaPage")
 RoundPage = page_schema(RoundOut, "RoundPage")
 ProposalPage = page_schema(ProposalOut, "ProposalPage")
 PublishedPage = page_schema(PublishedOut, "PublishedPage")
+GrantPage = page_schema(GrantOut, "GrantPage")
+ImplementationPage = page_schema(ImplementationOut, "ImplementationPage")

@@ -30,6 +30,9 @@ TAGS = {
     "rounds": "Budget rounds: phases, dates, budget, ballot rules and counting rule.",
     "proposals": "Resident initiatives with their public fields, status, cost and history.",
     "results": "Published results: every version, with the anonymised ballots (pabulib) and their SHA-256.",
+    "grants": "The register of small grants (buurtbudget met mandaat): what was asked, decided and accounted for.",
+    "implementations": "What became of the money: status, budgeted and actual cost and milestones of every "
+                       "project chosen in a round and every small grant.",
 }
 _CACHE_HEADERS = {
     "ETag": {"description": "Strong validator: the SHA-256 of the body.", "schema": {"type": "string"}},
@@ -100,8 +103,9 @@ def build_spec(app: Flask) -> dict[str, Any]:
     spec = APISpec(
         title="Buurtbudget open data", version=API_VERSION, openapi_version="3.1.0",
         plugins=[FlaskPlugin(), MarshmallowPlugin()],
-        info={"description": "Read-only open data of the participatory budgets: areas, rounds, proposals and "
-                             "published results. No count of votes exists here before a result is published. "
+        info={"description": "Read-only open data of the participatory budgets: areas, rounds, proposals, "
+                             "published results, the small-grants register and what became of the money. "
+                             "No count of votes exists here before a result is published. "
                              "Lists are paged with `after` (the last id seen) and `limit`; the `Link` header and "
                              "`_links` give the next page. Errors are `application/problem+json`.",
               "license": {"name": "CC0-1.0", "identifier": "CC0-1.0"}},

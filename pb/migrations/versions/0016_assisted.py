@@ -1,7 +1,7 @@
 """assisted participation: proposals and supports filed at the information point, with consent
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-11-29 20:00:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import pb.db
 
-revision = '0014'
-down_revision = '0013'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
