@@ -47,6 +47,7 @@ class Worker:
         self.run_job: Any = None
         self.send_mail: Any = None
         self.remind_voters: Any = None
+        self.sweep: Any = None
 
     @property
     def huey(self) -> Huey:
@@ -119,7 +120,7 @@ class Worker:
                                  context=True, name="pb.run_job")(run_job)
         self.send_mail = huey.task(retries=MAIL_RETRIES, retry_delay=MAIL_RETRY_DELAY, retry_backoff=2,
                                    name="pb.send_mail")(send_mail)
-        huey.periodic_task(crontab(minute="*"), name="pb.sweep")(sweep)
+        self.sweep = huey.periodic_task(crontab(minute="*"), name="pb.sweep")(sweep)
         # Once a day, late morning in the Netherlands (Huey's crontab is in UTC).
         self.remind_voters = huey.periodic_task(crontab(minute="0", hour="9"), name="pb.remind_voters")(
             remind_voters)
