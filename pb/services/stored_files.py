@@ -32,7 +32,7 @@ from flask import current_app
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from pb.db import utcnow
+from pb.db import rowcount, utcnow
 from pb.models.stored_file import StoredFile, StoredFileChunk
 
 NAME_RE = re.compile(r"^[0-9a-f]{32}(\.[a-z0-9]{2,4})?$")
@@ -86,7 +86,7 @@ def forget_expired(session: Session) -> int:
     expired = (StoredFile.expires_at.is_not(None), StoredFile.expires_at <= utcnow())
     session.execute(delete(StoredFileChunk).where(
         StoredFileChunk.file_id.in_(select(StoredFile.id).where(*expired))))
-    return session.execute(delete(StoredFile).where(*expired)).rowcount or 0
+    return rowcount(session.execute(delete(StoredFile).where(*expired)))
 
 
 # --- Large files, in chunks -------------------------------------------------------------------------
@@ -150,7 +150,7 @@ def put_stream(session: Session, source: IO[bytes], *, kind: str, content_type: 
         if key is not None:
             nonce = secrets.token_bytes(_NONCE)
             data = nonce + key.encrypt(nonce, chunk, _aad(name, seq, last=not following))
-        session.execute(insert(StoredFileChunk.__table__).values(file_id=row.id, seq=seq, data=data))
+        session.execute(insert(StoredFileChunk).values(file_id=row.id, seq=seq, data=data))
         seq += 1
         if not following:
             break
