@@ -18,7 +18,7 @@ from pb.models.user import User
 
 
 # Published, public data that scripts on other sites may read (CORS).
-OPEN_DATA_CORS = [re.compile(pattern) for pattern in (
+OPEN_DATA_CORS: list[str | re.Pattern[str]] = [re.compile(pattern) for pattern in (
     r"^/api/v1/", r"^/open-data/", r"^/rounds/\d+/(ballots\.pb|results\.json|results\.csv)$",
     r"^/rounds/\d+/results/v\d+/")]
 

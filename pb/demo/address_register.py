@@ -11,7 +11,7 @@ from pb.services.register_import import import_addresses
 
 # A few addresses per demo area (street, postcode, huisnummer, huisletter, toevoeging, woonplaats,
 # eligible, birth year). Street names are made up for the demo.
-DEMO_REGISTER = {
+DEMO_REGISTER: dict[str, list[tuple[str, str, int, str, str, str, int, int | None]]] = {
     "ulft": [("Dorpsstraat", "7071AA", 1, "", "", "Ulft", 2, None), ("Dorpsstraat", "7071AA", 3, "", "", "Ulft", 1, None),
              ("Kerkstraat", "7071AB", 12, "A", "", "Ulft", 1, None), ("Molenweg", "7072BC", 5, "", "", "Ulft", 3, None),
              ("Molenweg", "7072BC", 7, "", "", "Ulft", 1, 2012)],

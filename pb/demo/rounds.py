@@ -13,12 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pb.db import utcnow
+from pb.demo.residents import demo_resident
 from pb.models.area import Area
 from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support
-from pb.models.residency import Residency, VerificationMethod
 from pb.models.round import BallotType, BudgetRound, CountingRule, RoundTheme, TieBreak
 from pb.models.user import Role, User
-from pb.services import accounts, audit
+from pb.services import audit
 
 DAY = dt.timedelta(days=1)
 
@@ -51,17 +51,6 @@ class DemoProposal:
     point: tuple[float, float] | None = None  # (latitude, longitude) on the map
 
 
-def _resident(session: Session, email: str, name: str, area: Area, password: str) -> User:
-    user = session.scalar(select(User).where(User.email == email))
-    if user is None:
-        user = accounts.create_user(session, actor=None, email=email, name=name, password=password,
-                                    role=Role.RESIDENT)
-    if not any(r.area_id == area.id for r in user.residencies):
-        session.add(Residency(user=user, area=area, method=VerificationMethod.IN_PERSON, verified_at=utcnow()))
-        session.flush()
-    return user
-
-
 def _user(session: Session, email: str) -> User:
     user = session.scalar(select(User).where(User.email == email))
     assert user is not None, email
@@ -81,14 +70,14 @@ def _round(session: Session, area: Area, title: str, description: str, budget_eu
     round_.themes = [RoundTheme(name=n) for n in ("Spelen", "Groen", "Veiligheid", "Ontmoeten")]
     session.add(round_)
     session.flush()
-    manager = area.managers[0] if area.managers else None
+    manager = next((u for u in area.managers if u.role == Role.MANAGER), None)
     audit.record(session, actor=manager, action="round.create", obj_type="round", obj_id=round_.id, area_id=area.id,
                  round_id=round_.id, public=True, after={"budget_cents": round_.budget_cents})
     return round_
 
 
 def _proposals(session: Session, round_: BudgetRound, items: list[DemoProposal]) -> None:
-    manager = round_.area.managers[0] if round_.area.managers else None
+    manager = next((u for u in round_.area.managers if u.role == Role.MANAGER), None)
     themes = {t.name: t for t in round_.themes}
     for n, item in enumerate(items):
         author = _user(session, item.author)
@@ -143,7 +132,7 @@ def load_demo_rounds(session: Session, password: str = "buurtbudget-demo") -> No
     if not all(slug in areas for slug in ("ulft", "gendringen", "silvolde-terborg", "varsseveld")):
         return
     for email, name, slug in DEMO_RESIDENTS:
-        _resident(session, email, name, areas[slug], password)
+        demo_resident(session, email, name, areas[slug], password)
     now = utcnow().replace(second=0, microsecond=0)
     ulft_people = ["bewoner@buurtbudget.test", "buurvrouw@buurtbudget.test", "ulft3@buurtbudget.test"]
 

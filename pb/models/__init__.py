@@ -8,7 +8,6 @@ from pb.models.ballot import (Ballot, BallotItem, BallotSealKey, Channel, PaperE
 from pb.models.grant import (
     ApplicationStatus, Backing, DecisionKind, FileKind, GrantApplication, GrantCostLine, GrantDecision, GrantFile,
     GrantMandate, GrantPot, GrantReport, GrantSettings, LedgerEntry, LedgerKind, PaperBacking, ReportStatus,
-    area_staff,
 )
 from pb.models.job import Job, JobStatus
 from pb.models.municipality import MunicipalityFace
@@ -33,7 +32,7 @@ from pb.models.widget import WidgetOrigin
 __all__ = [
     "AgendaItem", "ApplicationStatus", "Backing", "DecisionKind", "FileKind", "GrantApplication", "GrantCostLine",
     "GrantDecision", "GrantFile", "GrantMandate", "GrantPot", "GrantReport", "GrantSettings", "LedgerEntry",
-    "LedgerKind", "PaperBacking", "ReportStatus", "area_staff",
+    "LedgerKind", "PaperBacking", "ReportStatus",
     "Follow",
     "Implementation",
     "ImplementationStatus",

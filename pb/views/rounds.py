@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
+from pb import labels
 from pb.db import db_session, utcnow
-from pb.errors import ValidationFailed
 from pb.extensions import limiter
 from pb.forms import options
 from pb.forms.rounds import ActionForm, ProposalForm
@@ -18,10 +18,11 @@ from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.round import BudgetRound, Phase
 from pb.services import area_agenda, authz
 from pb.services import ballots as ballot_service
-from pb.services import follows, implementations, locations, money, pabulib_import, photos, stored_files
+from pb.services import follows, implementations, locations, pabulib_import, photos, stored_files
 from pb.services import results as result_service
 from pb.services import proposals as proposal_service
 from pb.services import rounds as round_service
+from pb.services.cost_lines import parse_cost_lines
 from pb.services.rounds import RoundFrozen
 from pb.views import presenters, presenters_map
 from pb.views.common import actor, optional_actor, stored_file_response, unit_of_work
@@ -65,7 +66,7 @@ def proposals(round_id: int) -> str:
     status_arg = request.args.get("status", "")
     status = ProposalStatus(status_arg) if status_arg in proposal_service.PUBLIC_STATUSES else None
     sort = request.args.get("sort", "nieuw")
-    if sort not in proposal_service.SORT_LABELS:
+    if sort not in labels.PROPOSAL_SORT:
         sort = "nieuw"
     text = request.args.get("q", "")[:100]
     rows = proposal_service.search_proposals(session, round_, theme_id=theme_id, status=status, text=text, sort=sort)
@@ -73,7 +74,7 @@ def proposals(round_id: int) -> str:
     return render_template(
         "rounds/proposals.html", round=round_, proposals=rows, theme_id=theme_id, status=status, sort=sort, q=text,
         counts=proposal_service.support_counts(session, [p.id for p in rows]),
-        statuses=proposal_service.PUBLIC_STATUSES, sorts=proposal_service.SORT_LABELS,
+        statuses=proposal_service.PUBLIC_STATUSES, sorts=labels.PROPOSAL_SORT,
         outcome=lambda p: presenters.proposal_outcome(found.get(p.id)),
     )
 
@@ -168,19 +169,7 @@ def _optional_id(value: str | None) -> int | None:
 
 
 def _proposal_data(form: ProposalForm) -> proposal_service.ProposalData:
-    lines = []
-    for entry in form.cost_lines.entries:
-        description = (entry.item.data or "").strip()
-        amount = (entry.amount.data or "").strip()
-        if not description and not amount:
-            continue
-        if not amount:
-            raise ValidationFailed(_("Vul bij elke kostenregel een bedrag in."), field="cost_lines")
-        try:
-            cents = money.parse_euros(amount)
-        except ValidationFailed as exc:
-            raise ValidationFailed(exc.message, field="cost_lines") from exc
-        lines.append((description, cents))
+    lines = parse_cost_lines((entry.item.data, entry.amount.data) for entry in form.cost_lines.entries)
     return proposal_service.ProposalData(
         title=form.title.data or "", summary=form.summary.data or "", description=form.description.data or "",
         location=form.location.data or "", theme_id=_optional_id(form.theme_id.data),

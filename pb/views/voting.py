@@ -159,7 +159,7 @@ def receipt_download(round_id: int) -> Response:
         abort(400)
     body = render_template("voting/receipt.txt", round=round_, code=code)
     return Response(body, mimetype="text/plain; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="stembewijs-ronde-{round_.id}.txt"'})
+        "Content-Disposition": f'attachment; filename="volgcode-ronde-{round_.id}.txt"'})
 
 
 # --- Information point: paper ballots --------------------------------------------------------
