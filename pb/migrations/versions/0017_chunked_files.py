@@ -1,4 +1,5 @@
-"""large stored files in chunks (register uploads, letters ZIPs), optionally encrypted
+"""large stored files in chunks (register uploads, letters ZIPs), optionally encrypted; indexes
+that let the register and letter-code pages count an area's addresses and unused codes cheaply
 
 Revision ID: 0017
 Revises: 0016
@@ -18,6 +19,8 @@ down_revision = '0016'
 branch_labels = None
 depends_on = None
 
+INCOMPLETE = "street = '' OR woonplaats = ''"
+
 
 def upgrade() -> None:
     with op.batch_alter_table('stored_files', schema=None) as batch_op:
@@ -33,9 +36,26 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stored_file_chunks')),
     sa.UniqueConstraint('file_id', 'seq', name=op.f('uq_stored_file_chunks_file_id_seq'))
     )
+    with op.batch_alter_table('register_entries', schema=None) as batch_op:
+        batch_op.drop_index('ix_register_entries_area_address')
+        batch_op.create_index('ix_register_entries_area_address',
+                              ['area_id', 'postcode', 'huisnummer', 'huisletter', 'huisnummertoevoeging', 'id'],
+                              unique=False)
+        batch_op.create_index('ix_register_entries_incomplete', ['area_id'], unique=False,
+                              postgresql_where=sa.text(INCOMPLETE), sqlite_where=sa.text(INCOMPLETE))
+    with op.batch_alter_table('letter_codes', schema=None) as batch_op:
+        batch_op.create_index('ix_letter_codes_unused', ['register_entry_id'], unique=False,
+                              postgresql_where=sa.text('used_at IS NULL'), sqlite_where=sa.text('used_at IS NULL'))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('letter_codes', schema=None) as batch_op:
+        batch_op.drop_index('ix_letter_codes_unused')
+    with op.batch_alter_table('register_entries', schema=None) as batch_op:
+        batch_op.drop_index('ix_register_entries_incomplete')
+        batch_op.drop_index('ix_register_entries_area_address')
+        batch_op.create_index('ix_register_entries_area_address',
+                              ['area_id', 'postcode', 'huisnummer', 'huisletter', 'huisnummertoevoeging'], unique=False)
     op.drop_table('stored_file_chunks')
     with op.batch_alter_table('stored_files', schema=None) as batch_op:
         batch_op.drop_column('encrypted')
