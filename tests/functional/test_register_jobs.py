@@ -213,3 +213,21 @@ def test_chunked_files_read_back_as_written_and_refuse_tampering(app, session, m
             app.config["CODE_HMAC_KEY"] = "another key"
             with pytest.raises(stored_files.DamagedFile):
                 b"".join(stored_files.iter_chunks(session, sealed))
+
+
+def test_an_unexpected_error_on_the_last_attempt_still_removes_the_upload(app, session, monkeypatch):
+    from pb import job_runner
+    from pb.services import register_import
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(register_import, "import_addresses", broken)
+    with app.test_request_context():
+        upload = stored_files.put_stream(session, io.BytesIO(b"postcode;huisnummer\n"), kind=register_jobs.UPLOAD_KIND,
+                                         content_type="text/csv")
+        session.commit()
+        row = job_runner.run_here(session, register_jobs.IMPORT, {"upload": upload.name})
+    assert row.status == JobStatus.FAILED and "Er ging iets mis bij ons" in row.error
+    assert "disk full" not in row.error
+    assert _no_upload_left(session)
