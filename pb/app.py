@@ -172,6 +172,7 @@ def _register_blueprints(app: Flask) -> None:
         admin,
         admin_face,
         admin_grants,
+        assisted,
         auth,
         feeds,
         grants,
@@ -186,6 +187,7 @@ def _register_blueprints(app: Flask) -> None:
         mine,
         municipality,
         open_data,
+        printouts,
         public,
         residency,
         results,
@@ -201,7 +203,8 @@ def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = _IdConverter  # before any rule is added
     for module in (public, auth, manage, admin, rounds, manage_rounds, voting, residency, infopunt,
                    address_register, results, open_data, widgets, api, grants, manage_grants, grants_staff,
-                   admin_grants, jobs, health, mine, implementations, feeds, municipality, admin_face):
+                   admin_grants, jobs, health, mine, implementations, feeds, municipality, admin_face, assisted,
+                   printouts):
         app.register_blueprint(module.bp)
     municipality.init_app(app)
     app.context_processor(template_labels)

@@ -135,6 +135,8 @@ AUDIT_ACTION = {
     "round.update": _l("Instellingen gewijzigd"),
     "round.phase_move": _l("Fase verschoven"),
     "proposal.submit": _l("Plan ingediend"),
+    "proposal.submit_assisted": _l("Plan ingediend met hulp van het informatiepunt"),
+    "proposal.support_assisted": _l("Steun gegeven met hulp van het informatiepunt"),
     "proposal.withdraw": _l("Plan ingetrokken"),
     "proposal.support_closed": _l("Steunfase afgesloten"),
     "proposal.review": _l("Beoordeling"),

@@ -204,9 +204,10 @@ def load_demo_grants(session: Session, password: str = "buurtbudget-demo") -> No
             session.add(GrantMandate(user_id=users[email].id, amount_cents=cents))
     session.flush()
     admin = users.get("admin@buurtbudget.test")
-    staff = users.get("infopunt@buurtbudget.test")
     for area in session.scalars(select(Area).order_by(Area.id)):
+        # area_managers holds both the area's managers and its information-point workers.
         managers = [u for u in area.managers if u.role == Role.MANAGER]
+        staff = next((u for u in area.managers if u.role == Role.STAFF), users.get("infopunt@buurtbudget.test"))
         if not managers or admin is None:
             continue
         _load_area(session, area, managers[0], staff, password)

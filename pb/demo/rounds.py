@@ -1,7 +1,9 @@
 """Demo rounds and proposals for ``pb demo``: one round in every phase, dates relative to now.
 
 Ulft votes now (knapsack, six projects on the ballot) and has a youth round open for proposals;
-Gendringen collects support; Silvolde-Terborg is in review; Varsseveld has closed its vote.
+Gendringen collects support and has its next round coming; Silvolde-Terborg is in review and has
+a round waiting for its vote; Varsseveld has closed its vote. (The published result is the real
+Assen round, in an area of its own: ``pb/demo/results.py``.)
 """
 
 from __future__ import annotations
@@ -57,6 +59,11 @@ def _user(session: Session, email: str) -> User:
     return user
 
 
+def _manager_of(area: Area) -> User | None:
+    """The area's first manager (area_managers also holds its information-point workers)."""
+    return next((u for u in area.managers if u.role == Role.MANAGER), None)
+
+
 def _round(session: Session, area: Area, title: str, description: str, budget_euros: int,
            starts: dt.datetime, **config: object) -> BudgetRound | None:
     if session.scalar(select(BudgetRound).where(BudgetRound.area_id == area.id, BudgetRound.title == title)):
@@ -70,14 +77,14 @@ def _round(session: Session, area: Area, title: str, description: str, budget_eu
     round_.themes = [RoundTheme(name=n) for n in ("Spelen", "Groen", "Veiligheid", "Ontmoeten")]
     session.add(round_)
     session.flush()
-    manager = next((u for u in area.managers if u.role == Role.MANAGER), None)
+    manager = _manager_of(area)
     audit.record(session, actor=manager, action="round.create", obj_type="round", obj_id=round_.id, area_id=area.id,
                  round_id=round_.id, public=True, after={"budget_cents": round_.budget_cents})
     return round_
 
 
 def _proposals(session: Session, round_: BudgetRound, items: list[DemoProposal]) -> None:
-    manager = next((u for u in round_.area.managers if u.role == Role.MANAGER), None)
+    manager = _manager_of(round_.area)
     themes = {t.name: t for t in round_.themes}
     for n, item in enumerate(items):
         author = _user(session, item.author)
@@ -238,6 +245,32 @@ def load_demo_rounds(session: Session, password: str = "buurtbudget-demo") -> No
             DemoProposal("Bankjes op de dijk", "Vier bankjes met uitzicht.", "Rustplekken op de dijk.",
                          "Dijk Silvolde", "Ontmoeten", [("Vier bankjes", 3_200)], ProposalStatus.IN_REVIEW,
                          people[0], people[:1]),
+        ])
+
+    # Gendringen: the next round, not open yet.
+    _round(session, areas["gendringen"], "Dorpsbudget Gendringen 2027",
+           "Vanaf over twee weken kunt u plannen indienen voor Gendringen.", 25_000, now + 14 * DAY,
+           ballot_type=BallotType.APPROVAL, counting_rule=CountingRule.GREEDY, tie_break=TieBreak.LOWER_COST,
+           support_threshold=2)
+
+    # Silvolde-Terborg: review done, voting opens in five days (the ballot can be printed).
+    round_ = _round(session, areas["silvolde-terborg"], "Groenbudget Silvolde-Terborg 2026",
+                    "Meer groen in de twee dorpen. Het stemmen begint bijna.", 15_000, now - 51 * DAY,
+                    ballot_type=BallotType.APPROVAL, counting_rule=CountingRule.GREEDY,
+                    tie_break=TieBreak.LOWER_COST, support_threshold=1)
+    if round_ is not None:
+        people = ["silvolde@buurtbudget.test", "terborg@buurtbudget.test"]
+        ok = "Haalbaar. De gemeente plant de bomen in het plantseizoen."
+        _proposals(session, round_, [
+            DemoProposal("Bomen langs de Terborgseweg", "Twaalf lindes langs de weg.", "Schaduw en minder hitte.",
+                         "Terborgseweg", "Groen", [("Twaalf lindes", 7_200), ("Planten en water geven", 1_800)],
+                         ProposalStatus.FEASIBLE, people[0], people, ok),
+            DemoProposal("Geveltuintjes in de Markt", "Smalle tuintjes tegen de gevels.", "Bewoners onderhouden ze.",
+                         "Markt, Terborg", "Groen", [("Tegels eruit, planten erin", 2_400)],
+                         ProposalStatus.FEASIBLE, people[1], people, ok),
+            DemoProposal("Bloemenweide bij de Slangenburg", "Een weide vol wilde bloemen.", "Goed voor bijen.",
+                         "Slangenburg, Silvolde", "Groen", [("Zaad en maaien", 1_500)],
+                         ProposalStatus.FEASIBLE, people[0], people, ok),
         ])
 
     # Varsseveld: voting closed three days ago, results not yet published.

@@ -200,8 +200,11 @@ def update_proposal(session: Session, proposal: Proposal, *, actor: User, data: 
     session.flush()
 
 
-def submit_proposal(session: Session, proposal: Proposal, *, actor: User) -> None:
+def submit_proposal(session: Session, proposal: Proposal, *, actor: User, assisted_by: User | None = None) -> None:
     """The author submits a draft: it becomes public and collects support.
+
+    With ``assisted_by`` (an information-point staff member who filed it for the author), the
+    public history says the information point helped, and the audit entry names the staff member.
 
     Raises:
         PermissionDenied: not the author or no longer a verified resident.
@@ -216,7 +219,8 @@ def submit_proposal(session: Session, proposal: Proposal, *, actor: User) -> Non
     if not proposal.cost_lines or proposal.estimated_cost_cents <= 0:
         raise ValidationFailed(_("Vul minstens één kostenregel in voordat u het plan indient."))
     proposal.submitted_at = utcnow()
-    _set_status(session, proposal, ProposalStatus.SUBMITTED, actor=actor, action="proposal.submit")
+    _set_status(session, proposal, ProposalStatus.SUBMITTED, actor=assisted_by or actor,
+                action="proposal.submit_assisted" if assisted_by else "proposal.submit")
 
 
 def withdraw_proposal(session: Session, proposal: Proposal, *, actor: User) -> None:

@@ -16,7 +16,7 @@ from pb.forms import options
 from pb.forms.rounds import ActionForm, ProposalForm
 from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.round import BudgetRound, Phase
-from pb.services import area_agenda, authz
+from pb.services import area_agenda, assistance, authz
 from pb.services import ballots as ballot_service
 from pb.services import follows, implementations, locations, pabulib_import, photos, stored_files
 from pb.services import results as result_service
@@ -108,6 +108,8 @@ def proposal(proposal_id: int) -> str:
         outcome=presenters.proposal_outcome(result_service.proposal_outcomes(session, [p]).get(p.id)),
         following=follows.is_following(session, user, proposal=p),
         implementation=implementations.of_proposal(session, p),
+        assisted=assistance.was_assisted(session, p),
+        can_assist=authz.can_work_info_point(user, p.round.area),
     )
 
 
@@ -140,7 +142,8 @@ def photo_thumbnail(proposal_id: int) -> Response:
 # --- residents -------------------------------------------------------------------------------------
 
 
-def _proposal_form(round_: BudgetRound, p: Proposal | None) -> ProposalForm:
+def proposal_form(round_: BudgetRound, p: Proposal | None, form_class: type[ProposalForm] = ProposalForm) -> ProposalForm:
+    """The proposal form with the round's choices, filled from ``p`` on a GET (also for staff's assisted form)."""
     if request.method == "GET" and p is not None:
         form = ProposalForm(obj=p)
         form.theme_id.data = str(p.theme_id or "")
@@ -157,7 +160,7 @@ def _proposal_form(round_: BudgetRound, p: Proposal | None) -> ProposalForm:
             form.cost_lines.entries[i].item.data = line.description
             form.cost_lines.entries[i].amount.data = euro(line.amount_cents).replace("€", "").strip()
     else:
-        form = ProposalForm()
+        form = form_class()
     form.theme_id.choices = options([("", _("Geen thema"))] + [(str(t.id), t.name) for t in round_.themes])
     form.neighbourhood_id.choices = options([("", _("Geen buurt"))] + [(str(n.id), n.name) for n in round_.neighbourhoods])
     form.agenda_item_id.choices = agenda_options(area_agenda.items_of(db_session(), round_.area))
@@ -168,7 +171,8 @@ def _optional_id(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-def _proposal_data(form: ProposalForm) -> proposal_service.ProposalData:
+def proposal_data(form: ProposalForm) -> proposal_service.ProposalData:
+    """The service's input from a proposal form (cost amounts parsed; empty cost lines skipped)."""
     lines = parse_cost_lines((entry.item.data, entry.amount.data) for entry in form.cost_lines.entries)
     return proposal_service.ProposalData(
         title=form.title.data or "", summary=form.summary.data or "", description=form.description.data or "",
@@ -182,7 +186,8 @@ def _proposal_data(form: ProposalForm) -> proposal_service.ProposalData:
     )
 
 
-def _uploaded_photo(form: ProposalForm) -> str | None:
+def uploaded_photo(form: ProposalForm) -> str | None:
+    """Store the form's photo (checked and re-encoded); None when none was sent."""
     upload = form.photo.data
     if upload is None or not getattr(upload, "filename", ""):
         return None
@@ -197,11 +202,11 @@ def new_proposal(round_id: int) -> str | Response:
     session = db_session()
     round_ = round_service.get_round(session, round_id)
     authz.require_resident(session, actor(), round_.area)
-    form = _proposal_form(round_, None)
+    form = proposal_form(round_, None)
     if form.validate_on_submit():
         with unit_of_work(form) as work:  # a refusal rolls back a photo stored in this request too
-            data = _proposal_data(form)
-            photo_name = _uploaded_photo(form)
+            data = proposal_data(form)
+            photo_name = uploaded_photo(form)
             created = proposal_service.create_proposal(session, round_, actor=actor(), data=data, photo=photo_name)
         if not work.failed:
             flash(_("Uw plan is bewaard als concept. Controleer het en dien het in."), "success")
@@ -218,11 +223,11 @@ def edit_proposal(proposal_id: int) -> str | Response:
     p = _visible_proposal(proposal_id)
     if not proposal_service.is_author(actor(), p):
         abort(403)
-    form = _proposal_form(p.round, p)
+    form = proposal_form(p.round, p)
     if form.validate_on_submit():
         with unit_of_work(form) as work:  # a refusal rolls back a photo stored in this request too
-            data = _proposal_data(form)
-            photo_name = _uploaded_photo(form)
+            data = proposal_data(form)
+            photo_name = uploaded_photo(form)
             proposal_service.update_proposal(session, p, actor=actor(), data=data, photo=photo_name,
                                              remove_photo=bool(form.remove_photo.data))
         if not work.failed:

@@ -22,6 +22,7 @@ ALLOWED_2XX = {
     "rounds.proposals": EVERYONE,
     "rounds.proposal": EVERYONE,
     "rounds.photo": set(),  # the fixture proposal has no photo: 404 for all
+    "rounds.photo_thumbnail": set(),
     "rounds.new_proposal": {"resident"},
     "rounds.edit_proposal": {"resident"},  # the author
     "rounds.submit": set(),
@@ -90,7 +91,8 @@ def test_route_matrix(app, session, world, role):
         if visit.method == "GET" or role not in MAY_WRITE.get(endpoint, set()):
             assert not visit.wrote, where
         if role == "anonymous" and endpoint not in ("rounds.round_page", "rounds.proposals",
-                                                     "rounds.proposal", "rounds.photo"):
+                                                     "rounds.proposal", "rounds.photo",
+                                                     "rounds.photo_thumbnail"):
             assert status in (302, 401, 403, 404), where
             if status == 302:
                 assert "/login" in visit.response.headers["Location"]

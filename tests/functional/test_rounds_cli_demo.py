@@ -45,8 +45,10 @@ def test_demo_rounds(runner, session, client):
     now = utcnow()
     rounds = {r.title: r for r in session.scalars(select(BudgetRound))}
     ours = [rounds[t] for t in ("Buurtbudget Ulft 2026", "Jongerenbudget Ulft 2027", "Dorpsbudget Gendringen 2026",
-                                "Wijkbudget Silvolde-Terborg 2026", "Buurtbudget Varsseveld voorjaar 2026")]
-    assert [r.phase_at(now) for r in ours] == [Phase.VOTING, Phase.PROPOSALS, Phase.SUPPORT, Phase.REVIEW, Phase.CLOSED]
+                                "Wijkbudget Silvolde-Terborg 2026", "Groenbudget Silvolde-Terborg 2026",
+                                "Dorpsbudget Gendringen 2027", "Buurtbudget Varsseveld voorjaar 2026")]
+    assert [r.phase_at(now) for r in ours] == [Phase.VOTING, Phase.PROPOSALS, Phase.SUPPORT, Phase.REVIEW,
+                                               Phase.WAITING, Phase.UPCOMING, Phase.CLOSED]
     voting, closed = ours[0], ours[-1]
     assert voting.area.slug == "ulft" and voting.ballot_type == BallotType.KNAPSACK
     assert len(ballot_service.ballot_proposals(session, voting)) >= 5
@@ -60,4 +62,5 @@ def test_demo_rounds(runner, session, client):
     assert "Kosten aangepast" in page and "Speeltuin Bloemenbuurt opknappen" in page
     if (pabulib_import.pabulib_dir() / demo_results.DEMO_FILE).exists():  # the real Assen round, labelled
         example = rounds["Voorbeeld: Assen Top Idee 2024 (echte uitslag uit Assen)"]
+        assert example.area.slug == demo_results.DEMO_AREA  # an area of its own, not a demo village
         assert client.get(f"/rounds/{example.id}/results").status_code == 200
