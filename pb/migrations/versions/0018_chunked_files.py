@@ -1,8 +1,8 @@
 """large stored files in chunks (register uploads, letters ZIPs), optionally encrypted; indexes
 that let the register and letter-code pages count an area's addresses and unused codes cheaply
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-11-29 20:40:00
 
 A register upload (a city's file is about 50 MB) and a letters ZIP are written and read a chunk
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0017'
-down_revision = '0016'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
