@@ -22,11 +22,10 @@ run: $(VENV)/.runtime translations instance/secret_key
 test: $(VENV)/.dev translations chromium npm-packages
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## lint: ruff (blocking) and mypy (reported; settings in pyproject.toml)
+## lint: ruff and mypy, both blocking (mypy settings in pyproject.toml)
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check pb tests bench wsgi.py setup.py
-	@# mypy reports but does not fail yet: the branches merged for issues 12-17 left type errors to fix.
-	-$(VENV)/bin/mypy
+	$(VENV)/bin/mypy
 
 ## lock: pin every runtime dependency with hashes in requirements.lock (after editing requirements.txt)
 lock: $(VENV)/.dev

@@ -18,7 +18,7 @@ from pb.models.user import User
 
 
 # Published, public data that scripts on other sites may read (CORS).
-OPEN_DATA_CORS = [re.compile(pattern) for pattern in (
+OPEN_DATA_CORS: list[str | re.Pattern[str]] = [re.compile(pattern) for pattern in (
     r"^/api/v1/", r"^/open-data/", r"^/rounds/\d+/(ballots\.pb|results\.json|results\.csv)$",
     r"^/rounds/\d+/results/v\d+/")]
 
@@ -172,6 +172,7 @@ def _register_blueprints(app: Flask) -> None:
         admin,
         admin_face,
         admin_grants,
+        assisted,
         auth,
         feeds,
         grants,
@@ -186,6 +187,7 @@ def _register_blueprints(app: Flask) -> None:
         mine,
         municipality,
         open_data,
+        printouts,
         public,
         residency,
         results,
@@ -201,7 +203,8 @@ def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = _IdConverter  # before any rule is added
     for module in (public, auth, manage, admin, rounds, manage_rounds, voting, residency, infopunt,
                    address_register, results, open_data, widgets, api, grants, manage_grants, grants_staff,
-                   admin_grants, jobs, health, mine, implementations, feeds, municipality, admin_face):
+                   admin_grants, jobs, health, mine, implementations, feeds, municipality, admin_face, assisted,
+                   printouts):
         app.register_blueprint(module.bp)
     municipality.init_app(app)
     app.context_processor(template_labels)

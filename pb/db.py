@@ -74,6 +74,20 @@ def by_id(session: Session, model: type[_Row], ident: int) -> _Row | None:
     return session.get(model, ident) if 0 < ident <= MAX_ID else None
 
 
+def require_row(session: Session, model: type[_Row], ident: int, missing: str) -> _Row:
+    """The row of ``model`` with id ``ident`` (see :func:`by_id`).
+
+    Raises:
+        NotFound: no such row; ``missing`` is the message a reader sees ("Dit plan bestaat niet.").
+    """
+    from pb.errors import NotFound
+
+    row = by_id(session, model, ident)
+    if row is None:
+        raise NotFound(missing)
+    return row
+
+
 def rowcount(result: Result[Any]) -> int:
     """The number of rows an UPDATE or DELETE matched (``Session.execute`` types it as a plain Result)."""
     return cast(CursorResult[Any], result).rowcount or 0

@@ -32,7 +32,7 @@ def _wants_json() -> bool:
     )
 
 
-def _render(status: int, message: str) -> ResponseReturnValue:
+def _render(status: int, message: str) -> tuple[Response | str, int]:
     if request.path.startswith("/api/"):
         return problem(status, message), status
     if _wants_json():

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 
 from pb import db, migrate
 from pb.db import db_session
+from pb.demo import address_register as demo_register
 from pb.demo import people as demo
 from pb.errors import DomainError
 from pb.models.user import Role
@@ -28,12 +29,20 @@ def init_db() -> None:
 @with_appcontext
 def demo_command() -> None:
     """Load the demo municipality (safe to run again) and print the demo logins."""
-    logins = demo.load_demo(db_session())
+    loaded = demo.load_demo(db_session())
     db_session().commit()
     click.echo(f"Demo data for {current_app.config['MUNICIPALITY_NAME']} is loaded.")
     click.echo("Demo logins (e-mail / password):")
-    for role, email, password in logins:
+    for role, email, password in loaded.logins:
         click.echo(f"  {role:<22} {email:<32} {password}")
+    click.echo("Demo address register (made-up addresses; each can get a letter code):")
+    for line in demo_register.register_lines():
+        click.echo(line)
+    click.echo("To get a letter code and become a verified resident:")
+    for line in demo_register.letter_code_steps():
+        click.echo(line)
+    for note in loaded.notes:
+        click.echo(note)
 
 
 @click.command("create-user")

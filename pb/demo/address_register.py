@@ -11,7 +11,7 @@ from pb.services.register_import import import_addresses
 
 # A few addresses per demo area (street, postcode, huisnummer, huisletter, toevoeging, woonplaats,
 # eligible, birth year). Street names are made up for the demo.
-DEMO_REGISTER = {
+DEMO_REGISTER: dict[str, list[tuple[str, str, int, str, str, str, int, int | None]]] = {
     "ulft": [("Dorpsstraat", "7071AA", 1, "", "", "Ulft", 2, None), ("Dorpsstraat", "7071AA", 3, "", "", "Ulft", 1, None),
              ("Kerkstraat", "7071AB", 12, "A", "", "Ulft", 1, None), ("Molenweg", "7072BC", 5, "", "", "Ulft", 3, None),
              ("Molenweg", "7072BC", 7, "", "", "Ulft", 1, 2012)],
@@ -42,3 +42,31 @@ def load_demo_register(session: Session) -> int:
     if len(lines) == 1:
         return 0
     return import_addresses(session, "\n".join(lines).encode(), actor=None).created
+
+
+# Where `make run` serves the app; the lines below are printed by `pb demo` and copied in the README.
+DEMO_BASE_URL = "http://127.0.0.1:5000"
+DEMO_CODE_AREA = "ulft"
+
+
+def address_line(street: str, postcode: str, nr: int, letter: str, addition: str, town: str) -> str:
+    """An address as a resident writes it: "Kerkstraat 12A, 7071 AB Ulft" (addition after a dash)."""
+    number = f"{nr}{letter}" + (f"-{addition}" if addition else "")
+    return f"{street} {number}, {postcode[:4]} {postcode[4:]} {town}"
+
+
+def register_lines() -> list[str]:
+    """The demo register, one line per area: its slug and its addresses."""
+    return [f"  {slug}: " + "; ".join(address_line(*row[:6]) for row in rows) for slug, rows in DEMO_REGISTER.items()]
+
+
+def letter_code_steps() -> list[str]:
+    """How to get a letter code for a demo address and use it (a test follows these steps)."""
+    return [
+        f"  1. .venv/bin/flask --app wsgi pb letter-codes {DEMO_CODE_AREA} --csv letter-codes-{DEMO_CODE_AREA}.csv --yes",
+        "     writes one new code per address of the area to the CSV (another area: use its slug from the list above).",
+        f"  2. Make an account at {DEMO_BASE_URL}/register; the confirmation e-mail is printed by the worker and "
+        "saved in instance/outbox/.",
+        f"  3. Log in, open {DEMO_BASE_URL}/verify and type the postcode, the house number and the code from your "
+        "address's row in the CSV.",
+    ]

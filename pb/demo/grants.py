@@ -10,18 +10,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pb.db import utcnow
+from pb.demo.residents import demo_resident
 from pb.models.agenda import AgendaItem
 from pb.models.area import Area
 from pb.models.grant import (
     ApplicationStatus, Backing, DecisionKind, GrantApplication, GrantCostLine, GrantDecision, GrantMandate, GrantPot,
-    GrantReport, GrantSettings, ReportStatus, area_staff,
+    GrantReport, GrantSettings, ReportStatus,
 )
 from pb.models.proposal import Proposal, ProposalStatus
-from pb.models.residency import Residency, VerificationMethod
 from pb.models.round import BudgetRound
 from pb.models.user import Role, User
 from pb.models.implementation import ImplementationStatus
-from pb.services import accounts, implementations, pots
+from pb.services import implementations, pots
 
 DAY = dt.timedelta(days=1)
 AGENDA = [
@@ -34,18 +34,8 @@ MANDATES = {"regisseur@buurtbudget.test": 1_500_00, "regisseur2@buurtbudget.test
 
 
 def _neighbours(session: Session, area: Area, password: str) -> list[User]:
-    people = []
-    for i, name in enumerate(("Bert Wissing", "Lies Elshof", "Johan Kemperman"), start=1):
-        email = f"buur{i}-{area.slug}@buurtbudget.test"
-        user = session.scalar(select(User).where(User.email == email))
-        if user is None:
-            user = accounts.create_user(session, actor=None, email=email, name=name, password=password,
-                                        role=Role.RESIDENT)
-        if not any(r.area_id == area.id for r in user.residencies):
-            session.add(Residency(user=user, area=area, method=VerificationMethod.IN_PERSON, verified_at=utcnow()))
-            session.flush()
-        people.append(user)
-    return people
+    return [demo_resident(session, f"buur{i}-{area.slug}@buurtbudget.test", name, area, password)
+            for i, name in enumerate(("Bert Wissing", "Lies Elshof", "Johan Kemperman"), start=1)]
 
 
 def _application(session: Session, area: Area, applicant: User, title: str, description: str,
@@ -121,9 +111,8 @@ def _load_area(session: Session, area: Area, manager: User, staff: User | None, 
     if session.get(GrantSettings, area.id) is None:
         session.add(GrantSettings(area_id=area.id, min_backing=2, ceiling_cents=5_000_00,
                                   receipts_above_cents=500_00, service_days=10))
-    if staff is not None and session.scalar(select(area_staff.c.user_id).where(
-            area_staff.c.area_id == area.id, area_staff.c.user_id == staff.id)) is None:
-        session.execute(area_staff.insert().values(area_id=area.id, user_id=staff.id))
+    if staff is not None and area not in staff.managed_areas:
+        staff.managed_areas.append(area)
     session.flush()
     agenda = []
     for i, (title, description) in enumerate(AGENDA, start=1):
@@ -215,9 +204,10 @@ def load_demo_grants(session: Session, password: str = "buurtbudget-demo") -> No
             session.add(GrantMandate(user_id=users[email].id, amount_cents=cents))
     session.flush()
     admin = users.get("admin@buurtbudget.test")
-    staff = users.get("infopunt@buurtbudget.test")
     for area in session.scalars(select(Area).order_by(Area.id)):
-        managers = list(area.managers)
+        # area_managers holds both the area's managers and its information-point workers.
+        managers = [u for u in area.managers if u.role == Role.MANAGER]
+        staff = next((u for u in area.managers if u.role == Role.STAFF), users.get("infopunt@buurtbudget.test"))
         if not managers or admin is None:
             continue
         _load_area(session, area, managers[0], staff, password)

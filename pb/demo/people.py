@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,7 +34,8 @@ DEMO_USERS = [
     ("beheerder gemeente", "admin@buurtbudget.test", "Anne de Beheerder", Role.ADMIN, [], None),
     ("gebiedsregisseur", "regisseur@buurtbudget.test", "Gerrit Regisseur", Role.MANAGER, ["ulft", "gendringen"], None),
     ("gebiedsregisseur", "regisseur2@buurtbudget.test", "Fatima El Amrani", Role.MANAGER, ["silvolde-terborg", "varsseveld"], None),
-    ("medewerker infopunt", "infopunt@buurtbudget.test", "Sanne van het Infopunt", Role.STAFF, [], None),
+    ("medewerker infopunt", "infopunt@buurtbudget.test", "Sanne van het Infopunt", Role.STAFF, ["ulft", "gendringen"], None),
+    ("medewerker infopunt", "infopunt2@buurtbudget.test", "Joost Bakker", Role.STAFF, ["silvolde-terborg", "varsseveld"], None),
     ("bewoner Ulft", "bewoner@buurtbudget.test", "Jan Jansen", Role.RESIDENT, [], "ulft"),
     ("bewoner Ulft", "buurvrouw@buurtbudget.test", "Mien Hendriks", Role.RESIDENT, [], "ulft"),
     ("bewoner Varsseveld", "varsseveld@buurtbudget.test", "Kees Wolters", Role.RESIDENT, [], "varsseveld"),
@@ -47,8 +49,16 @@ _DEMO_BIRTH_DATES = {
 }
 
 
-def load_demo(session: Session) -> list[tuple[str, str, str]]:
-    """Create the demo areas and accounts that are missing; return (role, e-mail, password)."""
+@dataclass(frozen=True)
+class DemoLoaded:
+    """What ``pb demo`` tells: the logins (role, e-mail, password) and notes on skipped parts."""
+
+    logins: list[tuple[str, str, str]]
+    notes: list[str]
+
+
+def load_demo(session: Session) -> DemoLoaded:
+    """Create the demo areas, accounts, rounds, register and results that are missing."""
     for name, slug, description, postcodes in DEMO_AREAS:
         if session.scalar(select(Area).where(Area.slug == slug)) is None:
             areas.create_area(
@@ -64,6 +74,8 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
                 session, actor=None, email=email, name=name, password=DEMO_PASSWORD,
                 role=role, area_slugs=managed,
             )
+        if managed and not user.managed_areas:  # an older demo's information-point worker had no areas
+            user.managed_areas = [areas.get_by_slug(session, slug) for slug in managed]
         if resident_of and not user.residencies:
             area = areas.get_by_slug(session, resident_of)
             # Birth dates let the demo residents take part in rounds with an age limit.
@@ -74,7 +86,7 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
     demo_voting.load_demo_voting(session)
     demo_rounds.load_demo_rounds(session, DEMO_PASSWORD)
     demo_register.load_demo_register(session)
-    demo_results.load_demo_results(session)
+    results_note = demo_results.load_demo_results(session)
     demo_grants.load_demo_grants(session, DEMO_PASSWORD)
     demo_municipality.load_demo_face(session)
-    return logins
+    return DemoLoaded(logins=logins, notes=[results_note])

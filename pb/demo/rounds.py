@@ -1,7 +1,9 @@
 """Demo rounds and proposals for ``pb demo``: one round in every phase, dates relative to now.
 
 Ulft votes now (knapsack, six projects on the ballot) and has a youth round open for proposals;
-Gendringen collects support; Silvolde-Terborg is in review; Varsseveld has closed its vote.
+Gendringen collects support and has its next round coming; Silvolde-Terborg is in review and has
+a round waiting for its vote; Varsseveld has closed its vote. (The published result is the real
+Assen round, in an area of its own: ``pb/demo/results.py``.)
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pb.db import utcnow
+from pb.demo.residents import demo_resident
 from pb.models.area import Area
 from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support
-from pb.models.residency import Residency, VerificationMethod
 from pb.models.round import BallotType, BudgetRound, CountingRule, RoundTheme, TieBreak
 from pb.models.user import Role, User
-from pb.services import accounts, audit
+from pb.services import audit
 
 DAY = dt.timedelta(days=1)
 
@@ -51,21 +53,15 @@ class DemoProposal:
     point: tuple[float, float] | None = None  # (latitude, longitude) on the map
 
 
-def _resident(session: Session, email: str, name: str, area: Area, password: str) -> User:
-    user = session.scalar(select(User).where(User.email == email))
-    if user is None:
-        user = accounts.create_user(session, actor=None, email=email, name=name, password=password,
-                                    role=Role.RESIDENT)
-    if not any(r.area_id == area.id for r in user.residencies):
-        session.add(Residency(user=user, area=area, method=VerificationMethod.IN_PERSON, verified_at=utcnow()))
-        session.flush()
-    return user
-
-
 def _user(session: Session, email: str) -> User:
     user = session.scalar(select(User).where(User.email == email))
     assert user is not None, email
     return user
+
+
+def _manager_of(area: Area) -> User | None:
+    """The area's first manager (area_managers also holds its information-point workers)."""
+    return next((u for u in area.managers if u.role == Role.MANAGER), None)
 
 
 def _round(session: Session, area: Area, title: str, description: str, budget_euros: int,
@@ -81,14 +77,14 @@ def _round(session: Session, area: Area, title: str, description: str, budget_eu
     round_.themes = [RoundTheme(name=n) for n in ("Spelen", "Groen", "Veiligheid", "Ontmoeten")]
     session.add(round_)
     session.flush()
-    manager = area.managers[0] if area.managers else None
+    manager = _manager_of(area)
     audit.record(session, actor=manager, action="round.create", obj_type="round", obj_id=round_.id, area_id=area.id,
                  round_id=round_.id, public=True, after={"budget_cents": round_.budget_cents})
     return round_
 
 
 def _proposals(session: Session, round_: BudgetRound, items: list[DemoProposal]) -> None:
-    manager = round_.area.managers[0] if round_.area.managers else None
+    manager = _manager_of(round_.area)
     themes = {t.name: t for t in round_.themes}
     for n, item in enumerate(items):
         author = _user(session, item.author)
@@ -143,7 +139,7 @@ def load_demo_rounds(session: Session, password: str = "buurtbudget-demo") -> No
     if not all(slug in areas for slug in ("ulft", "gendringen", "silvolde-terborg", "varsseveld")):
         return
     for email, name, slug in DEMO_RESIDENTS:
-        _resident(session, email, name, areas[slug], password)
+        demo_resident(session, email, name, areas[slug], password)
     now = utcnow().replace(second=0, microsecond=0)
     ulft_people = ["bewoner@buurtbudget.test", "buurvrouw@buurtbudget.test", "ulft3@buurtbudget.test"]
 
@@ -249,6 +245,32 @@ def load_demo_rounds(session: Session, password: str = "buurtbudget-demo") -> No
             DemoProposal("Bankjes op de dijk", "Vier bankjes met uitzicht.", "Rustplekken op de dijk.",
                          "Dijk Silvolde", "Ontmoeten", [("Vier bankjes", 3_200)], ProposalStatus.IN_REVIEW,
                          people[0], people[:1]),
+        ])
+
+    # Gendringen: the next round, not open yet.
+    _round(session, areas["gendringen"], "Dorpsbudget Gendringen 2027",
+           "Vanaf over twee weken kunt u plannen indienen voor Gendringen.", 25_000, now + 14 * DAY,
+           ballot_type=BallotType.APPROVAL, counting_rule=CountingRule.GREEDY, tie_break=TieBreak.LOWER_COST,
+           support_threshold=2)
+
+    # Silvolde-Terborg: review done, voting opens in five days (the ballot can be printed).
+    round_ = _round(session, areas["silvolde-terborg"], "Groenbudget Silvolde-Terborg 2026",
+                    "Meer groen in de twee dorpen. Het stemmen begint bijna.", 15_000, now - 51 * DAY,
+                    ballot_type=BallotType.APPROVAL, counting_rule=CountingRule.GREEDY,
+                    tie_break=TieBreak.LOWER_COST, support_threshold=1)
+    if round_ is not None:
+        people = ["silvolde@buurtbudget.test", "terborg@buurtbudget.test"]
+        ok = "Haalbaar. De gemeente plant de bomen in het plantseizoen."
+        _proposals(session, round_, [
+            DemoProposal("Bomen langs de Terborgseweg", "Twaalf lindes langs de weg.", "Schaduw en minder hitte.",
+                         "Terborgseweg", "Groen", [("Twaalf lindes", 7_200), ("Planten en water geven", 1_800)],
+                         ProposalStatus.FEASIBLE, people[0], people, ok),
+            DemoProposal("Geveltuintjes in de Markt", "Smalle tuintjes tegen de gevels.", "Bewoners onderhouden ze.",
+                         "Markt, Terborg", "Groen", [("Tegels eruit, planten erin", 2_400)],
+                         ProposalStatus.FEASIBLE, people[1], people, ok),
+            DemoProposal("Bloemenweide bij de Slangenburg", "Een weide vol wilde bloemen.", "Goed voor bijen.",
+                         "Slangenburg, Silvolde", "Groen", [("Zaad en maaien", 1_500)],
+                         ProposalStatus.FEASIBLE, people[0], people, ok),
         ])
 
     # Varsseveld: voting closed three days ago, results not yet published.

@@ -23,40 +23,10 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from pb.clock import LOCAL_TZ
 from pb.forms import options
-from pb.models.round import BallotType, CountingRule, TieBreak
+from pb.labels import BALLOT_TYPE, BOUNDARY, COUNTING_RULE, TIE_BREAK
 
 _REQUIRED = _l("Vul dit veld in.")
 _DATE_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-
-BALLOT_TYPE_LABELS = {
-    BallotType.APPROVAL: _l("Vinkjes: kies zoveel projecten als u wilt"),
-    BallotType.K_APPROVAL: _l("Vinkjes met een maximum aantal projecten"),
-    BallotType.KNAPSACK: _l("Kies projecten binnen het budget"),
-    BallotType.CUMULATIVE: _l("Punten verdelen over projecten"),
-    BallotType.RANKED: _l("Zet uw favoriete projecten op volgorde"),
-    BallotType.CHOOSE_ONE: _l("Kies één project"),
-}
-COUNTING_RULE_LABELS = {
-    CountingRule.GREEDY: _l("Meeste stemmen eerst, sla te dure projecten over"),
-    CountingRule.GREEDY_NO_SKIP: _l("Meeste stemmen eerst, stop bij het eerste te dure project"),
-    CountingRule.EQUAL_SHARES: _l("Gelijke delen (method of equal shares)"),
-    CountingRule.PHRAGMEN: _l("Phragmén (eerlijke verdeling)"),
-    CountingRule.MAX_WELFARE: _l("Zoveel mogelijk tevreden stemmers binnen het budget"),
-}
-TIE_BREAK_LABELS = {
-    TieBreak.LOWER_COST: _l("Goedkoopste project eerst"),
-    TieBreak.HIGHER_COST: _l("Duurste project eerst"),
-    TieBreak.LOTTERY: _l("Loting (de sleutel wordt gepubliceerd)"),
-    TieBreak.ORDER: _l("Volgorde van indienen"),
-}
-BOUNDARY_LABELS = {
-    "proposals_open_at": _l("Plannen indienen opent"),
-    "proposals_close_at": _l("Plannen indienen sluit (steunfase begint)"),
-    "support_close_at": _l("Steunfase sluit (beoordeling begint)"),
-    "review_close_at": _l("Beoordeling klaar"),
-    "voting_open_at": _l("Stemmen opent"),
-    "voting_close_at": _l("Stemmen sluit"),
-}
 
 
 def to_utc(local: dt.datetime) -> dt.datetime:
@@ -91,13 +61,13 @@ class RoundForm(FlaskForm):
         description=_l("Eén buurt per regel: naam, dubbele punt, bedrag. Bijvoorbeeld: Ulft-Noord: 10.000. Zonder bedrag: alleen de naam."),
         validators=[Length(max=4000)],
     )
-    proposals_open_at = _date(BOUNDARY_LABELS["proposals_open_at"])
-    proposals_close_at = _date(BOUNDARY_LABELS["proposals_close_at"])
-    support_close_at = _date(BOUNDARY_LABELS["support_close_at"])
-    review_close_at = _date(BOUNDARY_LABELS["review_close_at"])
-    voting_open_at = _date(BOUNDARY_LABELS["voting_open_at"])
-    voting_close_at = _date(BOUNDARY_LABELS["voting_close_at"])
-    ballot_type = SelectField(_l("Manier van stemmen"), choices=options((k.value, v) for k, v in BALLOT_TYPE_LABELS.items()))
+    proposals_open_at = _date(BOUNDARY["proposals_open_at"])
+    proposals_close_at = _date(BOUNDARY["proposals_close_at"])
+    support_close_at = _date(BOUNDARY["support_close_at"])
+    review_close_at = _date(BOUNDARY["review_close_at"])
+    voting_open_at = _date(BOUNDARY["voting_open_at"])
+    voting_close_at = _date(BOUNDARY["voting_close_at"])
+    ballot_type = SelectField(_l("Manier van stemmen"), choices=options((k.value, v) for k, v in BALLOT_TYPE.items()))
     min_projects = _optional_int(_l("Minimum aantal projecten op een stembiljet"))
     max_projects = _optional_int(_l("Maximum aantal projecten op een stembiljet"),
                                  _l("Verplicht bij vinkjes met een maximum en bij volgorde."))
@@ -105,8 +75,8 @@ class RoundForm(FlaskForm):
                                          _l("Alleen bij kiezen binnen het budget."))
     points_total = _optional_int(_l("Aantal punten per stemmer"), _l("Alleen bij punten verdelen."))
     points_max_per_project = _optional_int(_l("Maximum aantal punten per project"), _l("Alleen bij punten verdelen."))
-    counting_rule = SelectField(_l("Telregel"), choices=options((k.value, v) for k, v in COUNTING_RULE_LABELS.items()))
-    tie_break = SelectField(_l("Bij gelijke stand"), choices=options((k.value, v) for k, v in TIE_BREAK_LABELS.items()))
+    counting_rule = SelectField(_l("Telregel"), choices=options((k.value, v) for k, v in COUNTING_RULE.items()))
+    tie_break = SelectField(_l("Bij gelijke stand"), choices=options((k.value, v) for k, v in TIE_BREAK.items()))
     support_threshold = IntegerField(_l("Steun nodig om beoordeeld te worden"), default=0,
                                      validators=[Optional(), NumberRange(min=0, max=1_000_000)])
     min_age = _optional_int(_l("Minimumleeftijd om te stemmen"))
@@ -122,7 +92,7 @@ class RoundForm(FlaskForm):
 class PhaseMoveForm(FlaskForm):
     """Move one phase boundary, with a public reason."""
 
-    boundary = SelectField(_l("Welke fasegrens"), choices=options(BOUNDARY_LABELS.items()))
+    boundary = SelectField(_l("Welke fasegrens"), choices=options(BOUNDARY.items()))
     new_at = _date(_l("Nieuwe datum en tijd"))
     reason = TextAreaField(_l("Reden (openbaar)"), validators=[DataRequired(_REQUIRED), Length(max=2000)])
 

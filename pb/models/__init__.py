@@ -2,13 +2,13 @@
 
 from pb.models.agenda import AgendaItem
 from pb.models.area import Area, AreaPostcode, area_managers
+from pb.models.assistance import Assistance, AssistKind
 from pb.models.audit import AuditEntry
 from pb.models.ballot import (Ballot, BallotItem, BallotSealKey, Channel, PaperEntry, Participation, RoundSeal,
                               SealedBallot)
 from pb.models.grant import (
     ApplicationStatus, Backing, DecisionKind, FileKind, GrantApplication, GrantCostLine, GrantDecision, GrantFile,
     GrantMandate, GrantPot, GrantReport, GrantSettings, LedgerEntry, LedgerKind, PaperBacking, ReportStatus,
-    area_staff,
 )
 from pb.models.job import Job, JobStatus
 from pb.models.municipality import MunicipalityFace
@@ -31,9 +31,10 @@ from pb.models.user import Role, User
 from pb.models.widget import WidgetOrigin
 
 __all__ = [
+    "Assistance", "AssistKind",
     "AgendaItem", "ApplicationStatus", "Backing", "DecisionKind", "FileKind", "GrantApplication", "GrantCostLine",
     "GrantDecision", "GrantFile", "GrantMandate", "GrantPot", "GrantReport", "GrantSettings", "LedgerEntry",
-    "LedgerKind", "PaperBacking", "ReportStatus", "area_staff",
+    "LedgerKind", "PaperBacking", "ReportStatus",
     "Follow",
     "Implementation",
     "ImplementationStatus",

@@ -13,6 +13,7 @@ from pb.db import Base, utcnow
 if TYPE_CHECKING:
     from pb.models.user import User
 
+# The people who work for an area: its managers and its information-point staff (User.role says which).
 area_managers = Table(
     "area_managers",
     Base.metadata,

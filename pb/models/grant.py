@@ -11,33 +11,23 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
-    Column,
     Date,
     ForeignKey,
     Integer,
     LargeBinary,
     String,
-    Table,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.db import Base, str_enum, utcnow
+from pb.models.cost_line import CostLineColumns
 
 if TYPE_CHECKING:
     from pb.models.agenda import AgendaItem
     from pb.models.area import Area
     from pb.models.user import User
-
-# Information-point staff work for the areas the admin assigns them to.
-area_staff = Table(
-    "area_staff",
-    Base.metadata,
-    Column("area_id", ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True),
-    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-)
-
 
 class GrantSettings(Base):
     """What the admin sets per area for small grants."""
@@ -189,17 +179,13 @@ class GrantApplication(Base):
                                ApplicationStatus.AWAITING_SECOND)
 
 
-class GrantCostLine(Base):
+class GrantCostLine(CostLineColumns, Base):
     """One cost line of an application."""
 
     __tablename__ = "grant_cost_lines"
     __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("grant_applications.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer, default=0)
-    description: Mapped[str] = mapped_column(String(200))
-    amount_cents: Mapped[int] = mapped_column(BigInteger)
 
     application: Mapped[GrantApplication] = relationship(back_populates="cost_lines")
 

@@ -13,16 +13,16 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     ForeignKey,
-    Integer,
     String,
     Table,
     Text,
     UniqueConstraint,
     func,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column, relationship
 
 from pb.db import Base, str_enum, utcnow
+from pb.models.cost_line import CostLineColumns
 
 if TYPE_CHECKING:
     from pb.models.agenda import AgendaItem
@@ -120,7 +120,7 @@ class Proposal(Base):
         return self.cost_cents if self.cost_cents is not None else self.estimated_cost_cents
 
 
-def project_order() -> tuple[ColumnElement[Any], ...]:
+def project_order() -> tuple[ColumnElement[Any] | InstrumentedAttribute[Any], ...]:
     """THE order of a round's projects: submission time, then id (``ORDER BY`` terms).
 
     Used by the count (its tie-break "file order"), the round page, the published ``ballots.pb``
@@ -131,16 +131,12 @@ def project_order() -> tuple[ColumnElement[Any], ...]:
     return (func.coalesce(Proposal.submitted_at, Proposal.created_at), Proposal.id)
 
 
-class CostLine(Base):
+class CostLine(CostLineColumns, Base):
     """One line of a proposal's cost estimate."""
 
     __tablename__ = "proposal_cost_lines"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer, default=0)
-    description: Mapped[str] = mapped_column(String(200))
-    amount_cents: Mapped[int] = mapped_column(BigInteger)
 
     proposal: Mapped[Proposal] = relationship(back_populates="cost_lines")
 

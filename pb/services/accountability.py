@@ -7,33 +7,25 @@ from __future__ import annotations
 from typing import IO
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from pb.db import utcnow
 from pb.errors import InvalidState, PermissionDenied, ValidationFailed
+from pb.labels import report_status_label
 from pb.models.grant import ApplicationStatus, FileKind, GrantApplication, GrantPot, GrantReport, ReportStatus
 from pb.models.user import User
 from pb.services import audit, authz, grant_files, grant_settings, implementations, pots
-from pb.services.grant_applications import MAX_AMOUNT_CENTS, files_of, is_applicant, notify
+from pb.services.grant_applications import files_of, is_applicant, notify
+from pb.services.money import MAX_AMOUNT_CENTS
 
 MAX_FILES = 5
 MAX_TEXT = 10_000
-REPORT_LABELS = {
-    None: _l("Nog te verantwoorden"),
-    ReportStatus.SUBMITTED: _l("Verantwoording ingediend"),
-    ReportStatus.MORE_REQUESTED: _l("Meer informatie gevraagd"),
-    ReportStatus.ACCEPTED: _l("Verantwoording goedgekeurd"),
-    ReportStatus.RECLAIMED: _l("Geld (deels) teruggevraagd"),
-}
-
-
 def report_label(application: GrantApplication) -> str:
     """The accountability status in plain Dutch ("" when nothing was granted)."""
     if application.status != ApplicationStatus.GRANTED:
         return ""
     report = application.report
-    return str(REPORT_LABELS[report.status if report is not None else None])
+    return report_status_label(report.status if report is not None else None)
 
 
 def receipts_required(session: Session, application: GrantApplication) -> bool:

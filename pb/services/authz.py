@@ -1,10 +1,14 @@
-"""Authorization in one place: who may act on which area."""
+"""Authorization in one place: who may act on which area.
+
+An area's people are one relation (``area_managers``, ``User.managed_areas``): managers and
+information-point staff assigned to it; the user's role says which work they do there.
+"""
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy import Select, false, select
+from sqlalchemy.orm import Session
 
 from pb.errors import PermissionDenied
 from pb.models.area import Area, area_managers
@@ -45,7 +49,8 @@ def managed_areas(session: Session, user: User) -> list[Area]:
 
 
 def can_work_info_point(user: User | None, area: Area) -> bool:
-    """Information-point work in ``area`` (verifying residents, making accounts, paper ballots):
+    """Information-point work in ``area`` (verifying residents, making accounts, paper ballots, grant
+    applications filed for a resident, paper backing lists):
     admins everywhere; staff and managers only in the areas assigned to them."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
@@ -96,35 +101,8 @@ def require_resident(session: Session, user: User | None, area: Area) -> Residen
     return residency
 
 
-def works_info_point_for(user: User | None, area: Area) -> bool:
-    """Information-point work for ``area``: staff assigned to it, its managers, and admins."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    if user.role == Role.STAFF:
-        from pb.models.grant import area_staff
-
-        session = object_session(user)
-        return session is not None and session.scalar(
-            select(area_staff.c.area_id).where(area_staff.c.area_id == area.id, area_staff.c.user_id == user.id)
-        ) is not None
-    return can_manage_area(user, area)
-
-
-def require_info_point_for(user: User | None, area: Area) -> None:
-    """Raise unless ``user`` does information-point work for ``area``.
-
-    Raises:
-        PermissionDenied: not staff of this area's information point.
-    """
-    if not works_info_point_for(user, area):
-        raise PermissionDenied(_("U werkt niet voor het informatiepunt van dit gebied."))
-
-
-def info_point_areas_query(user: User) -> Select[tuple[Area]]:
-    """Query for the areas ``user`` does information-point work for, by name."""
-    if user.role == Role.STAFF:
-        from pb.models.grant import area_staff
-
-        return (select(Area).join(area_staff, area_staff.c.area_id == Area.id)
-                .where(area_staff.c.user_id == user.id).order_by(Area.name))
+def info_point_areas_query(user: User) -> Select[Area]:
+    """Query for the areas whose information point ``user`` works (every area for an admin), by name."""
+    if user.role not in (Role.ADMIN, Role.STAFF, Role.MANAGER):
+        return select(Area).where(false())
     return managed_areas_query(user)

@@ -71,7 +71,7 @@ def add_paper(session: Session, application: GrantApplication, *, staff: User, s
         InvalidState: already decided.
         ValidationFailed: a count out of range, or a bad scan.
     """
-    authz.require_info_point_for(staff, application.area)
+    authz.require_info_point(staff, application.area)
     _require_open(application)
     if not 1 <= signatures <= MAX_SIGNATURES:
         raise ValidationFailed(_("Vul een aantal handtekeningen van 1 tot 10.000 in."), field="signatures")

@@ -15,7 +15,7 @@ import secrets
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from pb.db import utcnow
@@ -68,7 +68,8 @@ def _write_shuffled(session: Session, round_id: int, contents: list[BallotConten
     one transaction id they share say nothing about who cast which."""
     secrets.SystemRandom().shuffle(contents)
     ids: set[int] = set()
-    ballots, items = [], []
+    ballots: list[dict[str, object]] = []
+    items: list[dict[str, object]] = []
     for content in contents:
         ballot_id = random_ballot_id()
         while ballot_id in ids:
@@ -120,7 +121,8 @@ def _revoked_hashes(session: Session, round_: BudgetRound, key: bytes) -> set[st
         select(Participation.voter_id, Participation.revoked_pointer)
         .where(Participation.round_id == round_.id, Participation.revoked_pointer.is_not(None))
     ).all()
-    return {revoke_hash(key, open_token(key, sealed, round_.id, voter_id)) for voter_id, sealed in rows}
+    return {revoke_hash(key, open_token(key, sealed, round_.id, voter_id)) for voter_id, sealed in rows
+            if sealed is not None}
 
 
 def seal_round(session: Session, round_: BudgetRound, *, now: dt.datetime | None = None,
@@ -166,17 +168,24 @@ def seal_round(session: Session, round_: BudgetRound, *, now: dt.datetime | None
     return True
 
 
-def _take_mixed(session: Session, round_: BudgetRound) -> list[BallotContent]:
-    """Delete the round's mixed ballots and return their content (for the final re-mix)."""
+def _mixed_ballots(session: Session, round_: BudgetRound) -> tuple[list[Row[int, Channel, str, str | None]], dict[int, list[Item]]]:
+    """The round's mixed ballots as rows (id, channel, receipt code, revoke hash) and their items by ballot id."""
     connection = session.connection()
-    rows = connection.execute(select(Ballot.id, Ballot.channel, Ballot.receipt_code, Ballot.revoke_hash)
-                              .where(Ballot.round_id == round_.id)).all()
+    rows = list(connection.execute(select(Ballot.id, Ballot.channel, Ballot.receipt_code, Ballot.revoke_hash)
+                                   .where(Ballot.round_id == round_.id)).all())
     items: dict[int, list[Item]] = {}
     for b_id, p_id, points, rank in connection.execute(
         select(BallotItem.ballot_id, BallotItem.proposal_id, BallotItem.points, BallotItem.rank)
         .join(Ballot, Ballot.id == BallotItem.ballot_id).where(Ballot.round_id == round_.id)
     ):
         items.setdefault(b_id, []).append((p_id, points, rank))
+    return rows, items
+
+
+def _take_mixed(session: Session, round_: BudgetRound) -> list[BallotContent]:
+    """Delete the round's mixed ballots and return their content (for the final re-mix)."""
+    connection = session.connection()
+    rows, items = _mixed_ballots(session, round_)
     ids = select(Ballot.id).where(Ballot.round_id == round_.id).scalar_subquery()
     connection.execute(delete(BallotItem).where(BallotItem.ballot_id.in_(ids)))
     connection.execute(delete(Ballot).where(Ballot.round_id == round_.id))
@@ -224,15 +233,7 @@ def preview_ballots(session: Session, round_: BudgetRound) -> tuple[list[tuple[i
     """Every ballot that will count, without writing (a private count preview of a closed round
     that is not sealed yet): mixed ballots plus waiting ones opened in memory, minus replaced ones.
     Waiting ballots get throw-away ids."""
-    connection = session.connection()
-    rows = connection.execute(select(Ballot.id, Ballot.channel, Ballot.receipt_code, Ballot.revoke_hash)
-                              .where(Ballot.round_id == round_.id)).all()
-    items: dict[int, list[Item]] = {}
-    for b_id, p_id, points, rank in connection.execute(
-        select(BallotItem.ballot_id, BallotItem.proposal_id, BallotItem.points, BallotItem.rank)
-        .join(Ballot, Ballot.id == BallotItem.ballot_id).where(Ballot.round_id == round_.id)
-    ):
-        items.setdefault(b_id, []).append((p_id, points, rank))
+    rows, items = _mixed_ballots(session, round_)
     try:
         key = round_key(session, round_)
     except KeyUnavailable:

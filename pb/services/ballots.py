@@ -17,11 +17,12 @@ import hmac
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -350,7 +351,7 @@ def cast_ballot(session: Session, round_: BudgetRound, *, voter: User, choices: 
     conn = session.connection()
     dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     inserted = conn.execute(
-        dialect_insert(Participation.__table__)
+        dialect_insert(cast(Table, Participation.__table__))
         .values(round_id=round_.id, voter_id=voter.id, channel=channel, cast_at=now, revotes=0,
                 sealed_pointer=pointer)
         .on_conflict_do_nothing(index_elements=["round_id", "voter_id"])
@@ -364,7 +365,7 @@ def cast_ballot(session: Session, round_: BudgetRound, *, voter: User, choices: 
         channel=channel, receipt_code=receipt, items=_items(round_, choices),
         revoke_hash=ballot_seal.revoke_hash(key, token) if token is not None else None)
     try:
-        conn.execute(insert(SealedBallot.__table__).values(**ballot_seal.sealed_row(key, round_.id, content)))
+        conn.execute(insert(cast(Table, SealedBallot.__table__)).values(**ballot_seal.sealed_row(key, round_.id, content)))
     except IntegrityError:
         # The round's key row is gone: the round was sealed after this cast began. Refused, and
         # the caller's rollback removes the participation too.

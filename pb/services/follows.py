@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,11 +23,17 @@ def follow(session: Session, user: User, *, proposal: Proposal | None = None, ar
         pass  # already followed (a double click or a second tab)
 
 
+def _target(proposal: Proposal | None, area: Area | None) -> ColumnElement[bool]:
+    if proposal is not None:
+        return Follow.proposal_id == proposal.id
+    assert area is not None
+    return Follow.area_id == area.id
+
+
 def unfollow(session: Session, user: User, *, proposal: Proposal | None = None, area: Area | None = None) -> None:
     """Stop following a proposal or an area."""
     assert (proposal is None) != (area is None)
-    target = Follow.proposal_id == proposal.id if proposal else Follow.area_id == area.id  # type: ignore[union-attr]
-    session.execute(delete(Follow).where(Follow.user_id == user.id, target))
+    session.execute(delete(Follow).where(Follow.user_id == user.id, _target(proposal, area)))
     session.flush()
 
 
@@ -36,8 +42,7 @@ def is_following(session: Session, user: User | None, *, proposal: Proposal | No
     """Whether ``user`` follows the proposal or area."""
     if user is None:
         return False
-    target = Follow.proposal_id == proposal.id if proposal else Follow.area_id == area.id  # type: ignore[union-attr]
-    return session.scalar(select(Follow.id).where(Follow.user_id == user.id, target)) is not None
+    return session.scalar(select(Follow.id).where(Follow.user_id == user.id, _target(proposal, area))) is not None
 
 
 def followed_proposals(session: Session, user: User) -> list[Proposal]:

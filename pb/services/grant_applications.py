@@ -11,14 +11,12 @@ import re
 from dataclasses import dataclass, field
 from typing import IO
 
-from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from pb.db import by_id, utcnow
-from pb.errors import InvalidState, NotFound, PermissionDenied, ValidationFailed
+from pb.db import require_row, utcnow
+from pb.errors import InvalidState, PermissionDenied, ValidationFailed
 from pb.models.agenda import AgendaItem
 from pb.models.area import Area
 from pb.models.audit import AuditEntry
@@ -26,26 +24,10 @@ from pb.models.grant import ApplicationStatus, FileKind, GrantApplication, Grant
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import User
 from pb.services import audit, authz, grant_files, grant_settings, mail
+from pb.services.cost_lines import check_cost_lines
+from pb.services.money import MAX_AMOUNT_CENTS
 
-MAX_COST_LINES = 20
-MAX_AMOUNT_CENTS = 10_000_000 * 100
 _KVK_RE = re.compile(r"^\d{8}$")
-
-STATUS_LABELS = {
-    ApplicationStatus.SUBMITTED: _l("Ingediend, wacht op besluit"),
-    ApplicationStatus.QUESTION: _l("Vraag aan de aanvrager"),
-    ApplicationStatus.AWAITING_SECOND: _l("Wacht op een tweede beslisser"),
-    ApplicationStatus.GRANTED: _l("Toegekend"),
-    ApplicationStatus.REFUSED: _l("Afgewezen"),
-    ApplicationStatus.MOVED_TO_ROUND: _l("Naar een ronde verplaatst"),
-    ApplicationStatus.WITHDRAWN: _l("Ingetrokken"),
-}
-
-
-def status_label(status: ApplicationStatus | str) -> str:
-    """The status in plain Dutch."""
-    return str(STATUS_LABELS.get(ApplicationStatus(status), status))
-
 
 @dataclass(frozen=True)
 class ApplicationData:
@@ -69,10 +51,7 @@ def get_application(session: Session, application_id: int) -> GrantApplication:
     Raises:
         NotFound: no such application.
     """
-    application = by_id(session, GrantApplication, application_id)
-    if application is None:
-        raise NotFound(_("Deze aanvraag bestaat niet."))
-    return application
+    return require_row(session, GrantApplication, application_id, _("Deze aanvraag bestaat niet."))
 
 
 def is_applicant(user: User | None, application: GrantApplication) -> bool:
@@ -99,15 +78,7 @@ def _check(session: Session, area: Area, data: ApplicationData) -> None:
         raise ValidationFailed(_("Een KvK-nummer heeft 8 cijfers."), field="kvk_number")
     if data.kvk_number and not data.organisation_name.strip():
         raise ValidationFailed(_("Vul ook de naam van de organisatie in."), field="organisation_name")
-    if not data.cost_lines:
-        raise ValidationFailed(_("Vul minstens één kostenregel in."), field="cost_lines")
-    if len(data.cost_lines) > MAX_COST_LINES:
-        raise ValidationFailed(_("Gebruik maximaal %(n)d kostenregels.", n=MAX_COST_LINES), field="cost_lines")
-    for description, cents in data.cost_lines:
-        if not description.strip():
-            raise ValidationFailed(_("Elke kostenregel heeft een omschrijving."), field="cost_lines")
-        if cents <= 0 or cents > MAX_AMOUNT_CENTS:
-            raise ValidationFailed(_("Elk bedrag is meer dan 0 euro."), field="cost_lines")
+    check_cost_lines(data.cost_lines, required=True)
     if not 0 <= data.own_contribution_cents <= MAX_AMOUNT_CENTS:
         raise ValidationFailed(_("Vul een bedrag in van 0 euro of meer."), field="own_contribution")
     if not 0 <= data.volunteer_hours <= 100_000:
@@ -169,7 +140,7 @@ def file_assisted(session: Session, area: Area, *, staff: User, resident: User, 
             is not a verified resident of the area.
         ValidationFailed: bad input or photo.
     """
-    authz.require_info_point_for(staff, area)
+    authz.require_info_point(staff, area)
     if resident.id == staff.id:
         raise PermissionDenied(_("U kunt geen aanvraag voor uzelf indienen als medewerker."))
     authz.require_resident(session, resident, area)
@@ -307,16 +278,7 @@ def files_of(session: Session, application: GrantApplication, kind: FileKind) ->
 
 def notify(session: Session, application: GrantApplication, message: str) -> None:
     """Mail the applicant about a step (residents without an e-mail address hear it at the information point)."""
-    applicant = application.applicant
-    if applicant is None or not applicant.email:
-        return
-    link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + f"/grants/{application.id}"
-    body = "\n\n".join([
-        _("Beste %(name)s,", name=applicant.name),
-        _("Er is nieuws over uw aanvraag '%(title)s'.", title=application.title),
-        message,
-        _("Bekijk uw aanvraag: %(link)s", link=link),
-        _("Met vriendelijke groet,\nBuurtbudget %(m)s", m=current_app.config["MUNICIPALITY_NAME"]),
-    ])
-    mail.queue(session, to=applicant.email, subject=_("Nieuws over uw aanvraag: %(title)s", title=application.title),
-               body=body)
+    mail.queue_news(session, application.applicant,
+                    subject=_("Nieuws over uw aanvraag: %(title)s", title=application.title),
+                    about=_("Er is nieuws over uw aanvraag '%(title)s'.", title=application.title), message=message,
+                    link_line=_("Bekijk uw aanvraag: %(link)s", link=mail.public_url(f"/grants/{application.id}")))

@@ -36,10 +36,10 @@ def _image(data: bytes, field: str) -> tuple[bytes, str]:
             if probe.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
                 raise refusal  # 16-bit and float images: decoding them costs far more memory
             probe.verify()
-        with Image.open(io.BytesIO(data)) as img:
-            fmt = img.format
-            img.load()
-            img = ImageOps.exif_transpose(img)
+        with Image.open(io.BytesIO(data)) as opened:
+            fmt = opened.format
+            opened.load()
+            img = ImageOps.exif_transpose(opened)
             img.thumbnail((MAX_SIDE, MAX_SIDE))
             out = io.BytesIO()
             if fmt == "JPEG":

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from pb.labels import grant_status_label
 from pb.models.area import Area
 from pb.models.grant import GrantApplication, GrantPot
 from pb.services import backings, grant_applications, pots
@@ -40,7 +41,7 @@ def rows(session: Session, area: Area) -> list[RegisterRow]:
     apps = grant_applications.applications_of(session, area)
     counts = backings.totals(session, [a.id for a in apps])
     return [RegisterRow(application=a, applicant=grant_applications.public_name(a),
-                        status=grant_applications.status_label(a.status), accountability=report_label(a),
+                        status=grant_status_label(a.status), accountability=report_label(a),
                         backing=counts.get(a.id, 0)) for a in apps]
 
 

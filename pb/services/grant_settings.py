@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pb.errors import ValidationFailed
 from pb.models.area import Area
-from pb.models.grant import GrantMandate, GrantSettings, area_staff
+from pb.models.grant import GrantMandate, GrantSettings
 from pb.models.user import Role, User
 from pb.services import audit
 from pb.services.pots import MAX_POT_CENTS
@@ -72,26 +72,25 @@ def staff_accounts(session: Session) -> list[User]:
 
 
 def staff_ids_of(session: Session, area: Area) -> list[int]:
-    """Ids of the staff assigned to ``area``."""
-    return list(session.scalars(select(area_staff.c.user_id).where(area_staff.c.area_id == area.id)))
+    """Ids of the information-point staff assigned to ``area``."""
+    return sorted(u.id for u in area.managers if u.role == Role.STAFF)
 
 
 def set_staff(session: Session, area: Area, *, actor: User, user_ids: list[int]) -> None:
-    """Assign exactly these information-point staff to ``area``.
+    """Assign exactly these information-point staff to ``area`` (its managers stay).
 
     Raises:
         ValidationFailed: an id that is not a staff account.
     """
-    allowed = {u.id for u in staff_accounts(session)}
+    staff = {u.id: u for u in staff_accounts(session)}
     wanted = sorted(set(user_ids))
-    if not set(wanted) <= allowed:
+    if not set(wanted) <= set(staff):
         raise ValidationFailed(_("Kies medewerkers van het informatiepunt uit de lijst."), field="staff_ids")
-    before = sorted(staff_ids_of(session, area))
+    before = staff_ids_of(session, area)
     if before == wanted:
         return
-    session.execute(delete(area_staff).where(area_staff.c.area_id == area.id))
-    if wanted:
-        session.execute(insert(area_staff), [{"area_id": area.id, "user_id": uid} for uid in wanted])
+    area.managers = [u for u in area.managers if u.role != Role.STAFF] + [staff[uid] for uid in wanted]
+    session.flush()
     audit.record(session, actor=actor, action="area.staff", obj_type="area", obj_id=area.id, area_id=area.id,
                  before={"staff_ids": before}, after={"staff_ids": wanted})
 

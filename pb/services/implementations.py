@@ -14,13 +14,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pb.clock import LOCAL_TZ
-from pb.db import by_id, utcnow
-from pb.errors import NotFound, ValidationFailed
+from pb.db import require_row, utcnow
+from pb.errors import ValidationFailed
+from pb.labels import implementation_status_label
 from pb.models.area import Area
 from pb.models.grant import GrantApplication
 from pb.models.implementation import Implementation, ImplementationStatus, Milestone
@@ -29,18 +29,7 @@ from pb.models.round import BudgetRound
 from pb.models.user import User
 from pb.services import audit, authz, notifications
 
-STATUS_LABELS = {
-    ImplementationStatus.PLANNED: _l("gepland"),
-    ImplementationStatus.IN_PROGRESS: _l("in uitvoering"),
-    ImplementationStatus.DONE: _l("klaar"),
-    ImplementationStatus.CANCELLED: _l("vervallen"),
-}
 MAX_TEXT = 2000
-
-
-def status_text(status: ImplementationStatus | str) -> str:
-    """The Dutch (or English) word for an implementation status."""
-    return str(STATUS_LABELS[ImplementationStatus(status)])
 
 
 def track_funded(session: Session, round_: BudgetRound, chosen: list[int], published_at: dt.datetime) -> int:
@@ -80,10 +69,7 @@ def get_implementation(session: Session, implementation_id: int) -> Implementati
     Raises:
         NotFound: no such project.
     """
-    found = by_id(session, Implementation, implementation_id)
-    if found is None:
-        raise NotFound(_("Dit project bestaat niet."))
-    return found
+    return require_row(session, Implementation, implementation_id, _("Dit project bestaat niet."))
 
 
 def of_proposal(session: Session, proposal: Proposal) -> Implementation | None:
@@ -136,7 +122,7 @@ def update_implementation(session: Session, implementation: Implementation, *, a
     _audit(session, implementation, actor=actor, action="implementation.update",
            before={k: before[k] for k in changed}, after={k: after[k] for k in changed}, reason=reason)
     if "implementation_status" in changed:
-        notifications.implementation_changed(session, implementation, lambda: status_text(status))
+        notifications.implementation_changed(session, implementation, lambda: implementation_status_label(status))
     return True
 
 
@@ -189,10 +175,7 @@ def get_milestone(session: Session, milestone_id: int) -> Milestone:
     Raises:
         NotFound: no such milestone.
     """
-    found = by_id(session, Milestone, milestone_id)
-    if found is None:
-        raise NotFound(_("Deze stap bestaat niet."))
-    return found
+    return require_row(session, Milestone, milestone_id, _("Deze stap bestaat niet."))
 
 
 @dataclass(frozen=True)

@@ -23,13 +23,13 @@ import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, cast
 from urllib.parse import quote
 
 import segno
 from flask import current_app, render_template
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, select, tuple_
+from sqlalchemy import Table, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from pb.clock import local_today
@@ -256,7 +256,7 @@ def generate_codes(
                 result.address_count += 1
                 result.code_count += len(printed)
         if rows:
-            session.execute(insert(LetterCode.__table__), rows)  # Core executemany: no ids fetched back
+            session.execute(insert(cast(Table, LetterCode.__table__)), rows)  # Core executemany: no ids fetched back
         done += len(page)
         if progress is not None:
             progress(done, total)

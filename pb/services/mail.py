@@ -26,12 +26,46 @@ from sqlalchemy.orm import Session
 
 from pb.db import utcnow
 from pb.models.outbox import OutboxMessage
+from pb.models.user import User
 
 _PENDING = "pb_outbox_pending"
 
 
 class DeliveryFailed(RuntimeError):
     """The mail server did not take the message; the worker tries again later."""
+
+
+def public_url(path: str) -> str:
+    """The address of ``path`` on the public site, for links in mails."""
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+
+
+def queue_news(session: Session, recipient: User | None, *, subject: str, about: str, message: str,
+               link_line: str) -> None:
+    """Queue a short update for a resident: greeting, what it is about, the news, a link, the signature.
+
+    Residents without an e-mail address (made at the information point) hear it there instead.
+
+    Args:
+        session: the request's session.
+        recipient: the resident (None or without e-mail: nothing is sent).
+        subject: the subject line.
+        about: the sentence that names the thing ("Er is nieuws over uw plan '...'.").
+        message: the news itself.
+        link_line: the sentence with the link to the page (see :func:`public_url`).
+    """
+    from flask_babel import gettext as _
+
+    if recipient is None or not recipient.email:
+        return
+    body = "\n\n".join([
+        _("Beste %(name)s,", name=recipient.name),
+        about,
+        message,
+        link_line,
+        _("Met vriendelijke groet,\nBuurtbudget %(m)s", m=current_app.config["MUNICIPALITY_NAME"]),
+    ])
+    queue(session, to=recipient.email, subject=subject, body=body)
 
 
 def queue(session: Session, *, to: str, subject: str, body: str,

@@ -43,7 +43,7 @@ class Page(Generic[T]):
     next_after: int | None
 
 
-def _page(session: Session, query: Select[Any], key: Any, *, after: int, limit: int) -> Page[Any]:
+def _page(session: Session, query: Select[*tuple[Any, ...]], key: Any, *, after: int, limit: int) -> Page[Any]:
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     rows = list(session.execute(query.where(key > max(0, min(after, MAX_ID))).order_by(key).limit(limit + 1)).all())
     items = [row[0] if len(row) == 1 else tuple(row) for row in rows[:limit]]
@@ -79,18 +79,6 @@ def rounds_page(session: Session, *, area_slug: str | None = None, after: int = 
     if area_slug is not None:
         query = query.where(BudgetRound.area_id.in_(select(Area.id).where(Area.slug == area_slug[:64])))
     return _page(session, query, BudgetRound.id, after=after, limit=limit)
-
-
-def round_by_id(session: Session, round_id: int) -> BudgetRound:
-    """The round with ``round_id``.
-
-    Raises:
-        NotFound: no such round.
-    """
-    rnd = by_id(session, BudgetRound, round_id)
-    if rnd is None:
-        raise NotFound(_("Deze ronde bestaat niet."))
-    return rnd
 
 
 def current_round(session: Session, area: Area) -> BudgetRound | None:

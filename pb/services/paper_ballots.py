@@ -14,10 +14,12 @@ from sqlalchemy.orm import Session
 from pb.db import utcnow
 from pb.errors import AlreadyVoted, InvalidState, NotFound, PermissionDenied
 from pb.models.ballot import Channel, PaperEntry
+from pb.models.proposal import Proposal
 from pb.models.round import BudgetRound
 from pb.models.user import User
 from pb.services import audit, authz, ballot_seal
-from pb.services.ballots import CastResult, Choices, cast_ballot, check_ballot, participation_of
+from pb.services.ballots import (CastResult, Choices, ballot_proposals, cast_ballot, check_ballot,
+                                 participation_of)
 
 
 def rounds_for_paper(session: Session, staff: User, *, now: dt.datetime) -> list[BudgetRound]:
@@ -26,6 +28,12 @@ def rounds_for_paper(session: Session, staff: User, *, now: dt.datetime) -> list
         select(BudgetRound).where(BudgetRound.voting_open_at <= now, BudgetRound.voting_close_at > now)
         .order_by(BudgetRound.voting_close_at))
     return [r for r in candidates if r.is_voting_open(now) and authz.can_work_info_point(staff, r.area)]
+
+
+def numbered_ballot(session: Session, round_: BudgetRound) -> list[tuple[int, Proposal]]:
+    """The projects on the round's paper ballot with their numbers (1, 2, ...), in the round's
+    project order: the staff's paper-entry form, the printed ballot and the booklet share them."""
+    return list(enumerate(ballot_proposals(session, round_), start=1))
 
 
 def find_voter(session: Session, round_: BudgetRound, login: str) -> User:

@@ -52,13 +52,13 @@ def store_photo(session: Session, stream: IO[bytes], *, thumbnail: bool = False)
             raise ValidationFailed(_("De foto heeft te veel pixels."), field="photo") from exc
         raise refusal from exc
     try:
-        with Image.open(io.BytesIO(data), formats=[header.format]) as img:
-            if (img.width, img.height) != (header.width, header.height):
+        with Image.open(io.BytesIO(data), formats=[header.format]) as opened:
+            if (opened.width, opened.height) != (header.width, header.height):
                 raise refusal
             if header.format == "JPEG":
-                img.draft("RGB", (PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
-            img.load()
-            img = ImageOps.exif_transpose(img)
+                opened.draft("RGB", (PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+            opened.load()
+            img = ImageOps.exif_transpose(opened)
             img.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
             out = io.BytesIO()
             if header.format == "JPEG":

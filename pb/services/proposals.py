@@ -11,37 +11,24 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from pb.db import MAX_ID, by_id, utcnow
+from pb.db import MAX_ID, require_row, utcnow
 from pb.errors import InvalidState, NotFound, PermissionDenied, ValidationFailed
+from pb.labels import proposal_status_label
 from pb.models.agenda import AgendaItem
 from pb.models.audit import AuditEntry
 from pb.models.proposal import CostLine, Proposal, ProposalStatus, Support, proposal_coinitiators
 from pb.models.round import BudgetRound, Phase
 from pb.models.user import User
 from pb.services import audit, authz, locations, mail, notifications
+from pb.services.cost_lines import check_cost_lines
 from pb.services.money import MAX_AMOUNT_CENTS
 from pb.services.photos import delete_photo
 from pb.services.rounds import lock_round, refuse_if_frozen
-
-STATUS_LABELS = {
-    ProposalStatus.DRAFT: _l("Concept"),
-    ProposalStatus.SUBMITTED: _l("Ingediend, zoekt steun"),
-    ProposalStatus.NOT_ENOUGH_SUPPORT: _l("Niet genoeg steun"),
-    ProposalStatus.IN_REVIEW: _l("Wordt beoordeeld"),
-    ProposalStatus.FEASIBLE: _l("Haalbaar, op het stembiljet"),
-    ProposalStatus.INFEASIBLE: _l("Niet haalbaar"),
-    ProposalStatus.WITHDRAWN: _l("Ingetrokken"),
-    ProposalStatus.MERGED: _l("Samengevoegd"),
-    ProposalStatus.HIDDEN: _l("Verborgen"),
-}
-
 
 # Statuses anyone may see; drafts only the author, hidden ones the author and the managers.
 PUBLIC_STATUSES = tuple(s for s in ProposalStatus if s not in (ProposalStatus.DRAFT, ProposalStatus.HIDDEN))
@@ -54,9 +41,6 @@ WITHDRAWABLE = (
     ProposalStatus.DRAFT, ProposalStatus.SUBMITTED, ProposalStatus.NOT_ENOUGH_SUPPORT,
     ProposalStatus.IN_REVIEW, ProposalStatus.FEASIBLE, ProposalStatus.INFEASIBLE,
 )
-
-
-MAX_COST_LINES = 20
 
 
 @dataclass(frozen=True)
@@ -77,21 +61,13 @@ class ProposalData:
     photo_alt: str = ""
 
 
-def status_label(status: ProposalStatus | str) -> str:
-    """The status in plain Dutch."""
-    return str(STATUS_LABELS.get(ProposalStatus(status), status))
-
-
 def get_proposal(session: Session, proposal_id: int) -> Proposal:
     """Return the proposal with ``proposal_id``.
 
     Raises:
         NotFound: no such proposal.
     """
-    proposal = by_id(session, Proposal, proposal_id)
-    if proposal is None:
-        raise NotFound(_("Dit plan bestaat niet."))
-    return proposal
+    return require_row(session, Proposal, proposal_id, _("Dit plan bestaat niet."))
 
 
 def is_author(user: User | None, proposal: Proposal) -> bool:
@@ -141,13 +117,7 @@ def _check_data(session: Session, round_: BudgetRound, data: ProposalData, autho
         if item is None or item.area_id != round_.area_id:
             raise ValidationFailed(_("Kies een punt van de gebiedsagenda uit de lijst."), field="agenda_item_id")
     locations.point_in_netherlands(data.latitude, data.longitude)
-    if len(data.cost_lines) > MAX_COST_LINES:
-        raise ValidationFailed(_("Gebruik maximaal %(n)d kostenregels.", n=MAX_COST_LINES), field="cost_lines")
-    for description, cents in data.cost_lines:
-        if not description.strip():
-            raise ValidationFailed(_("Elke kostenregel heeft een omschrijving."), field="cost_lines")
-        if cents <= 0 or cents > MAX_AMOUNT_CENTS:
-            raise ValidationFailed(_("Elk bedrag is meer dan 0 euro."), field="cost_lines")
+    check_cost_lines(data.cost_lines, required=False)
     coinitiators: list[User] = []
     for email in dict.fromkeys(e.strip().lower() for e in data.coinitiator_emails if e.strip()):
         user = session.scalar(select(User).where(func.lower(User.email) == email))
@@ -230,8 +200,11 @@ def update_proposal(session: Session, proposal: Proposal, *, actor: User, data: 
     session.flush()
 
 
-def submit_proposal(session: Session, proposal: Proposal, *, actor: User) -> None:
+def submit_proposal(session: Session, proposal: Proposal, *, actor: User, assisted_by: User | None = None) -> None:
     """The author submits a draft: it becomes public and collects support.
+
+    With ``assisted_by`` (an information-point staff member who filed it for the author), the
+    public history says the information point helped, and the audit entry names the staff member.
 
     Raises:
         PermissionDenied: not the author or no longer a verified resident.
@@ -246,7 +219,8 @@ def submit_proposal(session: Session, proposal: Proposal, *, actor: User) -> Non
     if not proposal.cost_lines or proposal.estimated_cost_cents <= 0:
         raise ValidationFailed(_("Vul minstens één kostenregel in voordat u het plan indient."))
     proposal.submitted_at = utcnow()
-    _set_status(session, proposal, ProposalStatus.SUBMITTED, actor=actor, action="proposal.submit")
+    _set_status(session, proposal, ProposalStatus.SUBMITTED, actor=assisted_by or actor,
+                action="proposal.submit_assisted" if assisted_by else "proposal.submit")
 
 
 def withdraw_proposal(session: Session, proposal: Proposal, *, actor: User) -> None:
@@ -486,13 +460,9 @@ SORTS = {
 }
 
 
-SORT_LABELS = {"nieuw": _l("Nieuwste eerst"), "oud": _l("Oudste eerst"), "titel": _l("Titel (A-Z)"),
-               "kosten": _l("Laagste kosten eerst"), "steun": _l("Meeste steun eerst")}
-
-
 def search_proposals(session: Session, round_: BudgetRound, *, theme_id: int | None = None,
                      status: ProposalStatus | None = None, text: str = "", sort: str = "nieuw") -> list[Proposal]:
-    """Public proposals of ``round_`` filtered by theme, status and text; ``sort`` from :data:`SORT_LABELS`
+    """Public proposals of ``round_`` filtered by theme, status and text; ``sort`` from :data:`pb.labels.PROPOSAL_SORT`
     (anything else falls back to newest first)."""
     query = select(Proposal).where(Proposal.round_id == round_.id, Proposal.status.in_(PUBLIC_STATUSES))
     if theme_id is not None and 0 < theme_id <= MAX_ID:
@@ -552,25 +522,16 @@ def _set_status(session: Session, proposal: Proposal, status: ProposalStatus, *,
                  before={"status": old.value, "title": proposal.title},
                  after={"status": status.value, "title": proposal.title, **(extra_after or {})}, reason=reason)
     if old != status:
-        notifications.proposal_status_changed(session, proposal, status, lambda: status_label(status))
-        _mail_author(proposal, _("De status van uw plan is nu: %(status)s.", status=status_label(status))
+        notifications.proposal_status_changed(session, proposal, status, lambda: proposal_status_label(status))
+        _mail_author(proposal, _("De status van uw plan is nu: %(status)s.", status=proposal_status_label(status))
                      + (("\n\n" + _("Toelichting: %(reason)s", reason=reason)) if reason else ""))
 
 
 def _mail_author(proposal: Proposal, message: str) -> None:
-    author = proposal.author
-    if author is None or not author.email:
-        return
-    link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + f"/proposals/{proposal.id}"
-    body = "\n\n".join([
-        _("Beste %(name)s,", name=author.name),
-        _("Er is nieuws over uw plan '%(title)s'.", title=proposal.title),
-        message,
-        _("Bekijk uw plan: %(link)s", link=link),
-        _("Met vriendelijke groet,\nBuurtbudget %(m)s", m=current_app.config["MUNICIPALITY_NAME"]),
-    ])
-    mail.queue(session_of(proposal), to=author.email, subject=_("Nieuws over uw plan: %(title)s", title=proposal.title),
-               body=body)
+    mail.queue_news(session_of(proposal), proposal.author,
+                    subject=_("Nieuws over uw plan: %(title)s", title=proposal.title),
+                    about=_("Er is nieuws over uw plan '%(title)s'.", title=proposal.title), message=message,
+                    link_line=_("Bekijk uw plan: %(link)s", link=mail.public_url(f"/proposals/{proposal.id}")))
 
 
 def session_of(obj: object) -> Session:

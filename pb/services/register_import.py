@@ -26,7 +26,7 @@ import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from flask_babel import gettext as _
 from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, and_, exists, func, insert, literal, \
@@ -410,7 +410,7 @@ def _set_errors(conn: Connection) -> tuple[list[RowError], int]:
 
 def _apply(conn: Connection) -> tuple[int, int]:
     """Update changed addresses and insert new ones; return (created, updated)."""
-    s, e = STAGING, RegisterEntry.__table__
+    s, e = STAGING, cast(Table, RegisterEntry.__table__)
     changed = (
         (e.c.area_id != s.c.area_id) | (e.c.eligible_count != s.c.eligible)
         | e.c.birth_year.is_distinct_from(s.c.birth_year)

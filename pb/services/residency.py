@@ -102,7 +102,7 @@ def _reserve_attempt(session: Session, key: str, now: dt.datetime) -> bool:
     lock_over = (t.locked_until.is_not(None)) & (t.locked_until <= now)
     forgotten = (t.locked_until.is_(None)) & (t.last_attempt_at.is_not(None)) & (t.last_attempt_at <= now - ACCOUNT_MEMORY)
     fresh = lock_over | forgotten
-    reserved = session.execute(
+    reserved = rowcount(session.execute(
         update(t).where(t.key == key, (t.attempts < ACCOUNT_FAILURES_PER_LOCK) | fresh)
         .values(attempts=case((fresh, 1), else_=t.attempts + 1),
                 level=case((forgotten | ((t.locked_until.is_not(None)) & (t.locked_until <= now - ACCOUNT_MEMORY)), 0),
@@ -110,7 +110,7 @@ def _reserve_attempt(session: Session, key: str, now: dt.datetime) -> bool:
                 locked_until=case((fresh, None), else_=t.locked_until),
                 last_attempt_at=now)
         .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    )) == 1
     if not reserved:
         return False
     attempts, level = session.execute(select(t.attempts, t.level).where(t.key == key)).one()

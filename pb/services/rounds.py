@@ -16,8 +16,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pb.db import by_id, utcnow
-from pb.errors import InvalidState, NotFound, RefusalRecorded, ValidationFailed
+from pb.db import require_row, utcnow
+from pb.errors import InvalidState, RefusalRecorded, ValidationFailed
 from pb.models.area import Area
 from pb.models.audit import AuditEntry
 from pb.models.round import BallotType, BudgetRound, CountingRule, Phase, RoundNeighbourhood, RoundTheme, TieBreak
@@ -387,10 +387,7 @@ def get_round(session: Session, round_id: int) -> BudgetRound:
     Raises:
         NotFound: no such round.
     """
-    round_ = by_id(session, BudgetRound, round_id)
-    if round_ is None:
-        raise NotFound(_("Deze ronde bestaat niet."))
-    return round_
+    return require_row(session, BudgetRound, round_id, _("Deze ronde bestaat niet."))
 
 
 def rounds_of_area(session: Session, area: Area) -> list[BudgetRound]:

@@ -15,7 +15,7 @@ import secrets
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from pb.db import utcnow
+from pb.db import rowcount, utcnow
 from pb.models.stored_file import StoredFile
 
 NAME_RE = re.compile(r"^[0-9a-f]{32}(\.[a-z0-9]{2,4})?$")
@@ -64,6 +64,6 @@ def delete_file(session: Session, name: str | None) -> None:
 
 def forget_expired(session: Session) -> int:
     """Remove files whose time is up; return how many."""
-    return session.execute(
+    return rowcount(session.execute(
         delete(StoredFile).where(StoredFile.expires_at.is_not(None), StoredFile.expires_at <= utcnow())
-    ).rowcount or 0
+    ))

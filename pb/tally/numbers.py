@@ -59,7 +59,7 @@ def parse_number(text: str) -> Number:
 
 def amount_problem(value: Number) -> str | None:
     """Why ``value`` is beyond what the engine counts (see :data:`MAX_AMOUNT`), or None."""
-    if abs(value) > MAX_AMOUNT:
+    if value > MAX_AMOUNT or value < -MAX_AMOUNT:
         return f"{format_number(value)[:24]} is beyond the largest amount the engine counts (10^15)"
     if isinstance(value, Fraction) and value.denominator > MAX_DENOMINATOR:
         return (f"{format_number(value)[:24]} is finer than the engine counts "

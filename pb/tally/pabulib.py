@@ -76,11 +76,11 @@ def _read_text(source: Any) -> tuple[str, str | None]:
             raise TallyError(f"cannot read file: {exc.strerror or exc}", source=str(source)) from exc
         return _decode(data, base), base
     if hasattr(source, "read"):
-        data = source.read()
+        content = source.read()
         name = getattr(source, "name", None)
-        if isinstance(data, bytes):
-            data = _decode(data, name if isinstance(name, str) else None)
-        return data, name
+        if isinstance(content, bytes):
+            content = _decode(content, name if isinstance(name, str) else None)
+        return content, name
     raise TypeError(f"cannot read a pabulib election from {type(source).__name__}")
 
 

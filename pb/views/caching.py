@@ -30,7 +30,8 @@ def conditional(response: Response, *, cache_control: str, etag: str | None = No
     answer 304 Not Modified when the request's ``If-None-Match`` matches."""
     response.set_etag(etag or sha256_etag(response.get_data()))
     response.headers["Cache-Control"] = cache_control
-    return response.make_conditional(request)
+    response.make_conditional(request)  # sets 304 and drops the body in place
+    return response
 
 
 RENDERED_BLOCKS_KEPT = 256  # rendered pages per process (a published results page is about 100 KB)

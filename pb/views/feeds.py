@@ -9,6 +9,7 @@ from xml.etree import ElementTree as ET
 from flask import Blueprint, Response, current_app
 from flask_babel import gettext as _
 
+from pb import labels
 from pb.db import db_session, utcnow
 from pb.models.area import Area
 from pb.models.round import BudgetRound
@@ -60,7 +61,7 @@ def _audit_items(area: Area) -> list[FeedItem]:
             path = f"/grants/{entry.object_id}"
         else:
             path = f"/rounds/{entry.round_id}" if entry.round_id else f"/areas/{area.slug}"
-        title = presenters.action_label(entry.action) + (f": {row['title']}" if row["title"] else "")
+        title = labels.action_label(entry.action) + (f": {row['title']}" if row["title"] else "")
         summary = "; ".join([*row["changes"], *([row["reason"]] if row["reason"] else [])])
         items.append(FeedItem(key=f"event-{entry.seq}", at=entry.at, title=title, summary=summary, path=path))
     return items

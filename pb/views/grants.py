@@ -10,6 +10,7 @@ from typing import IO, Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
+from werkzeug.wrappers import Response as BaseResponse
 from sqlalchemy.orm import Session
 
 from pb.db import by_id, db_session
@@ -25,6 +26,7 @@ from pb.services import (
     implementations, pots,
 )
 from pb.services import areas as area_service
+from pb.services.cost_lines import parse_cost_lines
 from pb.services.money import parse_euros
 from pb.views.common import actor, optional_actor, unit_of_work
 from pb.views import presenters_grants
@@ -136,7 +138,7 @@ def _may_see(session: Session, row: GrantFile) -> bool:
         return True
     if row.kind == FileKind.RECEIPT:
         return grant_applications.is_applicant(user, application)
-    return authz.works_info_point_for(user, application.area)  # scans of signature lists
+    return authz.can_work_info_point(user, application.area)  # scans of signature lists
 
 
 @bp.get("/grants/files/<int:file_id>")
@@ -159,18 +161,7 @@ def file(file_id: int) -> Response:
 
 def application_data(form: ApplicationForm) -> grant_applications.ApplicationData:
     """The service's input from a valid form (amounts parsed; errors land on the right field)."""
-    lines = []
-    for entry in form.cost_lines.entries:
-        description = (entry.item.data or "").strip()
-        amount = (entry.amount.data or "").strip()
-        if not description and not amount:
-            continue
-        if not amount:
-            raise ValidationFailed(_("Vul bij elke kostenregel een bedrag in."), field="cost_lines")
-        try:
-            lines.append((description, parse_euros(amount)))
-        except ValidationFailed as exc:
-            raise ValidationFailed(exc.message, field="cost_lines") from exc
+    lines = parse_cost_lines((entry.item.data, entry.amount.data) for entry in form.cost_lines.entries)
     own = euros_field(form.own_contribution.data, "own_contribution") if (form.own_contribution.data or "").strip() else 0
     agenda = form.agenda_item_id.data or ""
     return grant_applications.ApplicationData(
@@ -211,7 +202,7 @@ def uploads(field: Any) -> list[IO[bytes]]:
 @bp.route("/areas/<slug>/buurtbudget/apply", methods=["GET", "POST"])
 @login_required
 @limiter.limit(_write_limit, methods=["POST"])
-def apply(slug: str) -> str | Response:
+def apply(slug: str) -> str | BaseResponse:
     """A verified resident of the area applies for a small grant."""
     session = db_session()
     area = area_service.get_by_slug(session, slug)
@@ -230,7 +221,7 @@ def apply(slug: str) -> str | Response:
 
 
 def _action(application_id: int, call: Callable[[Session, GrantApplication, Any], Any], done: str,
-            form_class: type[Any] = ActionForm) -> Response:
+            form_class: type[Any] = ActionForm) -> BaseResponse:
     session = db_session()
     app_row = _application(application_id)
     form = form_class()
@@ -247,7 +238,7 @@ def _action(application_id: int, call: Callable[[Session, GrantApplication, Any]
 @bp.post("/grants/<int:application_id>/back")
 @login_required
 @limiter.limit(_write_limit, methods=["POST"])
-def back(application_id: int) -> Response:
+def back(application_id: int) -> BaseResponse:
     """A verified resident of the area backs the application."""
     return _action(application_id, lambda s, a, _f: backings.back(s, a, actor=actor()),
                    _("Bedankt! U steunt deze aanvraag."))
@@ -256,7 +247,7 @@ def back(application_id: int) -> Response:
 @bp.post("/grants/<int:application_id>/unback")
 @login_required
 @limiter.limit(_write_limit, methods=["POST"])
-def unback(application_id: int) -> Response:
+def unback(application_id: int) -> BaseResponse:
     """A resident takes back their backing."""
     return _action(application_id, lambda s, a, _f: backings.unback(s, a, actor=actor()),
                    _("U steunt deze aanvraag niet meer."))
@@ -265,7 +256,7 @@ def unback(application_id: int) -> Response:
 @bp.post("/grants/<int:application_id>/withdraw")
 @login_required
 @limiter.limit(_write_limit, methods=["POST"])
-def withdraw(application_id: int) -> Response:
+def withdraw(application_id: int) -> BaseResponse:
     """The applicant withdraws the application."""
     return _action(application_id, lambda s, a, _f: grant_applications.withdraw(s, a, actor=actor()),
                    _("Uw aanvraag is ingetrokken."))
@@ -274,7 +265,7 @@ def withdraw(application_id: int) -> Response:
 @bp.post("/grants/<int:application_id>/answer")
 @login_required
 @limiter.limit(_write_limit, methods=["POST"])
-def answer(application_id: int) -> Response:
+def answer(application_id: int) -> BaseResponse:
     """The applicant answers the manager's question."""
     return _action(application_id,
                    lambda s, a, f: grant_applications.answer_question(s, a, actor=actor(), answer=f.answer.data or ""),
@@ -284,7 +275,7 @@ def answer(application_id: int) -> Response:
 @bp.post("/grants/<int:application_id>/move")
 @login_required
 @limiter.limit(_write_limit, methods=["POST"])
-def move(application_id: int) -> Response:
+def move(application_id: int) -> BaseResponse:
     """The applicant moves a too-large application into a round as a proposal."""
     session = db_session()
     app_row = _application(application_id)
@@ -305,7 +296,7 @@ def move(application_id: int) -> Response:
 @bp.route("/grants/<int:application_id>/report", methods=["GET", "POST"])
 @login_required
 @limiter.limit(_write_limit, methods=["POST"])
-def report(application_id: int) -> str | Response:
+def report(application_id: int) -> str | BaseResponse:
     """The applicant reports back: what happened, the actual costs, photos and receipts."""
     session = db_session()
     app_row = _application(application_id)

@@ -43,7 +43,7 @@ def file_for_resident(slug: str) -> str | Response:
     """File an application on behalf of a verified resident of the area."""
     session = db_session()
     area = area_service.get_by_slug(session, slug)
-    authz.require_info_point_for(actor(), area)
+    authz.require_info_point(actor(), area)
     form = AssistedApplicationForm()
     form.agenda_item_id.choices = agenda_options(area_agenda.items_of(session, area))
     if form.validate_on_submit():
@@ -66,7 +66,7 @@ def paper(application_id: int) -> str | Response:
     """Enter the number of signatures on a paper list, with the list's scan."""
     session = db_session()
     app_row = grant_applications.get_application(session, application_id)
-    authz.require_info_point_for(actor(), app_row.area)
+    authz.require_info_point(actor(), app_row.area)
     form = PaperBackingForm()
     if form.validate_on_submit():
         with unit_of_work(form) as work:

@@ -116,12 +116,10 @@ def add_milestone(implementation_id: int) -> tuple[str, int] | Response:
     project = _editable(implementation_id)
     milestone_form = MilestoneForm()
     if milestone_form.validate_on_submit():
-        # The photo is stored in the request's transaction: a refusal rolls it back with the rest.
-        with unit_of_work(milestone_form) as work:
+        with unit_of_work(milestone_form) as work:  # a refusal rolls the stored photo back too
             upload = milestone_form.photo.data
-            photo_name = None
-            if upload is not None and getattr(upload, "filename", None):
-                photo_name = photos.store_photo(db_session(), upload.stream)
+            photo_name = (photos.store_photo(session, upload.stream)
+                          if upload is not None and getattr(upload, "filename", None) else None)
             implementations.add_milestone(session, project, actor=actor(), happened_on=milestone_form.happened_on.data,
                                           text=milestone_form.text.data or "", photo=photo_name)
         if not work.failed:

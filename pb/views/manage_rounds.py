@@ -153,7 +153,7 @@ def new_round(slug: str) -> str | Response:
 
 
 @bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
-def edit_round(round_id: int) -> str | Response:
+def edit_round(round_id: int) -> str | tuple[str, int] | Response:
     """Change a round's configuration (frozen parts refused once voting opened)."""
     round_ = _managed_round(round_id)
     form = RoundForm(obj=round_) if request.method == "GET" else RoundForm()

@@ -66,7 +66,7 @@ def _archive(factory: sessionmaker[Session], entries: list[open_data.ArchiveEntr
     """The zip, streamed: one ballots file in memory at a time, each read in a short transaction of
     its own (a slow download must not keep a transaction, on SQLite a write lock, open)."""
     sink = _Chunks()
-    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:  # type: ignore[arg-type]
+    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:  # type: ignore[call-overload]
         sums = []
         for entry in entries:
             name = f"{entry.area_slug}/ronde-{entry.round_id}-v{entry.version}-ballots.pb"

@@ -14,50 +14,11 @@ from typing import Any
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from pb.forms.rounds import BALLOT_TYPE_LABELS, BOUNDARY_LABELS, COUNTING_RULE_LABELS, TIE_BREAK_LABELS
-from pb.models.round import BallotType, BudgetRound, CountingRule, Phase
+from pb import labels
+from pb.models.round import BallotType, BudgetRound
 from pb.services.counting import OutcomeRecord, ProjectRecord
-from pb.services.proposals import status_label
-
-PHASE_LABELS = {
-    Phase.UPCOMING: _l("Binnenkort"),
-    Phase.PROPOSALS: _l("Plannen indienen"),
-    Phase.SUPPORT: _l("Steun verzamelen"),
-    Phase.REVIEW: _l("Beoordeling door de gemeente"),
-    Phase.WAITING: _l("Wachten tot het stemmen begint"),
-    Phase.VOTING: _l("Stemmen"),
-    Phase.CLOSED: _l("Stemmen gesloten, de uitslag volgt"),
-    Phase.RESULTS: _l("Uitslag bekend"),
-}
-ACTION_LABELS = {
-    "round.create": _l("Ronde geopend"),
-    "round.update": _l("Instellingen gewijzigd"),
-    "round.phase_move": _l("Fase verschoven"),
-    "proposal.submit": _l("Plan ingediend"),
-    "proposal.withdraw": _l("Plan ingetrokken"),
-    "proposal.support_closed": _l("Steunfase afgesloten"),
-    "proposal.review": _l("Beoordeling"),
-    "proposal.cost": _l("Kosten aangepast"),
-    "proposal.merge": _l("Plannen samengevoegd"),
-    "proposal.hide": _l("Plan verborgen"),
-    "round.results_publish": _l("Uitslag gepubliceerd"),
-    "round.results_correct": _l("Uitslag gecorrigeerd"),
-    "round.seal_ballots": _l("Stembiljetten verzegeld"),
-    "round.import_pabulib": _l("Ronde ingelezen uit een bestand"),
-    "implementation.update": _l("Uitvoering bijgewerkt"),
-    "implementation.milestone": _l("Nieuwe stap in de uitvoering"),
-}
-# Shown when an action has no label yet: never the internal key.
-OTHER_ACTION = _l("Wijziging")
-
-
-def action_label(action: str) -> str:
-    """The B1 label of an audit action; a general word for an action without one."""
-    return str(ACTION_LABELS.get(action, OTHER_ACTION))
-
 
 @dataclass(frozen=True)
 class ProposalOutcome:
@@ -80,11 +41,11 @@ def proposal_outcome(project: ProjectRecord | None) -> ProposalOutcome | None:
 def template_labels() -> dict[str, Any]:
     """The label functions every template may use (an app-wide context processor)."""
     return {
-        "phase_label": lambda p: str(PHASE_LABELS.get(Phase(p), p)),
-        "status_label": status_label,
-        "action_label": action_label,
-        "implementation_status": implementation_status_label,
-        "boundary_label": lambda b: str(BOUNDARY_LABELS.get(b, b)),
+        "phase_label": labels.phase_label,
+        "status_label": labels.proposal_status_label,
+        "action_label": labels.action_label,
+        "implementation_status": labels.implementation_status_label,
+        "boundary_label": labels.boundary_label,
     }
 
 
@@ -100,7 +61,7 @@ def plain_rules(round_: BudgetRound) -> list[str]:
     else:
         rules.append(_("De gemeente bekijkt elk ingediend plan."))
     rules.append(_("Alleen plannen die de gemeente haalbaar vindt, komen op het stembiljet."))
-    rules.append(str(BALLOT_TYPE_LABELS[round_.ballot_type]) + ".")
+    rules.append(labels.ballot_type_label(round_.ballot_type) + ".")
     if round_.ballot_type in (BallotType.K_APPROVAL, BallotType.RANKED) and round_.max_projects:
         rules.append(_("U kiest maximaal %(n)d projecten.", n=round_.max_projects))
     if round_.ballot_type == BallotType.KNAPSACK:
@@ -122,8 +83,8 @@ def plain_rules(round_: BudgetRound) -> list[str]:
     rules.append(_("U kunt uw stem wijzigen tot het stemmen sluit.") if round_.allow_revote
                  else _("Uw stem is definitief zodra u die heeft uitgebracht."))
     rules.append(_("Telregel: %(rule)s. Bij gelijke stand: %(tie)s.",
-                   rule=str(COUNTING_RULE_LABELS[round_.counting_rule]).lower(),
-                   tie=str(TIE_BREAK_LABELS[round_.tie_break]).lower()))
+                   rule=labels.counting_rule_label(round_.counting_rule).lower(),
+                   tie=labels.tie_break_label(round_.tie_break).lower()))
     rules.append(_("Als het stemmen begint, liggen het budget, de regels en de projecten vast."))
     return rules
 
@@ -149,11 +110,15 @@ def _value(key: str, value: object) -> str:
     if key.endswith("_at"):
         return _moment(value)
     if key == "status":
-        return status_label(str(value))
+        return labels.proposal_status_label(str(value))
     if key in ("rule", "counting_rule"):
-        return rule_label(str(value))
+        return labels.rule_label(str(value))
+    if key == "ballot_type":
+        return labels.ballot_type_label(str(value))
+    if key == "tie_break":
+        return labels.tie_break_label(str(value))
     if key == "implementation_status":
-        return implementation_status_label(str(value))
+        return labels.implementation_status_label(str(value))
     if key == "milestone_on":
         from pb.templating import datum
 
@@ -164,25 +129,6 @@ def _value(key: str, value: object) -> str:
     if isinstance(value, bool):
         return _("ja") if value else _("nee")
     return str(value)
-
-
-def rule_label(rule: str) -> str:
-    """The plain name of an engine rule id (``equalshares/add1``, ``greedy``, ...) for pages."""
-    base = rule.split("/")[0]
-    if base == "equalshares":
-        return str(COUNTING_RULE_LABELS[CountingRule.EQUAL_SHARES])
-    if base == "greedy-threshold":
-        return _("Meeste stemmen eerst, alleen projecten met genoeg stemmen")
-    if base in {r.value for r in CountingRule}:
-        return str(COUNTING_RULE_LABELS[CountingRule(base)])
-    return _("Een andere telregel")
-
-
-def implementation_status_label(status: str) -> str:
-    """The label of an implementation status (gepland, in uitvoering, klaar, vervallen)."""
-    from pb.services.implementations import status_text
-
-    return status_text(status)
 
 
 def history_rows(entries: list[Any], hidden_ids: set[int] | frozenset[int] = frozenset()) -> list[dict[str, Any]]:
@@ -201,9 +147,9 @@ def history_rows(entries: list[Any], hidden_ids: set[int] | frozenset[int] = fro
         for key in sorted(set(before) | set(after)):
             if before.get(key) == after.get(key):
                 continue
-            if key not in BOUNDARY_LABELS and key not in FIELD_LABELS:
+            label = labels.history_field_label(key)
+            if label is None:
                 continue  # internal fields (hashes, counts, ids) stay out of the public history
-            label = str(BOUNDARY_LABELS[key] if key in BOUNDARY_LABELS else FIELD_LABELS[key])
             if key in before:
                 changes.append(f"{label}: {_value(key, before.get(key))} → {_value(key, after.get(key))}")
             else:
@@ -214,37 +160,6 @@ def history_rows(entries: list[Any], hidden_ids: set[int] | frozenset[int] = fro
                      "reason": entry.reason, "object_type": entry.object_type, "object_id": entry.object_id,
                      "link": entry.object_type == "proposal" and not hidden})
     return rows
-
-
-FIELD_LABELS = {
-    "title": _l("Titel"),
-    "status": _l("Status"),
-    "min_budget_share_pct": _l("Minimaal deel van het budget (procent)"),
-    "points_total": _l("Aantal punten"),
-    "points_max_per_project": _l("Maximum punten per project"),
-    "min_age": _l("Minimumleeftijd"),
-    "max_age": _l("Maximumleeftijd"),
-    "allow_revote": _l("Stem wijzigen mogelijk"),
-    "cost_cents": _l("Kosten"),
-    "budget_cents": _l("Budget"),
-    "ballot_type": _l("Manier van stemmen"),
-    "counting_rule": _l("Telregel"),
-    "tie_break": _l("Bij gelijke stand"),
-    "support_threshold": _l("Steun nodig"),
-    "supports": _l("Steun"),
-    "merged_into": _l("Samengevoegd met"),
-    "merged_into_id": _l("Nummer van het andere plan"),
-    "supports_moved": _l("Steun overgezet"),
-    "description": _l("Beschrijving"),
-    "themes": _l("Thema's"),
-    "neighbourhoods": _l("Buurten"),
-    "min_projects": _l("Minimum aantal projecten"),
-    "max_projects": _l("Maximum aantal projecten"),
-    "implementation_status": _l("Uitvoering"),
-    "actual_cents": _l("Werkelijke kosten"),
-    "milestone": _l("Stap"),
-    "milestone_on": _l("Datum"),
-}
 
 
 CHART_TOP = 20  # bars in the scores chart; every project is in the table below it

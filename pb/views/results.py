@@ -15,6 +15,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from pb import labels
 from pb.db import db_session, utcnow
 from pb.errors import NotFound
 from pb.extensions import limiter
@@ -188,7 +189,7 @@ def _manage_page(round_: BudgetRound, publish_form: PublishForm, correction_form
         "results/manage.html", round=round_, phase=phase, preview=preview, preview_job=preview_job,
         counted_at=_counted_at(preview), versions=result_service.result_versions(session, round_),
         publish_form=publish_form, correction_form=correction_form, preview_form=PreviewForm(formdata=None),
-        score_text=presenters.score_text, rule_label=presenters.rule_label,
+        score_text=presenters.score_text, rule_label=labels.rule_label,
     ), status
 
 

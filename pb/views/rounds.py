@@ -9,19 +9,20 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
+from pb import labels
 from pb.db import db_session, utcnow
-from pb.errors import ValidationFailed
 from pb.extensions import limiter
 from pb.forms import options
 from pb.forms.rounds import ActionForm, ProposalForm
 from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.round import BudgetRound, Phase
-from pb.services import area_agenda, authz
+from pb.services import area_agenda, assistance, authz
 from pb.services import ballots as ballot_service
-from pb.services import follows, implementations, locations, money, pabulib_import, photos, stored_files
+from pb.services import follows, implementations, locations, pabulib_import, photos, stored_files
 from pb.services import results as result_service
 from pb.services import proposals as proposal_service
 from pb.services import rounds as round_service
+from pb.services.cost_lines import parse_cost_lines
 from pb.services.rounds import RoundFrozen
 from pb.views import presenters, presenters_map
 from pb.views.common import actor, optional_actor, stored_file_response, unit_of_work
@@ -65,7 +66,7 @@ def proposals(round_id: int) -> str:
     status_arg = request.args.get("status", "")
     status = ProposalStatus(status_arg) if status_arg in proposal_service.PUBLIC_STATUSES else None
     sort = request.args.get("sort", "nieuw")
-    if sort not in proposal_service.SORT_LABELS:
+    if sort not in labels.PROPOSAL_SORT:
         sort = "nieuw"
     text = request.args.get("q", "")[:100]
     rows = proposal_service.search_proposals(session, round_, theme_id=theme_id, status=status, text=text, sort=sort)
@@ -73,7 +74,7 @@ def proposals(round_id: int) -> str:
     return render_template(
         "rounds/proposals.html", round=round_, proposals=rows, theme_id=theme_id, status=status, sort=sort, q=text,
         counts=proposal_service.support_counts(session, [p.id for p in rows]),
-        statuses=proposal_service.PUBLIC_STATUSES, sorts=proposal_service.SORT_LABELS,
+        statuses=proposal_service.PUBLIC_STATUSES, sorts=labels.PROPOSAL_SORT,
         outcome=lambda p: presenters.proposal_outcome(found.get(p.id)),
     )
 
@@ -107,6 +108,8 @@ def proposal(proposal_id: int) -> str:
         outcome=presenters.proposal_outcome(result_service.proposal_outcomes(session, [p]).get(p.id)),
         following=follows.is_following(session, user, proposal=p),
         implementation=implementations.of_proposal(session, p),
+        assisted=assistance.was_assisted(session, p),
+        can_assist=authz.can_work_info_point(user, p.round.area),
     )
 
 
@@ -139,7 +142,8 @@ def photo_thumbnail(proposal_id: int) -> Response:
 # --- residents -------------------------------------------------------------------------------------
 
 
-def _proposal_form(round_: BudgetRound, p: Proposal | None) -> ProposalForm:
+def proposal_form(round_: BudgetRound, p: Proposal | None, form_class: type[ProposalForm] = ProposalForm) -> ProposalForm:
+    """The proposal form with the round's choices, filled from ``p`` on a GET (also for staff's assisted form)."""
     if request.method == "GET" and p is not None:
         form = ProposalForm(obj=p)
         form.theme_id.data = str(p.theme_id or "")
@@ -156,7 +160,7 @@ def _proposal_form(round_: BudgetRound, p: Proposal | None) -> ProposalForm:
             form.cost_lines.entries[i].item.data = line.description
             form.cost_lines.entries[i].amount.data = euro(line.amount_cents).replace("€", "").strip()
     else:
-        form = ProposalForm()
+        form = form_class()
     form.theme_id.choices = options([("", _("Geen thema"))] + [(str(t.id), t.name) for t in round_.themes])
     form.neighbourhood_id.choices = options([("", _("Geen buurt"))] + [(str(n.id), n.name) for n in round_.neighbourhoods])
     form.agenda_item_id.choices = agenda_options(area_agenda.items_of(db_session(), round_.area))
@@ -167,20 +171,9 @@ def _optional_id(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-def _proposal_data(form: ProposalForm) -> proposal_service.ProposalData:
-    lines = []
-    for entry in form.cost_lines.entries:
-        description = (entry.item.data or "").strip()
-        amount = (entry.amount.data or "").strip()
-        if not description and not amount:
-            continue
-        if not amount:
-            raise ValidationFailed(_("Vul bij elke kostenregel een bedrag in."), field="cost_lines")
-        try:
-            cents = money.parse_euros(amount)
-        except ValidationFailed as exc:
-            raise ValidationFailed(exc.message, field="cost_lines") from exc
-        lines.append((description, cents))
+def proposal_data(form: ProposalForm) -> proposal_service.ProposalData:
+    """The service's input from a proposal form (cost amounts parsed; empty cost lines skipped)."""
+    lines = parse_cost_lines((entry.item.data, entry.amount.data) for entry in form.cost_lines.entries)
     return proposal_service.ProposalData(
         title=form.title.data or "", summary=form.summary.data or "", description=form.description.data or "",
         location=form.location.data or "", theme_id=_optional_id(form.theme_id.data),
@@ -193,7 +186,8 @@ def _proposal_data(form: ProposalForm) -> proposal_service.ProposalData:
     )
 
 
-def _uploaded_photo(form: ProposalForm) -> str | None:
+def uploaded_photo(form: ProposalForm) -> str | None:
+    """Store the form's photo (checked and re-encoded); None when none was sent."""
     upload = form.photo.data
     if upload is None or not getattr(upload, "filename", ""):
         return None
@@ -208,11 +202,11 @@ def new_proposal(round_id: int) -> str | Response:
     session = db_session()
     round_ = round_service.get_round(session, round_id)
     authz.require_resident(session, actor(), round_.area)
-    form = _proposal_form(round_, None)
+    form = proposal_form(round_, None)
     if form.validate_on_submit():
         with unit_of_work(form) as work:  # a refusal rolls back a photo stored in this request too
-            data = _proposal_data(form)
-            photo_name = _uploaded_photo(form)
+            data = proposal_data(form)
+            photo_name = uploaded_photo(form)
             created = proposal_service.create_proposal(session, round_, actor=actor(), data=data, photo=photo_name)
         if not work.failed:
             flash(_("Uw plan is bewaard als concept. Controleer het en dien het in."), "success")
@@ -229,11 +223,11 @@ def edit_proposal(proposal_id: int) -> str | Response:
     p = _visible_proposal(proposal_id)
     if not proposal_service.is_author(actor(), p):
         abort(403)
-    form = _proposal_form(p.round, p)
+    form = proposal_form(p.round, p)
     if form.validate_on_submit():
         with unit_of_work(form) as work:  # a refusal rolls back a photo stored in this request too
-            data = _proposal_data(form)
-            photo_name = _uploaded_photo(form)
+            data = proposal_data(form)
+            photo_name = uploaded_photo(form)
             proposal_service.update_proposal(session, p, actor=actor(), data=data, photo=photo_name,
                                              remove_photo=bool(form.remove_photo.data))
         if not work.failed:

@@ -159,7 +159,7 @@ def receipt_download(round_id: int) -> Response:
         abort(400)
     body = render_template("voting/receipt.txt", round=round_, code=code)
     return Response(body, mimetype="text/plain; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="stembewijs-ronde-{round_.id}.txt"'})
+        "Content-Disposition": f'attachment; filename="volgcode-ronde-{round_.id}.txt"'})
 
 
 # --- Information point: paper ballots --------------------------------------------------------
@@ -219,9 +219,10 @@ def paper(round_id: int) -> Any:
                 voter = None
         except DomainError as exc:
             search.login.errors = [exc.message]
-    proposals = ballot_service.ballot_proposals(db_session(), round_)
+    numbered = paper_ballots.numbered_ballot(db_session(), round_)
     return render_template("voting/paper.html", search=search, form=form, voter=voter,
-                           **_ballot_context(round_, proposals, choices)), status
+                           numbers={p.id: n for n, p in numbered},
+                           **_ballot_context(round_, [p for _n, p in numbered], choices)), status
 
 
 @bp.get("/infopunt/rounds/<int:round_id>/paper/pending")
@@ -230,8 +231,10 @@ def paper_pending(round_id: int) -> str:
     """Paper entries waiting for a second staff member."""
     round_, _area = _paper_round(round_id)
     entries = paper_ballots.pending_paper_entries(db_session(), round_)
-    proposals = {p.id: p for p in ballot_service.ballot_proposals(db_session(), round_)}
+    numbered = paper_ballots.numbered_ballot(db_session(), round_)
+    proposals = {p.id: p for _n, p in numbered}
     return render_template("voting/paper_pending.html", round=round_, entries=entries, proposals=proposals,
+                           numbers={p.id: n for n, p in numbered},
                            choices_of={e.id: paper_ballots.entry_choices(db_session(), round_, e) for e in entries},
                            form=BallotForm(), reject_form=RejectForm(), me=actor())
 

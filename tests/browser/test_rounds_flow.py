@@ -33,8 +33,8 @@ def test_propose_support_review_history(live_server, page, session, outbox):
     author = make_resident(session, area, user=make_user(session, email="jan@example.test", name="Jan Jansen"))
     make_resident(session, area, user=make_user(session, email="mien@example.test", name="Mien Hendriks"))
     make_user(session, role=Role.MANAGER, areas=[area], email="regisseur@example.test", name="Gerrit")
-    rnd = make_round(session, area, phase="proposals", title="Buurtbudget Ulft", support_threshold=1)
-    round_id = rnd.id
+    round_ = make_round(session, area, phase="proposals", title="Buurtbudget Ulft", support_threshold=1)
+    round_id = round_.id
     session.commit()
 
     # The resident proposes with two cost lines and submits.
@@ -67,9 +67,9 @@ def test_propose_support_review_history(live_server, page, session, outbox):
 
     # Time passes: the support phase is over.
     session.rollback()
-    rnd = session.get(type(rnd), round_id)
+    round_ = session.get(type(round_), round_id)
     for name, value in round_dates("review").items():
-        setattr(rnd, name, value)
+        setattr(round_, name, value)
     session.commit()
 
     # The manager settles the support phase, reviews it feasible and changes the cost.

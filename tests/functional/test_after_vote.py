@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from pb.db import utcnow
 from pb.models.audit import AuditEntry
 from pb.models.ballot import Channel, Participation
+from pb.models.stored_file import StoredFile
 from pb.models.implementation import Implementation, ImplementationStatus, Milestone
 from pb.models.notification import Follow, NotificationKind, NotificationSent
 from pb.models.user import Role
@@ -270,6 +271,21 @@ def test_manager_updates_and_adds_milestone_shown_on_money_page_and_history(clie
     subjects = [m["Subject"] for m in jan]
     assert sum("Nieuwe stap" in s for s in subjects) == 1
     assert any("in uitvoering" in m.get_content() for m in jan)
+
+
+def test_a_refused_milestone_photo_is_a_form_error_and_stores_nothing(client, auth, session, world, manager):
+    _publish(session, world["round"], manager)
+    project = implementations.of_proposal(session, world["a"])
+    session.commit()
+    files_before = session.scalar(select(func.count()).select_from(StoredFile))
+    auth.login(manager.email)
+    resp = client.post(f"/manage/implementations/{project.id}/milestones",
+                       data={"happened_on": "2026-11-20", "text": "Foto erbij",
+                             "photo": (io.BytesIO(b"<svg xmlns='http://www.w3.org/2000/svg'/>"), "foto.png")},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 400
+    assert session.scalar(select(func.count()).select_from(Milestone)) == 0
+    assert session.scalar(select(func.count()).select_from(StoredFile)) == files_before
 
 
 def test_manager_of_another_area_cannot_update(client, auth, session, world, manager):

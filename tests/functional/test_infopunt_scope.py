@@ -9,7 +9,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from pb.models.assistance import Assistance
 from pb.models.audit import AuditEntry
+from pb.models.proposal import Proposal, Support
 from pb.models.ballot import PaperEntry, Participation, SealedBallot
 from pb.models.register import RegisterEntry
 from pb.models.residency import Residency
@@ -19,13 +21,14 @@ from pb.services import paper_ballots
 from tests.factories import make_area, make_proposal, make_register_entry, make_resident, make_round, make_user
 
 INFO_POINT_ENDPOINTS = {"infopunt.entry", "infopunt.verify_account", "infopunt.new_account", "voting.paper",
-                        "voting.paper_pending", "voting.paper_confirm", "voting.paper_reject"}
+                        "voting.paper_pending", "voting.paper_confirm", "voting.paper_reject",
+                        "assisted.proposal", "assisted.support"}
 
 
 def _snapshot(session) -> dict[str, object]:
     session.commit()
     counts = {m.__name__: session.scalar(select(func.count()).select_from(m)) for m in
-              (User, Residency, AuditEntry, PaperEntry, Participation, SealedBallot)}
+              (User, Residency, AuditEntry, PaperEntry, Participation, SealedBallot, Proposal, Support, Assistance)}
     counts["verified"] = session.scalar(select(func.sum(RegisterEntry.verified_count)))
     return counts
 
@@ -58,6 +61,9 @@ def world(session):
         "voting.paper": {"voter_id": str(voter.id), "project": str(proposal.id)},
         "voting.paper_reject": {"reason": "Klopt niet"},
         "voting.paper_confirm": {},
+        "assisted.proposal": {"login": voter.email, "title": "Stroman", "cost_lines-0-item": "Hek",
+                              "cost_lines-0-amount": "100", "consent": "y"},
+        "assisted.support": {"login": voter.email, "proposal_id": str(proposal.id), "consent": "y"},
     }
     return people, values, forms, pending.id
 

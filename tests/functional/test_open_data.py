@@ -52,10 +52,10 @@ def _walk(client, url):
 # --- resources ------------------------------------------------------------------------------------
 
 def test_rounds_show_phases_budget_ballot_and_counting_rule_with_labels(client, session, area):
-    rnd = make_round(session, area, phase="support", budget_cents=1_234_500, counting_rule="equalshares",
+    round_ = make_round(session, area, phase="support", budget_cents=1_234_500, counting_rule="equalshares",
                            ballot_type="k_approval", max_projects=3)
     session.commit()
-    body = _json(client.get(f"{API}/rounds/{rnd.id}"))
+    body = _json(client.get(f"{API}/rounds/{round_.id}"))
     assert body["phase"]["id"] == "support" and body["phase"]["label"] == {"nl": "Steun verzamelen",
                                                                           "en": "Collecting support"}
     assert body["budget"] == {"amount_cents": 1_234_500, "currency": "EUR"}
@@ -67,23 +67,23 @@ def test_rounds_show_phases_budget_ballot_and_counting_rule_with_labels(client, 
     assert any("U kiest maximaal 3 projecten." == s for s in body["rules_text"]["nl"])
     assert body["rules_text"]["en"] != body["rules_text"]["nl"]
     listed = _json(client.get(f"{API}/rounds", query_string={"area": "ulft"}))["items"]
-    assert [r["id"] for r in listed] == [rnd.id]
+    assert [r["id"] for r in listed] == [round_.id]
     assert _json(client.get(f"{API}/rounds", query_string={"area": "elders"}))["items"] == []
 
 
 def test_proposals_show_public_fields_cost_and_history_but_no_drafts_or_hidden(client, session, area, auth):
-    rnd = make_round(session, area, phase="review")
+    round_ = make_round(session, area, phase="review")
     author = make_user(session, name="Auteur")
-    public = make_proposal(session, rnd, author=author, status="in_review", title="Speeltuin")
-    draft = make_proposal(session, rnd, author=author, status="draft", title="Geheim concept")
-    hidden = make_proposal(session, rnd, author=author, status="hidden", title="Verborgen plan")
+    public = make_proposal(session, round_, author=author, status="in_review", title="Speeltuin")
+    draft = make_proposal(session, round_, author=author, status="draft", title="Geheim concept")
+    hidden = make_proposal(session, round_, author=author, status="hidden", title="Verborgen plan")
     manager = make_user(session, role=Role.MANAGER, areas=[area])
     session.commit()
     from pb.services import proposals as proposal_service
 
     proposal_service.review_proposal(session, public, actor=manager, feasible=True, reason="Past in het park.")
     session.commit()
-    listed = _json(client.get(f"{API}/proposals", query_string={"round": rnd.id}))["items"]
+    listed = _json(client.get(f"{API}/proposals", query_string={"round": round_.id}))["items"]
     assert [p["title"] for p in listed] == ["Speeltuin"]
     body = _json(client.get(f"{API}/proposals/{public.id}"))
     assert body["status"]["id"] == "feasible" and body["review_reason"] == "Past in het park."
@@ -99,13 +99,13 @@ def test_proposals_show_public_fields_cost_and_history_but_no_drafts_or_hidden(c
 
 
 def test_result_version_is_the_same_content_as_results_json(client, session, area):
-    rnd = _published_round(session, area)
-    api = _json(client.get(f"{API}/rounds/{rnd.id}/results/1"))
-    assert api == _json(client.get(f"/rounds/{rnd.id}/results.json"))
-    assert api == _json(client.get(f"/rounds/{rnd.id}/results/v1/results.json"))
-    versions = _json(client.get(f"{API}/rounds/{rnd.id}/results"))
+    round_ = _published_round(session, area)
+    api = _json(client.get(f"{API}/rounds/{round_.id}/results/1"))
+    assert api == _json(client.get(f"/rounds/{round_.id}/results.json"))
+    assert api == _json(client.get(f"/rounds/{round_.id}/results/v1/results.json"))
+    versions = _json(client.get(f"{API}/rounds/{round_.id}/results"))
     assert [v["version"] for v in versions["versions"]] == [1]
-    assert client.get(f"{API}/rounds/{rnd.id}/results/2").status_code == 404
+    assert client.get(f"{API}/rounds/{round_.id}/results/2").status_code == 404
 
 
 # --- errors: problem+json, bad query parameters (THREAT #15) ---------------------------------------
@@ -141,18 +141,18 @@ def test_injection_in_filters_and_paths_is_harmless(client, session, area):
 # --- caching: strong ETags, lifetimes, 304 -------------------------------------------------------
 
 def test_etags_and_304_on_api_and_published_downloads(client, session, area):
-    rnd = _published_round(session, area)
+    round_ = _published_round(session, area)
     result = session.scalars(select(RoundResult)).one()
     cases = [
         (f"{API}/areas", "public, max-age=60", None),
-        (f"{API}/rounds/{rnd.id}", "public, max-age=60", None),
+        (f"{API}/rounds/{round_.id}", "public, max-age=60", None),
         (f"{API}/results", "public, max-age=60", None),
-        (f"{API}/rounds/{rnd.id}/results/1", "public, max-age=31536000, immutable", None),
-        (f"/rounds/{rnd.id}/ballots.pb", "public, max-age=300", result.ballots_sha256),
-        (f"/rounds/{rnd.id}/results/v1/ballots.pb", "public, max-age=31536000, immutable", result.ballots_sha256),
-        (f"/rounds/{rnd.id}/results.json", "public, max-age=300", None),
-        (f"/rounds/{rnd.id}/results/v1/results.json", "public, max-age=31536000, immutable", None),
-        (f"/rounds/{rnd.id}/results.csv", "public, max-age=300", None),
+        (f"{API}/rounds/{round_.id}/results/1", "public, max-age=31536000, immutable", None),
+        (f"/rounds/{round_.id}/ballots.pb", "public, max-age=300", result.ballots_sha256),
+        (f"/rounds/{round_.id}/results/v1/ballots.pb", "public, max-age=31536000, immutable", result.ballots_sha256),
+        (f"/rounds/{round_.id}/results.json", "public, max-age=300", None),
+        (f"/rounds/{round_.id}/results/v1/results.json", "public, max-age=31536000, immutable", None),
+        (f"/rounds/{round_.id}/results.csv", "public, max-age=300", None),
         ("/open-data/ballots.zip", "public, max-age=300", None),
     ]
     for url, cache_control, sha in cases:
@@ -169,7 +169,7 @@ def test_etags_and_304_on_api_and_published_downloads(client, session, area):
         assert again.headers["ETag"] == etag
         assert client.get(url, headers={"If-None-Match": '"stale"'}).status_code == 200, url
     # Pages that are not published content keep no-store.
-    assert client.get(f"/rounds/{rnd.id}/results").headers["Cache-Control"] == "no-store"
+    assert client.get(f"/rounds/{round_.id}/results").headers["Cache-Control"] == "no-store"
     assert client.get("/").headers["Cache-Control"] == "no-store"
 
 
@@ -187,9 +187,9 @@ def test_api_responses_set_no_cookie_and_do_not_vary_by_cookie(client, auth, ses
 # --- CORS -----------------------------------------------------------------------------------------
 
 def test_cors_for_get_without_credentials(client, session, area):
-    rnd = _published_round(session, area)
+    round_ = _published_round(session, area)
     origin = {"Origin": "https://data.example.org"}
-    for url in (f"{API}/areas", f"{API}/nope", f"/rounds/{rnd.id}/ballots.pb", f"/rounds/{rnd.id}/results.json",
+    for url in (f"{API}/areas", f"{API}/nope", f"/rounds/{round_.id}/ballots.pb", f"/rounds/{round_.id}/results.json",
                 "/open-data/ballots.zip"):
         response = client.get(url, headers=origin)
         assert response.headers["Access-Control-Allow-Origin"] == "*", url
@@ -204,17 +204,17 @@ def test_cors_for_get_without_credentials(client, session, area):
                                                                                                   "OPTIONS"}
     assert "if-none-match" in preflight.headers["Access-Control-Allow-Headers"].lower()
     # Pages with forms and accounts are not shared with other origins.
-    for url in ("/", "/login", f"/rounds/{rnd.id}/results", "/admin/"):
+    for url in ("/", "/login", f"/rounds/{round_.id}/results", "/admin/"):
         assert "Access-Control-Allow-Origin" not in client.get(url, headers=origin).headers, url
 
 
 # --- paging ---------------------------------------------------------------------------------------
 
 def test_paging_is_stable_under_inserts(client, session, area):
-    rnd = make_round(session, area)
-    first_ids = [make_proposal(session, rnd, title=f"Plan {i}").id for i in range(7)]
+    round_ = make_round(session, area)
+    first_ids = [make_proposal(session, round_, title=f"Plan {i}").id for i in range(7)]
     session.commit()
-    seen, url, pages = [], f"{API}/proposals?limit=3&round={rnd.id}", 0
+    seen, url, pages = [], f"{API}/proposals?limit=3&round={round_.id}", 0
     while url:
         response = client.get(url)
         body = _json(response)
@@ -226,8 +226,8 @@ def test_paging_is_stable_under_inserts(client, session, area):
         pages += 1
         if pages == 1:
             # Inserts while the client pages: new rows come after the cursor, never shift a page.
-            make_proposal(session, rnd, title="Later plan")
-            make_proposal(session, rnd, title="Nog later")
+            make_proposal(session, round_, title="Later plan")
+            make_proposal(session, round_, title="Nog later")
             session.commit()
     assert len(seen) == len(set(seen)) == 9
     assert seen[:7] == first_ids and seen == sorted(seen)
@@ -263,8 +263,8 @@ def test_index_lists_exactly_the_published_rounds_and_the_archive_holds_their_fi
         assert client.get(item["links"]["results_json"].removeprefix("http://buurtbudget.test")).status_code == 200
 
     page = client.get("/open-data/").get_data(as_text=True)
-    for rnd in [*published, corrected]:
-        assert f"/rounds/{rnd.id}/results/v" in page
+    for round_ in [*published, corrected]:
+        assert f"/rounds/{round_.id}/results/v" in page
     assert f"/rounds/{closed.id}/" not in page
     for result in session.scalars(select(RoundResult).where(RoundResult.round_id == corrected.id)):
         assert (result.version == 2) == (result.ballots_sha256 in page)
@@ -336,7 +336,7 @@ def _frame_ancestors(response):
 
 
 def test_admin_allow_lists_origins_and_only_widgets_may_be_framed(client, auth, session, area, admin):
-    rnd = _published_round(session, area)
+    round_ = _published_round(session, area)
     make_round(session, area, phase="voting", title="Buurtbudget Ulft 2027")
     session.commit()
     assert _frame_ancestors(client.get("/widgets/areas/ulft")) == ["'none'"]  # empty list: nobody
@@ -355,7 +355,7 @@ def test_admin_allow_lists_origins_and_only_widgets_may_be_framed(client, auth, 
     auth.logout()
 
     allowed = ["http://127.0.0.1:8080", "https://www.gemeente.nl"]
-    for url in ("/widgets/areas/ulft", f"/widgets/rounds/{rnd.id}/results"):
+    for url in ("/widgets/areas/ulft", f"/widgets/rounds/{round_.id}/results"):
         response = client.get(url)
         assert response.status_code == 200
         assert _frame_ancestors(response) == allowed, url
@@ -365,7 +365,7 @@ def test_admin_allow_lists_origins_and_only_widgets_may_be_framed(client, auth, 
     widget = client.get("/widgets/areas/ulft").get_data(as_text=True)
     assert "Buurtbudget Ulft 2027" in widget and 'target="_top"' in widget and "<form" not in widget
     assert 'aria-current="step"' in widget
-    for url in ("/", "/open-data/", f"/rounds/{rnd.id}/results", f"{API}/areas", "/login"):
+    for url in ("/", "/open-data/", f"/rounds/{round_.id}/results", f"{API}/areas", "/login"):
         response = client.get(url)
         assert _frame_ancestors(response) == ["'none'"], url
         assert response.headers["X-Frame-Options"] == "DENY", url
@@ -378,14 +378,14 @@ def test_admin_allow_lists_origins_and_only_widgets_may_be_framed(client, auth, 
 
 
 def test_widget_pages_refuse_others_and_only_admins_edit_the_list(client, auth, session, area):
-    rnd = make_round(session, area)
+    round_ = make_round(session, area)
     session.add(WidgetOrigin(origin="https://www.gemeente.nl"))
     users = [make_user(session, email="bewoner@example.test"),
              make_user(session, role=Role.STAFF, email="staf@example.test"),
              make_user(session, role=Role.MANAGER, email="regie@example.test", areas=[area])]
     session.commit()
     origin_id = session.scalar(select(WidgetOrigin.id))
-    assert client.get(f"/widgets/rounds/{rnd.id}/results").status_code == 404  # not published: no numbers
+    assert client.get(f"/widgets/rounds/{round_.id}/results").status_code == 404  # not published: no numbers
     assert client.get("/widgets/areas/nergens").status_code == 404
     assert client.get("/admin/widgets").status_code == 302  # to the login page
     for user in users:

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from pb.models.audit import AuditEntry
 from pb.models.proposal import Proposal, Support
 from pb.models.round import BudgetRound
-from pb.models.user import Role
-from tests.factories import PASSWORD, make_area, make_proposal, make_resident, make_round, make_user
+from tests.authz_matrix import rules_of, two_area_people, walk
+from tests.factories import PASSWORD, make_area, make_proposal, make_round
 
 ROLES = ["anonymous", "resident", "resident_other", "manager", "manager_other", "staff", "admin"]
 EVERYONE = set(ROLES)
@@ -22,6 +22,7 @@ ALLOWED_2XX = {
     "rounds.proposals": EVERYONE,
     "rounds.proposal": EVERYONE,
     "rounds.photo": set(),  # the fixture proposal has no photo: 404 for all
+    "rounds.photo_thumbnail": set(),
     "rounds.new_proposal": {"resident"},
     "rounds.edit_proposal": {"resident"},  # the author
     "rounds.submit": set(),
@@ -51,28 +52,14 @@ MAY_WRITE = {
 @pytest.fixture
 def world(app, session):
     area = make_area(session, slug="ulft")
-    elsewhere = make_area(session, slug="elders")
-    users = {
-        "resident": make_resident(session, area),
-        "resident_other": make_resident(session, elsewhere),
-        "manager": make_user(session, role=Role.MANAGER, areas=[area]),
-        "manager_other": make_user(session, role=Role.MANAGER, areas=[elsewhere]),
-        "staff": make_user(session, role=Role.STAFF),
-        "admin": make_user(session, role=Role.ADMIN),
-    }
-    rnd = make_round(session, area, phase="proposals")
-    p = make_proposal(session, rnd, author=users["resident"], status="draft")
-    target = make_proposal(session, rnd, author=users["resident"], status="submitted")
-    ids = {"round_id": rnd.id, "proposal_id": p.id, "slug": area.slug, "target": target.id}
+    users = two_area_people(session, area, make_area(session, slug="elders"))
+    round_ = make_round(session, area, phase="proposals")
+    p = make_proposal(session, round_, author=users["resident"], status="draft")
+    target = make_proposal(session, round_, author=users["resident"], status="submitted")
+    ids = {"round_id": round_.id, "proposal_id": p.id, "slug": area.slug, "target": target.id}
     emails = {role: u.email for role, u in users.items()}
     session.commit()
     return ids, emails
-
-
-def _rules(app):
-    rules = [r for r in app.url_map.iter_rules() if r.endpoint.split(".")[0] in ("rounds", "manage_rounds")]
-    assert {r.endpoint for r in rules} == set(ALLOWED_2XX), "a route was added: extend the matrix"
-    return rules
 
 
 def _state(session):
@@ -90,29 +77,27 @@ def _state(session):
 @pytest.mark.parametrize("role", ROLES)
 def test_route_matrix(app, session, world, role):
     ids, emails = world
-    client = app.test_client()
-    if role != "anonymous":
-        assert client.post("/login", data={"login": emails[role], "password": PASSWORD}).status_code == 302
-    post_data = {"title": "Gekaapt", "f-reason": "x", "reason": "x", "budget": "1"}
-    for rule in _rules(app):
-        url = rule.rule.replace("<int:round_id>", str(ids["round_id"])).replace(
+
+    def url_of(rule):
+        return rule.rule.replace("<int:round_id>", str(ids["round_id"])).replace(
             "<int:proposal_id>", str(ids["proposal_id"])).replace("<slug>", ids["slug"])
-        for method in sorted((rule.methods or set()) & {"GET", "POST"}):
-            before = _state(session)
-            resp = client.get(url) if method == "GET" else client.post(url, data=post_data)
-            status = resp.status_code
-            assert status < 500, (role, method, url, status)
-            if 200 <= status < 300:
-                assert role in ALLOWED_2XX[rule.endpoint], (role, method, url, status)
-            if method == "GET" or role not in MAY_WRITE.get(rule.endpoint, set()):
-                assert _state(session) == before, (role, method, url)
-            if role == "anonymous" and rule.endpoint not in ("rounds.round_page", "rounds.proposals",
-                                                              "rounds.proposal", "rounds.photo"):
-                assert status in (302, 401, 403, 404), (method, url, status)
-                if status == 302:
-                    assert "/login" in resp.headers["Location"]
-            if role in ("manager_other", "staff", "resident", "resident_other") and rule.endpoint.startswith("manage_rounds"):
-                assert status == 403, (role, method, url, status)
+
+    rules = rules_of(app, ("rounds", "manage_rounds"), ALLOWED_2XX)
+    for visit in walk(app, session, email=emails.get(role), rules=rules, url_of=url_of, state=_state,
+                      post_data={"title": "Gekaapt", "f-reason": "x", "reason": "x", "budget": "1"}):
+        endpoint, status, where = visit.rule.endpoint, visit.status, (role, visit.method, visit.url, visit.status)
+        if 200 <= status < 300:
+            assert role in ALLOWED_2XX[endpoint], where
+        if visit.method == "GET" or role not in MAY_WRITE.get(endpoint, set()):
+            assert not visit.wrote, where
+        if role == "anonymous" and endpoint not in ("rounds.round_page", "rounds.proposals",
+                                                     "rounds.proposal", "rounds.photo",
+                                                     "rounds.photo_thumbnail"):
+            assert status in (302, 401, 403, 404), where
+            if status == 302:
+                assert "/login" in visit.response.headers["Location"]
+        if role in ("manager_other", "staff", "resident", "resident_other") and endpoint.startswith("manage_rounds"):
+            assert status == 403, where
 
 
 def test_draft_not_visible_to_any_other_role(app, session, world):

@@ -18,10 +18,10 @@ from pb.services import ballots as ballot_service
 
 def test_advance_phases_settles_once(runner, session, outbox):
     area = make_area(session)
-    rnd = make_round(session, area, phase="review", support_threshold=1)
+    round_ = make_round(session, area, phase="review", support_threshold=1)
     author, fan = make_resident(session, area), make_resident(session, area)
-    liked = make_proposal(session, rnd, author=author, status="submitted", supporters=[fan])
-    ignored = make_proposal(session, rnd, author=author, status="submitted")
+    liked = make_proposal(session, round_, author=author, status="submitted", supporters=[fan])
+    ignored = make_proposal(session, round_, author=author, status="submitted")
     running = make_proposal(session, make_round(session, area, phase="support"), author=author, status="submitted")
     result = runner.invoke(args=["pb", "advance-phases"])
     assert result.exit_code == 0, result.output
@@ -45,19 +45,22 @@ def test_demo_rounds(runner, session, client):
     now = utcnow()
     rounds = {r.title: r for r in session.scalars(select(BudgetRound))}
     ours = [rounds[t] for t in ("Buurtbudget Ulft 2026", "Jongerenbudget Ulft 2027", "Dorpsbudget Gendringen 2026",
-                                "Wijkbudget Silvolde-Terborg 2026", "Buurtbudget Varsseveld voorjaar 2026")]
-    assert [r.phase_at(now) for r in ours] == [Phase.VOTING, Phase.PROPOSALS, Phase.SUPPORT, Phase.REVIEW, Phase.CLOSED]
+                                "Wijkbudget Silvolde-Terborg 2026", "Groenbudget Silvolde-Terborg 2026",
+                                "Dorpsbudget Gendringen 2027", "Buurtbudget Varsseveld voorjaar 2026")]
+    assert [r.phase_at(now) for r in ours] == [Phase.VOTING, Phase.PROPOSALS, Phase.SUPPORT, Phase.REVIEW,
+                                               Phase.WAITING, Phase.UPCOMING, Phase.CLOSED]
     voting, closed = ours[0], ours[-1]
     assert voting.area.slug == "ulft" and voting.ballot_type == BallotType.KNAPSACK
     assert len(ballot_service.ballot_proposals(session, voting)) >= 5
     assert closed.area.slug == "varsseveld" and len(ballot_service.ballot_proposals(session, closed)) >= 3
-    for rnd in ours:
-        assert client.get(f"/rounds/{rnd.id}").status_code == 200
-        assert client.get(f"/rounds/{rnd.id}/proposals").status_code == 200
+    for round_ in ours:
+        assert client.get(f"/rounds/{round_.id}").status_code == 200
+        assert client.get(f"/rounds/{round_.id}/proposals").status_code == 200
     for pid in session.scalars(select(Proposal.id).where(Proposal.round_id.in_([r.id for r in ours]))):
         assert client.get(f"/proposals/{pid}").status_code == 200
     page = client.get(f"/rounds/{voting.id}").get_data(as_text=True)
     assert "Kosten aangepast" in page and "Speeltuin Bloemenbuurt opknappen" in page
     if (pabulib_import.pabulib_dir() / demo_results.DEMO_FILE).exists():  # the real Assen round, labelled
         example = rounds["Voorbeeld: Assen Top Idee 2024 (echte uitslag uit Assen)"]
+        assert example.area.slug == demo_results.DEMO_AREA  # an area of its own, not a demo village
         assert client.get(f"/rounds/{example.id}/results").status_code == 200

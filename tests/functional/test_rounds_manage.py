@@ -38,20 +38,20 @@ def round_form(**overrides) -> dict:
     return data
 
 
-def form_of(rnd: BudgetRound, **overrides) -> dict:
-    """POST data that repeats ``rnd``'s current configuration, with ``overrides``."""
+def form_of(round_: BudgetRound, **overrides) -> dict:
+    """POST data that repeats ``round_``'s current configuration, with ``overrides``."""
     data = round_form(
-        title=rnd.title, description=rnd.description, budget=f"{rnd.budget_cents // 100},{rnd.budget_cents % 100:02d}",
-        themes="\n".join(t.name for t in rnd.themes), neighbourhoods="", ballot_type=str(rnd.ballot_type),
-        counting_rule=str(rnd.counting_rule), tie_break=str(rnd.tie_break),
-        support_threshold=str(rnd.support_threshold),
-        **{b: _local(getattr(rnd, b)) for b in round_service.BOUNDARIES},
+        title=round_.title, description=round_.description, budget=f"{round_.budget_cents // 100},{round_.budget_cents % 100:02d}",
+        themes="\n".join(t.name for t in round_.themes), neighbourhoods="", ballot_type=str(round_.ballot_type),
+        counting_rule=str(round_.counting_rule), tie_break=str(round_.tie_break),
+        support_threshold=str(round_.support_threshold),
+        **{b: _local(getattr(round_, b)) for b in round_service.BOUNDARIES},
     )
     for name in ("min_projects", "max_projects", "min_budget_share_pct", "points_total", "points_max_per_project",
                  "min_age", "max_age"):
-        value = getattr(rnd, name)
+        value = getattr(round_, name)
         data[name] = "" if value is None else str(value)
-    if rnd.allow_revote:
+    if round_.allow_revote:
         data["allow_revote"] = "y"
     data.update(overrides)
     return data
@@ -67,9 +67,9 @@ def signed_in_manager(session, area, client, auth):
 def test_create_round_through_form(client, session, area, signed_in_manager):
     resp = client.post(f"/manage/areas/{area.slug}/rounds/new", data=round_form())
     assert resp.status_code == 302, resp.get_data(as_text=True)
-    rnd = session.scalar(select(BudgetRound))
-    assert rnd.title == "Buurtbudget 2027" and rnd.budget_cents == 2_500_000 and rnd.support_threshold == 3
-    assert {(n.name, n.budget_cents) for n in rnd.neighbourhoods} == {("Noord", 1_000_000), ("Zuid", None)}
+    round_ = session.scalar(select(BudgetRound))
+    assert round_.title == "Buurtbudget 2027" and round_.budget_cents == 2_500_000 and round_.support_threshold == 3
+    assert {(n.name, n.budget_cents) for n in round_.neighbourhoods} == {("Noord", 1_000_000), ("Zuid", None)}
     page = client.get(f"/manage/areas/{area.slug}/rounds").get_data(as_text=True)
     assert "Buurtbudget 2027" in page
 
@@ -100,17 +100,17 @@ def test_round_mass_assignment_ignored(client, session, area, signed_in_manager)
                        data=round_form(area_id=str(other.id), budget_cents="1", results_published_at="2020-01-01",
                                        id="999"))
     assert resp.status_code == 302
-    rnd = session.scalar(select(BudgetRound))
-    assert rnd.area_id == area.id and rnd.budget_cents == 2_500_000 and rnd.results_published_at is None
-    assert rnd.id != 999
+    round_ = session.scalar(select(BudgetRound))
+    assert round_.area_id == area.id and round_.budget_cents == 2_500_000 and round_.results_published_at is None
+    assert round_.id != 999
 
 
 def test_edit_round_before_voting(client, session, area, signed_in_manager):
-    rnd = make_round(session, area, phase="review")
-    resp = client.post(f"/manage/rounds/{rnd.id}/edit", data=form_of(rnd, budget="12.345,67", ballot_type="ranked",
+    round_ = make_round(session, area, phase="review")
+    resp = client.post(f"/manage/rounds/{round_.id}/edit", data=form_of(round_, budget="12.345,67", ballot_type="ranked",
                                                                       max_projects="3"))
     assert resp.status_code == 302, resp.get_data(as_text=True)
-    assert (rnd.budget_cents, rnd.ballot_type, rnd.max_projects) == (1_234_567, BallotType.RANKED, 3)
+    assert (round_.budget_cents, round_.ballot_type, round_.max_projects) == (1_234_567, BallotType.RANKED, 3)
 
 
 FROZEN_EDITS = {
@@ -129,22 +129,22 @@ FROZEN_EDITS = {
 
 @pytest.mark.parametrize("name", sorted(FROZEN_EDITS))
 def test_frozen_field_edit_is_409_audited_unchanged(client, session, area, signed_in_manager, name):
-    rnd = make_round(session, area, phase="voting")
-    before = round_service.snapshot(rnd)
-    resp = client.post(f"/manage/rounds/{rnd.id}/edit", data=form_of(rnd, **FROZEN_EDITS[name]))
+    round_ = make_round(session, area, phase="voting")
+    before = round_service.snapshot(round_)
+    resp = client.post(f"/manage/rounds/{round_.id}/edit", data=form_of(round_, **FROZEN_EDITS[name]))
     assert resp.status_code == 409
     assert "liggen vast" in resp.get_data(as_text=True)
-    session.refresh(rnd)
-    assert round_service.snapshot(rnd) == before
+    session.refresh(round_)
+    assert round_service.snapshot(round_) == before
     refused = session.scalars(select(AuditEntry).where(AuditEntry.action == "round.update.refused")).all()
-    assert len(refused) == 1 and refused[0].actor_id == signed_in_manager.id and refused[0].round_id == rnd.id
+    assert len(refused) == 1 and refused[0].actor_id == signed_in_manager.id and refused[0].round_id == round_.id
 
 
 def test_frozen_edit_explains_what_can_still_change(client, session, area, signed_in_manager):
-    rnd = make_round(session, area, phase="voting")
-    page = client.get(f"/manage/rounds/{rnd.id}/edit").get_data(as_text=True)
+    round_ = make_round(session, area, phase="voting")
+    page = client.get(f"/manage/rounds/{round_.id}/edit").get_data(as_text=True)
     assert "Dit kunt u nog wijzigen" in page and "de naam en de beschrijving van de ronde" in page
-    resp = client.post(f"/manage/rounds/{rnd.id}/edit", data=form_of(rnd, budget="99.999,00"))
+    resp = client.post(f"/manage/rounds/{round_.id}/edit", data=form_of(round_, budget="99.999,00"))
     body = resp.get_data(as_text=True)
     assert resp.status_code == 409
     assert "Dit kunt u nog wijzigen" in body and "liggen vast" in body and 'role="alert"' in body
@@ -154,35 +154,35 @@ def test_frozen_edit_explains_what_can_still_change(client, session, area, signe
 
 
 def test_frozen_round_text_edit_allowed(client, session, area, signed_in_manager):
-    rnd = make_round(session, area, phase="voting", counting_rule=CountingRule.EQUAL_SHARES)
-    resp = client.post(f"/manage/rounds/{rnd.id}/edit", data=form_of(rnd, description="Stem voor 1 december!"))
+    round_ = make_round(session, area, phase="voting", counting_rule=CountingRule.EQUAL_SHARES)
+    resp = client.post(f"/manage/rounds/{round_.id}/edit", data=form_of(round_, description="Stem voor 1 december!"))
     assert resp.status_code == 302
-    assert rnd.description == "Stem voor 1 december!" and rnd.counting_rule == CountingRule.EQUAL_SHARES
+    assert round_.description == "Stem voor 1 december!" and round_.counting_rule == CountingRule.EQUAL_SHARES
 
 
 def test_phase_move_form(client, session, area, signed_in_manager):
-    rnd = make_round(session, area, phase="proposals")
+    round_ = make_round(session, area, phase="proposals")
     new = utcnow() + dt.timedelta(hours=12)
-    resp = client.post(f"/manage/rounds/{rnd.id}/phase",
+    resp = client.post(f"/manage/rounds/{round_.id}/phase",
                        data={"boundary": "proposals_close_at", "new_at": _local(new), "reason": ""})
     assert resp.status_code == 200 and "Vul dit veld in" in resp.get_data(as_text=True)
-    resp = client.post(f"/manage/rounds/{rnd.id}/phase",
+    resp = client.post(f"/manage/rounds/{round_.id}/phase",
                        data={"boundary": "proposals_close_at", "new_at": _local(new), "reason": "Kermis"})
     assert resp.status_code == 302
-    assert abs(rnd.proposals_close_at - new) < dt.timedelta(minutes=1)
-    page = client.get(f"/rounds/{rnd.id}").get_data(as_text=True)
+    assert abs(round_.proposals_close_at - new) < dt.timedelta(minutes=1)
+    page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
     assert "Fase verschoven" in page and "Kermis" in page
 
 
 def test_review_queue_actions(client, session, area, signed_in_manager, outbox):
-    rnd = make_round(session, area, phase="review", support_threshold=1)
+    round_ = make_round(session, area, phase="review", support_threshold=1)
     author = make_resident(session, area)
     neighbour = make_resident(session, area)
-    p = make_proposal(session, rnd, author=author, status="submitted", title="Speeltuin", supporters=[neighbour], estimated_cost_cents=100_000)
-    dup = make_proposal(session, rnd, author=neighbour, status="submitted", title="Speeltuin (dubbel)", supporters=[author, neighbour])
-    short = make_proposal(session, rnd, author=neighbour, status="submitted", title="Te weinig steun")
-    spam = make_proposal(session, rnd, author=neighbour, status="submitted", title="Reclame")
-    page = client.get(f"/manage/rounds/{rnd.id}/review").get_data(as_text=True)
+    p = make_proposal(session, round_, author=author, status="submitted", title="Speeltuin", supporters=[neighbour], estimated_cost_cents=100_000)
+    dup = make_proposal(session, round_, author=neighbour, status="submitted", title="Speeltuin (dubbel)", supporters=[author, neighbour])
+    short = make_proposal(session, round_, author=neighbour, status="submitted", title="Te weinig steun")
+    spam = make_proposal(session, round_, author=neighbour, status="submitted", title="Reclame")
+    page = client.get(f"/manage/rounds/{round_.id}/review").get_data(as_text=True)
     assert "Steunfase verwerken" in page
     # Issue 18: the cost lines are on the card; merging and hiding are folded away on every card.
     card = page.split(f'id="p{p.id}"', 1)[1].split("</section>", 1)[0]
@@ -193,7 +193,7 @@ def test_review_queue_actions(client, session, area, signed_in_manager, outbox):
     assert "Dubbel plan samenvoegen" in more and "Verbergen (bij kwetsende inhoud)" in more
     assert "Dubbel plan samenvoegen" not in card.split('<details class="more-actions">', 1)[0]
     assert p.status == ProposalStatus.SUBMITTED  # GET wrote nothing
-    assert client.post(f"/manage/rounds/{rnd.id}/settle").status_code == 302
+    assert client.post(f"/manage/rounds/{round_.id}/settle").status_code == 302
     assert (p.status, short.status) == (ProposalStatus.IN_REVIEW, ProposalStatus.NOT_ENOUGH_SUPPORT)
 
     resp = client.post(f"/manage/proposals/{p.id}/verdict", data={f"v{p.id}-verdict": "feasible", f"v{p.id}-reason": ""})
@@ -210,7 +210,7 @@ def test_review_queue_actions(client, session, area, signed_in_manager, outbox):
     client.post(f"/manage/proposals/{spam.id}/hide", data={f"h{spam.id}-reason": "Reclame"})
     assert spam.status == ProposalStatus.HIDDEN
 
-    public = client.get(f"/rounds/{rnd.id}").get_data(as_text=True)
+    public = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
     assert "Plan verborgen" in public and "een verborgen plan" in public and "Reclame</a>" not in public
     assert f"/proposals/{spam.id}" not in public
     assert "Kosten aangepast" in public and "1.000,00" in public and "1.250,50" in public and "Hek nodig" in public
@@ -220,10 +220,10 @@ def test_review_queue_actions(client, session, area, signed_in_manager, outbox):
 
 @pytest.mark.parametrize("action", ["verdict", "cost", "merge", "hide"])
 def test_review_after_voting_opened_is_409_and_audited(client, session, area, signed_in_manager, action):
-    rnd = make_round(session, area, phase="voting")
+    round_ = make_round(session, area, phase="voting")
     author = make_resident(session, area)
-    p = make_proposal(session, rnd, author=author, status="feasible", estimated_cost_cents=5000)
-    other = make_proposal(session, rnd, author=author, status="feasible")
+    p = make_proposal(session, round_, author=author, status="feasible", estimated_cost_cents=5000)
+    other = make_proposal(session, round_, author=author, status="feasible")
     data = {
         "verdict": {f"v{p.id}-verdict": "infeasible", f"v{p.id}-reason": "x"},
         "cost": {f"c{p.id}-cost": "99", f"c{p.id}-reason": "x"},
@@ -239,74 +239,74 @@ def test_review_after_voting_opened_is_409_and_audited(client, session, area, si
 
 
 def test_ballot_proposals_for_voting(session, area):
-    rnd = make_round(session, area, phase="voting")
+    round_ = make_round(session, area, phase="voting")
     author = make_resident(session, area)
-    on = make_proposal(session, rnd, author=author, status="feasible")
-    make_proposal(session, rnd, author=author, status="infeasible")
-    make_proposal(session, rnd, author=author, status="withdrawn")
-    assert ballot_service.ballot_proposals(session, rnd) == [on]
+    on = make_proposal(session, round_, author=author, status="feasible")
+    make_proposal(session, round_, author=author, status="infeasible")
+    make_proposal(session, round_, author=author, status="withdrawn")
+    assert ballot_service.ballot_proposals(session, round_) == [on]
     assert session.scalar(select(func.count()).select_from(Proposal)) == 3
 
 
 def test_frozen_edit_page_explains(client, session, area, signed_in_manager):
-    rnd = make_round(session, area, phase="voting")
-    page = client.get(f"/manage/rounds/{rnd.id}/edit").get_data(as_text=True)
+    round_ = make_round(session, area, phase="voting")
+    page = client.get(f"/manage/rounds/{round_.id}/edit").get_data(as_text=True)
     assert "Het stemmen is begonnen" in page and 'value="10.000,00"' in page
 
 
 def test_get_pages_write_nothing(client, session, area, signed_in_manager):
-    rnd = make_round(session, area, phase="review")
-    p = make_proposal(session, rnd, author=make_resident(session, area), status="submitted")
+    round_ = make_round(session, area, phase="review")
+    p = make_proposal(session, round_, author=make_resident(session, area), status="submitted")
     count = session.scalar(select(func.count()).select_from(AuditEntry))
-    for url in (f"/manage/rounds/{rnd.id}/review", f"/manage/rounds/{rnd.id}/edit", f"/manage/rounds/{rnd.id}/phase",
-                f"/rounds/{rnd.id}", f"/proposals/{p.id}", f"/manage/areas/{area.slug}/rounds"):
+    for url in (f"/manage/rounds/{round_.id}/review", f"/manage/rounds/{round_.id}/edit", f"/manage/rounds/{round_.id}/phase",
+                f"/rounds/{round_.id}", f"/proposals/{p.id}", f"/manage/areas/{area.slug}/rounds"):
         assert client.get(url).status_code == 200
     assert p.status == ProposalStatus.SUBMITTED
     assert session.scalar(select(func.count()).select_from(AuditEntry)) == count
 
 
 def test_round_change_shown_in_public_history(client, session, area, signed_in_manager):
-    rnd = make_round(session, area, phase="proposals", title="Oude titel")
-    client.post(f"/manage/rounds/{rnd.id}/edit", data=form_of(rnd, title="Nieuwe titel", budget="20.000"))
-    history = client.get(f"/rounds/{rnd.id}").get_data(as_text=True)
+    round_ = make_round(session, area, phase="proposals", title="Oude titel")
+    client.post(f"/manage/rounds/{round_.id}/edit", data=form_of(round_, title="Nieuwe titel", budget="20.000"))
+    history = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
     assert "Instellingen gewijzigd" in history and "Titel: Oude titel → Nieuwe titel" in history
     assert "Budget: € 10.000,00 → € 20.000,00" in history.replace("\xa0", " ")
 
 
 def test_start_next_phase_now_settles_support_and_is_audited(client, session, area, signed_in_manager):
-    rnd = make_round(session, area, phase="support", support_threshold=1)
+    round_ = make_round(session, area, phase="support", support_threshold=1)
     author = make_resident(session, area)
-    liked = make_proposal(session, rnd, author=author, status="submitted", supporters=[make_resident(session, area)])
-    alone = make_proposal(session, rnd, author=author, status="submitted", supporters=[author])
-    page = client.get(f"/manage/rounds/{rnd.id}/phase").get_data(as_text=True)
+    liked = make_proposal(session, round_, author=author, status="submitted", supporters=[make_resident(session, area)])
+    alone = make_proposal(session, round_, author=author, status="submitted", supporters=[author])
+    page = client.get(f"/manage/rounds/{round_.id}/phase").get_data(as_text=True)
     assert "Volgende fase nu starten" in page
-    resp = client.post(f"/manage/rounds/{rnd.id}/next-phase", data={"next-reason": ""})
+    resp = client.post(f"/manage/rounds/{round_.id}/next-phase", data={"next-reason": ""})
     assert resp.status_code == 200 and "Vul dit veld in" in resp.get_data(as_text=True)
-    assert rnd.phase_at(utcnow()).value == "support"
-    resp = client.post(f"/manage/rounds/{rnd.id}/next-phase", data={"next-reason": "Genoeg plannen binnen"})
+    assert round_.phase_at(utcnow()).value == "support"
+    resp = client.post(f"/manage/rounds/{round_.id}/next-phase", data={"next-reason": "Genoeg plannen binnen"})
     assert resp.status_code == 302
-    session.refresh(rnd)
-    assert rnd.phase_at(utcnow()).value == "review"
+    session.refresh(round_)
+    assert round_.phase_at(utcnow()).value == "review"
     assert (liked.status, alone.status) == (ProposalStatus.IN_REVIEW, ProposalStatus.NOT_ENOUGH_SUPPORT)
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "round.phase_move",
-                                                     AuditEntry.round_id == rnd.id)).one()
+                                                     AuditEntry.round_id == round_.id)).one()
     assert entry.public and entry.reason == "Genoeg plannen binnen" and "support_close_at" in entry.after
-    page = client.get(f"/rounds/{rnd.id}").get_data(as_text=True)
+    page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
     assert "Genoeg plannen binnen" in page
 
 
 def test_start_next_phase_refused_while_a_proposal_awaits_review(client, session, area, signed_in_manager):
-    rnd = make_round(session, area, phase="waiting")
-    make_proposal(session, rnd, author=make_resident(session, area), status="in_review")
-    opens = rnd.voting_open_at
-    resp = client.post(f"/manage/rounds/{rnd.id}/next-phase", data={"next-reason": "Snel beginnen"})
+    round_ = make_round(session, area, phase="waiting")
+    make_proposal(session, round_, author=make_resident(session, area), status="in_review")
+    opens = round_.voting_open_at
+    resp = client.post(f"/manage/rounds/{round_.id}/next-phase", data={"next-reason": "Snel beginnen"})
     assert resp.status_code == 200 and "Het stemmen kan nog niet beginnen" in resp.get_data(as_text=True)
-    session.refresh(rnd)
-    assert rnd.voting_open_at == opens
+    session.refresh(round_)
+    assert round_.voting_open_at == opens
     assert session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "round.phase_move")) == 0
 
 
 def test_start_next_phase_refused_after_voting_closed(client, session, area, signed_in_manager):
-    rnd = make_round(session, area, phase="closed")
-    resp = client.post(f"/manage/rounds/{rnd.id}/next-phase", data={"next-reason": "Door"})
+    round_ = make_round(session, area, phase="closed")
+    resp = client.post(f"/manage/rounds/{round_.id}/next-phase", data={"next-reason": "Door"})
     assert resp.status_code == 200 and "geen volgende fase meer" in resp.get_data(as_text=True)

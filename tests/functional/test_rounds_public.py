@@ -33,24 +33,24 @@ def _proposal_post(**overrides) -> dict:
 
 
 def test_home_and_area_show_current_rounds(client, session, area):
-    rnd = make_round(session, area, phase="support", title="Buurtbudget Ulft")
+    round_ = make_round(session, area, phase="support", title="Buurtbudget Ulft")
     home = client.get("/").get_data(as_text=True)
-    assert "Buurtbudget Ulft" in home and f"/rounds/{rnd.id}" in home and "Steun verzamelen" in home
+    assert "Buurtbudget Ulft" in home and f"/rounds/{round_.id}" in home and "Steun verzamelen" in home
     assert "Buurtbudget Ulft" in client.get("/areas/ulft").get_data(as_text=True)
 
 
 def test_round_page_shows_timeline_rules_budget(client, session, area):
-    rnd = make_round(session, area, phase="proposals", budget_cents=2_500_000, support_threshold=5, min_age=16)
-    page = client.get(f"/rounds/{rnd.id}").get_data(as_text=True)
+    round_ = make_round(session, area, phase="proposals", budget_cents=2_500_000, support_threshold=5, min_age=16)
+    page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
     assert "€ 25.000" in page or "€\xa025.000" in page
     assert 'aria-current="step"' in page and "Plannen indienen" in page
     assert "5 steunbetuigingen" in page and "vanaf 16 jaar" in page and "liggen het budget" in page
 
 
 def test_resident_proposes_with_two_cost_lines_and_submits(client, session, area, resident, auth, outbox):
-    rnd = make_round(session, area, phase="proposals")
+    round_ = make_round(session, area, phase="proposals")
     auth.login(resident.email)
-    resp = client.post(f"/rounds/{rnd.id}/proposals/new", data=_proposal_post())
+    resp = client.post(f"/rounds/{round_.id}/proposals/new", data=_proposal_post())
     assert resp.status_code == 302, resp.get_data(as_text=True)
     p = session.scalar(select(Proposal))
     assert p.status == ProposalStatus.DRAFT and p.estimated_cost_cents == 200_000
@@ -64,50 +64,50 @@ def test_resident_proposes_with_two_cost_lines_and_submits(client, session, area
 
 
 def test_draft_hidden_from_others(client, session, area, resident, auth):
-    rnd = make_round(session, area, phase="proposals")
-    p = make_proposal(session, rnd, author=resident, status="draft", title="Geheim plan")
+    round_ = make_round(session, area, phase="proposals")
+    p = make_proposal(session, round_, author=resident, status="draft", title="Geheim plan")
     assert client.get(f"/proposals/{p.id}").status_code == 404
-    assert "Geheim plan" not in client.get(f"/rounds/{rnd.id}/proposals").get_data(as_text=True)
+    assert "Geheim plan" not in client.get(f"/rounds/{round_.id}/proposals").get_data(as_text=True)
     auth.login(resident.email)
     assert client.get(f"/proposals/{p.id}").status_code == 200
 
 
 def test_proposal_mass_assignment_ignored(client, session, area, resident, auth):
-    rnd = make_round(session, area, phase="proposals")
+    round_ = make_round(session, area, phase="proposals")
     other_round = make_round(session, make_area(session), phase="proposals")
     other = make_user(session)
     auth.login(resident.email)
     extra = {"status": "feasible", "cost_cents": "1", "estimated_cost_cents": "1", "author_id": str(other.id),
              "round_id": str(other_round.id), "review_reason": "x", "merged_into_id": "1", "photo_filename": "../x"}
-    client.post(f"/rounds/{rnd.id}/proposals/new", data=_proposal_post(**extra))
+    client.post(f"/rounds/{round_.id}/proposals/new", data=_proposal_post(**extra))
     p = session.scalar(select(Proposal))
     assert (p.status, p.cost_cents, p.estimated_cost_cents, p.author_id, p.round_id, p.review_reason,
-            p.merged_into_id, p.photo_filename) == (ProposalStatus.DRAFT, None, 200_000, resident.id, rnd.id, "",
+            p.merged_into_id, p.photo_filename) == (ProposalStatus.DRAFT, None, 200_000, resident.id, round_.id, "",
                                                     None, None)
     client.post(f"/proposals/{p.id}/edit", data=_proposal_post(title="Nieuw", **extra))
     assert (p.title, p.status, p.author_id, p.cost_cents) == ("Nieuw", ProposalStatus.DRAFT, resident.id, None)
 
 
 def test_bad_amount_shows_error(client, session, area, resident, auth):
-    rnd = make_round(session, area, phase="proposals")
+    round_ = make_round(session, area, phase="proposals")
     auth.login(resident.email)
-    resp = client.post(f"/rounds/{rnd.id}/proposals/new", data=_proposal_post(**{"cost_lines-1-amount": "veel"}))
+    resp = client.post(f"/rounds/{round_.id}/proposals/new", data=_proposal_post(**{"cost_lines-1-amount": "veel"}))
     assert resp.status_code == 200 and "bedrag in euro" in resp.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(Proposal)) == 0
 
 
 def test_non_resident_cannot_open_the_form(client, session, area, auth):
-    rnd = make_round(session, area, phase="proposals")
+    round_ = make_round(session, area, phase="proposals")
     outsider = make_resident(session, make_area(session))
     auth.login(outsider.email)
-    assert client.get(f"/rounds/{rnd.id}/proposals/new").status_code == 403
-    assert client.post(f"/rounds/{rnd.id}/proposals/new", data=_proposal_post()).status_code == 403
+    assert client.get(f"/rounds/{round_.id}/proposals/new").status_code == 403
+    assert client.post(f"/rounds/{round_.id}/proposals/new", data=_proposal_post()).status_code == 403
     assert session.scalar(select(func.count()).select_from(Proposal)) == 0
 
 
 def test_support_and_unsupport_through_pages(client, session, area, resident, auth):
-    rnd = make_round(session, area, phase="support", support_threshold=2)
-    p = make_proposal(session, rnd, author=make_resident(session, area), status="submitted")
+    round_ = make_round(session, area, phase="support", support_threshold=2)
+    p = make_proposal(session, round_, author=make_resident(session, area), status="submitted")
     auth.login(resident.email)
     assert "Steun dit plan" in client.get(f"/proposals/{p.id}").get_data(as_text=True)
     client.post(f"/proposals/{p.id}/support")
@@ -121,8 +121,8 @@ def test_support_and_unsupport_through_pages(client, session, area, resident, au
 
 def test_author_page_counts_no_own_support(client, session, area, resident, auth):
     """The author gets no support button; support from before (a merge) is not shown as counting."""
-    rnd = make_round(session, area, phase="support", support_threshold=1)
-    p = make_proposal(session, rnd, author=resident, status="submitted")
+    round_ = make_round(session, area, phase="support", support_threshold=1)
+    p = make_proposal(session, round_, author=resident, status="submitted")
     auth.login(resident.email)
     page = client.get(f"/proposals/{p.id}").get_data(as_text=True)
     assert "Uw eigen steun telt niet mee" in page and "Steun dit plan" not in page
@@ -135,8 +135,8 @@ def test_author_page_counts_no_own_support(client, session, area, resident, auth
 
 def test_concurrent_support_one_row(app, session, area):
     """N threads support the same proposal for the same resident at once: one row, the rest told."""
-    rnd = make_round(session, area, phase="support")
-    p = make_proposal(session, rnd, author=make_resident(session, area), status="submitted")
+    round_ = make_round(session, area, phase="support")
+    p = make_proposal(session, round_, author=make_resident(session, area), status="submitted")
     supporter = make_resident(session, area)
     proposal_id, supporter_id = p.id, supporter.id  # read before the threads: the test session is not shared
     session.commit()
@@ -167,8 +167,8 @@ def test_concurrent_support_one_row(app, session, area):
 
 
 def test_withdraw_after_voting_opened_409(client, session, area, resident, auth):
-    rnd = make_round(session, area, phase="voting")
-    p = make_proposal(session, rnd, author=resident, status="feasible")
+    round_ = make_round(session, area, phase="voting")
+    p = make_proposal(session, round_, author=resident, status="feasible")
     auth.login(resident.email)
     assert client.post(f"/proposals/{p.id}/withdraw").status_code == 409
     assert p.status == ProposalStatus.FEASIBLE
@@ -180,9 +180,9 @@ def test_withdraw_after_voting_opened_409(client, session, area, resident, auth)
     "status[]=x", "q=%27%22%3B--", "q=" + "a" * 5000, "sort=__class__", "q=%25%25%25_", "theme=99999999999999999999",
 ])
 def test_query_parameter_abuse_never_500(client, session, area, resident, query):
-    rnd = make_round(session, area, phase="support")
-    make_proposal(session, rnd, author=resident, status="submitted", title="Bankjes")
-    resp = client.get(f"/rounds/{rnd.id}/proposals?{query}")
+    round_ = make_round(session, area, phase="support")
+    make_proposal(session, round_, author=resident, status="submitted", title="Bankjes")
+    resp = client.get(f"/rounds/{round_.id}/proposals?{query}")
     assert resp.status_code in (200, 400)
     assert session.scalar(select(func.count()).select_from(Proposal)) == 1
 
@@ -194,16 +194,16 @@ def test_huge_ids_are_404(client, url):
 
 
 def test_filters_and_search(client, session, area, resident):
-    rnd = make_round(session, area, phase="review")
-    a = make_proposal(session, rnd, author=resident, title="Bankjes aan de dijk", status="in_review")
-    b = make_proposal(session, rnd, author=resident, title="AED bij de kerk", status="not_enough_support")
-    theme_id = rnd.themes[0].id
+    round_ = make_round(session, area, phase="review")
+    a = make_proposal(session, round_, author=resident, title="Bankjes aan de dijk", status="in_review")
+    b = make_proposal(session, round_, author=resident, title="AED bij de kerk", status="not_enough_support")
+    theme_id = round_.themes[0].id
     a.theme_id = theme_id
-    page = client.get(f"/rounds/{rnd.id}/proposals?q=dijk").get_data(as_text=True)
+    page = client.get(f"/rounds/{round_.id}/proposals?q=dijk").get_data(as_text=True)
     assert a.title in page and b.title not in page
-    page = client.get(f"/rounds/{rnd.id}/proposals?status=not_enough_support").get_data(as_text=True)
+    page = client.get(f"/rounds/{round_.id}/proposals?status=not_enough_support").get_data(as_text=True)
     assert b.title in page and a.title not in page
-    page = client.get(f"/rounds/{rnd.id}/proposals?theme={theme_id}").get_data(as_text=True)
+    page = client.get(f"/rounds/{round_.id}/proposals?theme={theme_id}").get_data(as_text=True)
     assert a.title in page and b.title not in page
 
 
@@ -225,9 +225,9 @@ def _image(fmt: str, size=(40, 30), exif: bool = False) -> bytes:
 
 @pytest.fixture
 def proposing(client, session, area, resident, auth):
-    rnd = make_round(session, area, phase="proposals")
+    round_ = make_round(session, area, phase="proposals")
     auth.login(resident.email)
-    return rnd
+    return round_
 
 
 def _files(app, session) -> list:
@@ -342,23 +342,23 @@ def test_xss_escaped_everywhere(app, client, session, area, auth, outbox, payloa
 
     author = make_resident(session, area, user=mk(session, name=f"Naam {payload}"))
     manager = mk(session, role=Role.MANAGER, areas=[area], email="m@example.test")
-    rnd = make_round(session, area, phase="review", title=f"Ronde {payload}", description=f"Uitleg {payload}",
+    round_ = make_round(session, area, phase="review", title=f"Ronde {payload}", description=f"Uitleg {payload}",
                      themes=[f"Thema {payload}"])
-    p = make_proposal(session, rnd, author=author, status="in_review", title=f"Plan {payload}")
+    p = make_proposal(session, round_, author=author, status="in_review", title=f"Plan {payload}")
     p.summary, p.description, p.location = f"Kort {payload}", f"Lang {payload}", f"Plek {payload}"
     p.photo_filename, p.photo_alt = "ab" * 16 + ".jpg", f"Foto {payload}"  # alt text on the card and the page
     p.latitude, p.longitude = 51.8936, 6.3806  # the title also goes to the map (read from the list by the script)
     p.cost_lines[0].description = f"Regel {payload}"
-    p.theme_id = rnd.themes[0].id
-    other = make_proposal(session, rnd, author=author, status="in_review", title=f"Dubbel {payload}")
+    p.theme_id = round_.themes[0].id
+    other = make_proposal(session, round_, author=author, status="in_review", title=f"Dubbel {payload}")
     ps.adjust_cost(session, p, actor=manager, cost_cents=5000, reason=f"Kosten {payload}")
     ps.review_proposal(session, p, actor=manager, feasible=True, reason=f"Oordeel {payload}")
     ps.merge_proposals(session, other, p, actor=manager, reason=f"Samen {payload}")
     session.commit()
     auth.login(manager.email)
-    urls = ["/", "/areas/ulft", f"/rounds/{rnd.id}", f"/rounds/{rnd.id}/proposals", f"/proposals/{p.id}",
-            f"/proposals/{other.id}", f"/manage/rounds/{rnd.id}/review", f"/manage/rounds/{rnd.id}/edit",
-            "/manage/areas/ulft/rounds", f"/rounds/{rnd.id}/proposals?q={payload}"]
+    urls = ["/", "/areas/ulft", f"/rounds/{round_.id}", f"/rounds/{round_.id}/proposals", f"/proposals/{p.id}",
+            f"/proposals/{other.id}", f"/manage/rounds/{round_.id}/review", f"/manage/rounds/{round_.id}/edit",
+            "/manage/areas/ulft/rounds", f"/rounds/{round_.id}/proposals?q={payload}"]
     for url in urls:
         body = client.get(url).get_data(as_text=True)
         assert payload not in body, url
@@ -379,8 +379,8 @@ def test_edit_form_prefilled_and_photo_removed(app, client, session, proposing):
 
 
 def test_other_resident_cannot_edit(client, session, area, resident, auth):
-    rnd = make_round(session, area, phase="proposals")
-    p = make_proposal(session, rnd, author=resident, status="submitted", title="Van Jan")
+    round_ = make_round(session, area, phase="proposals")
+    p = make_proposal(session, round_, author=resident, status="submitted", title="Van Jan")
     neighbour = make_resident(session, area)
     auth.login(neighbour.email)
     assert client.get(f"/proposals/{p.id}/edit").status_code == 403
@@ -401,9 +401,9 @@ def test_hidden_proposal_photo_not_served(app, client, session, proposing, resid
 
 
 def test_title_cannot_inject_mail_headers(client, session, area, resident, auth, outbox):
-    rnd = make_round(session, area, phase="proposals")
+    round_ = make_round(session, area, phase="proposals")
     auth.login(resident.email)
-    client.post(f"/rounds/{rnd.id}/proposals/new", data=_proposal_post(title="Plan\r\nBcc: evil@example.test"))
+    client.post(f"/rounds/{round_.id}/proposals/new", data=_proposal_post(title="Plan\r\nBcc: evil@example.test"))
     p = session.scalar(select(Proposal))
     assert p.title == "Plan Bcc: evil@example.test"
     client.post(f"/proposals/{p.id}/submit")
@@ -431,9 +431,9 @@ def test_proposal_flood_is_429_per_ip(limited_app):
     with limited_app.app_context():
         s = current_session()
         area = make_area(s)
-        rnd = make_round(s, area, phase="proposals")
+        round_ = make_round(s, area, phase="proposals")
         user = make_resident(s, area)
-        rnd_id, email = rnd.id, user.email
+        rnd_id, email = round_.id, user.email
         s.commit()
     client = limited_app.test_client()
     client.post("/login", data={"login": email, "password": "correct horse battery"})

@@ -16,6 +16,7 @@ from pb.db import db_session, utcnow
 from pb.extensions import limiter
 from pb.models.proposal import ProposalStatus
 from pb.services import exports, open_data
+from pb.services import rounds as round_service
 from pb.services.proposals import status_history
 from pb.views.api import schemas
 from pb.errors_web import problem
@@ -93,7 +94,7 @@ def rounds() -> Response:
 @operation(_l("Eén ronde"), schemas.RoundOut, tag="rounds")
 def one_round(round_id: int) -> Response:
     """One round."""
-    rnd = open_data.round_by_id(db_session(), round_id)
+    rnd = round_service.get_round(db_session(), round_id)
     return json_response(schemas.serialize_round(rnd, utcnow()), cache_control=SHORT)
 
 

@@ -12,16 +12,15 @@ tracking were added that way).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from flask import url_for
 from flask_babel import force_locale
-from flask_babel import lazy_gettext
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from pb import labels
 from pb.db import MAX_ID
-from pb.forms.rounds import BALLOT_TYPE_LABELS, COUNTING_RULE_LABELS, TIE_BREAK_LABELS
 from pb.models.area import Area
 from pb.models.audit import AuditEntry
 from pb.models.grant import ApplicationStatus, GrantApplication
@@ -29,11 +28,11 @@ from pb.models.implementation import Implementation, ImplementationStatus
 from pb.models.proposal import Proposal, ProposalStatus
 from pb.models.result import RoundResult
 from pb.models.round import BudgetRound, Phase
-from pb.services import accountability, grant_applications, implementations
+from pb.services import accountability, grant_applications
 from pb.services import rounds as round_service
 from pb.services.open_data import MAX_PAGE_SIZE
-from pb.services.proposals import PUBLIC_STATUSES, STATUS_LABELS
-from pb.views.presenters import ACTION_LABELS, PHASE_LABELS, plain_rules
+from pb.services.proposals import PUBLIC_STATUSES
+from pb.views.presenters import plain_rules
 
 CURRENCY = "EUR"
 
@@ -47,8 +46,8 @@ def _both(text: Callable[[], object]) -> dict[str, str]:
     return out
 
 
-def _labelled(ident: str, labels: Mapping[Any, Any]) -> dict[str, Any]:
-    return {"id": ident, "label": _both(lambda: labels.get(ident, ident))}
+def _labelled(ident: str, label: Callable[[str], str]) -> dict[str, Any]:
+    return {"id": ident, "label": _both(lambda: label(ident))}
 
 
 def _link(endpoint: str, **values: Any) -> str:
@@ -275,23 +274,23 @@ class RoundOut(Schema):
 def serialize_round(rnd: BudgetRound, now: Any) -> dict[str, Any]:
     """A round as seen at ``now``."""
     phase = rnd.phase_at(now)
-    phases = [{"phase": _labelled(item["phase"].value, PHASE_LABELS), "starts_at": item["start"],
+    phases = [{"phase": _labelled(item["phase"].value, labels.phase_label), "starts_at": item["start"],
                "ends_at": item["end"], "state": item["state"]} for item in round_service.timeline(rnd, now)]
     return RoundOut().dump({
         "id": rnd.id, "area": area_ref(rnd.area), "title": rnd.title, "description": rnd.description,
-        "phase": _labelled(phase.value, PHASE_LABELS), "phases": phases,
+        "phase": _labelled(phase.value, labels.phase_label), "phases": phases,
         "proposals_open_at": rnd.proposals_open_at, "proposals_close_at": rnd.proposals_close_at,
         "support_close_at": rnd.support_close_at, "review_close_at": rnd.review_close_at,
         "voting_open_at": rnd.voting_open_at, "voting_close_at": rnd.voting_close_at,
         "results_published_at": rnd.results_published_at,
         "budget": {"amount_cents": rnd.budget_cents, "currency": CURRENCY},
         "support_threshold": rnd.support_threshold,
-        "ballot": {"type": _labelled(rnd.ballot_type.value, BALLOT_TYPE_LABELS), "min_projects": rnd.min_projects,
+        "ballot": {"type": _labelled(rnd.ballot_type.value, labels.ballot_type_label), "min_projects": rnd.min_projects,
                    "max_projects": rnd.max_projects, "min_budget_share_pct": rnd.min_budget_share_pct,
                    "points_total": rnd.points_total, "points_max_per_project": rnd.points_max_per_project,
                    "min_age": rnd.min_age, "max_age": rnd.max_age, "allow_revote": rnd.allow_revote},
-        "counting_rule": _labelled(rnd.counting_rule.value, COUNTING_RULE_LABELS),
-        "tie_break": _labelled(rnd.tie_break.value, TIE_BREAK_LABELS),
+        "counting_rule": _labelled(rnd.counting_rule.value, labels.counting_rule_label),
+        "tie_break": _labelled(rnd.tie_break.value, labels.tie_break_label),
         "rules_text": _both_list(lambda: plain_rules(rnd)),
         "themes": [t.name for t in rnd.themes],
         "neighbourhoods": [{"name": n.name, "budget_cents": n.budget_cents} for n in rnd.neighbourhoods],
@@ -384,7 +383,7 @@ def _proposal_dict(p: Proposal, supports: int) -> dict[str, Any]:
         "location": p.location, "theme": p.theme.name if p.theme else None,
         "point": {"latitude": p.latitude, "longitude": p.longitude} if p.has_point else None,
         "neighbourhood": p.neighbourhood.name if p.neighbourhood else None,
-        "status": _labelled(p.status.value, {s.value: label for s, label in STATUS_LABELS.items()}),
+        "status": _labelled(p.status.value, labels.proposal_status_label),
         "submitted_at": p.submitted_at, "estimated_cost_cents": p.estimated_cost_cents, "cost_cents": p.cost_cents,
         "ballot_cost_cents": p.ballot_cost_cents, "currency": CURRENCY,
         "cost_lines": [{"description": c.description, "amount_cents": c.amount_cents} for c in p.cost_lines],
@@ -404,8 +403,7 @@ def serialize_proposal(p: Proposal, supports: int) -> dict[str, Any]:
 
 def serialize_proposal_detail(p: Proposal, supports: int, history: list[AuditEntry]) -> dict[str, Any]:
     """A proposal with its public history."""
-    labels = {str(k): v for k, v in ACTION_LABELS.items()}
-    rows = [{"at": e.at, "action": _labelled(e.action, labels), "before": e.before, "after": e.after,
+    rows = [{"at": e.at, "action": _labelled(e.action, labels.action_label), "before": e.before, "after": e.after,
              "reason": e.reason} for e in history]
     return ProposalDetailOut().dump({**_proposal_dict(p, supports), "history": rows})
 
@@ -593,7 +591,7 @@ def serialize_grant(a: GrantApplication, backing: int, tracking_id: int | None) 
     return GrantOut().dump({
         "id": a.id, "area": area_ref(a.area), "title": a.title, "applicant": grant_applications.public_name(a),
         "purpose": a.description, "agenda_item": a.agenda_item.title if a.agenda_item else None,
-        "status": _labelled(a.status.value, {s.value: label for s, label in grant_applications.STATUS_LABELS.items()}),
+        "status": _labelled(a.status.value, labels.grant_status_label),
         "submitted_at": a.submitted_at, "decided_at": a.decided_at, "requested_cents": a.requested_cents,
         "granted_cents": a.granted_cents, "returned_cents": report.reclaimed_cents if report is not None else 0,
         "currency": CURRENCY, "decision_reason": a.decision_reason, "conditions": a.conditions,
@@ -642,16 +640,12 @@ class ImplementationOut(Schema):
     links = fields.Nested(ImplementationLinks, required=True)
 
 
-_KIND_LABELS = {"project": lazy_gettext("Gekozen in een ronde"), "small_grant": lazy_gettext("Kleine aanvraag")}
-
-
 def serialize_implementation(i: Implementation) -> dict[str, Any]:
     """A tracked project or small grant."""
-    statuses = {s.value: implementations.STATUS_LABELS[s] for s in ImplementationStatus}
     return ImplementationOut().dump({
         "id": i.id, "area": area_ref(i.area), "year": i.year,
-        "kind": _labelled("small_grant" if i.is_small_grant else "project", _KIND_LABELS), "title": i.title,
-        "status": _labelled(i.status.value, statuses),
+        "kind": _labelled("small_grant" if i.is_small_grant else "project", labels.implementation_kind_label), "title": i.title,
+        "status": _labelled(i.status.value, labels.implementation_status_label),
         "cancel_reason": i.cancel_reason if i.status == ImplementationStatus.CANCELLED else "",
         "budgeted_cents": i.budgeted_cents, "actual_cents": i.actual_cents, "currency": CURRENCY,
         "updated_at": i.updated_at,

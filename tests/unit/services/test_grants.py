@@ -233,8 +233,8 @@ def test_above_ceiling_must_go_to_a_round(session, world):
     with pytest.raises(AboveCeiling):
         grant_decisions.grant(session, app, actor=w["admin"])
     assert grant_applications.too_large(session, app)
-    rnd = make_round(session, w["area"], phase="proposals")
-    proposal_id = grant_applications.move_to_round(session, app, rnd, actor=w["applicant"])
+    round_ = make_round(session, w["area"], phase="proposals")
+    proposal_id = grant_applications.move_to_round(session, app, round_, actor=w["applicant"])
     from pb.models.proposal import Proposal
 
     proposal = session.get(Proposal, proposal_id)
@@ -245,9 +245,9 @@ def test_above_ceiling_must_go_to_a_round(session, world):
 def test_small_application_is_not_moved(session, world):
     w = world
     app = _backed(session, world)
-    rnd = make_round(session, w["area"], phase="proposals")
+    round_ = make_round(session, w["area"], phase="proposals")
     with pytest.raises(InvalidState):
-        grant_applications.move_to_round(session, app, rnd, actor=w["applicant"])
+        grant_applications.move_to_round(session, app, round_, actor=w["applicant"])
 
 
 def test_nobody_decides_on_what_they_filed_or_backed(session, world):

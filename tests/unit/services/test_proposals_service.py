@@ -41,29 +41,29 @@ def test_parse_euros_refuses(text):
 
 
 def test_create_draft_computes_total(session, area, resident):
-    rnd = make_round(session, area, phase="proposals")
-    p = ps.create_proposal(session, rnd, actor=resident, data=_data(theme_id=rnd.themes[0].id))
+    round_ = make_round(session, area, phase="proposals")
+    p = ps.create_proposal(session, round_, actor=resident, data=_data(theme_id=round_.themes[0].id))
     assert p.status == S.DRAFT and p.estimated_cost_cents == 570_050 and len(p.cost_lines) == 2
-    assert p.author_id == resident.id and p.theme_id == rnd.themes[0].id
+    assert p.author_id == resident.id and p.theme_id == round_.themes[0].id
 
 
 @pytest.mark.parametrize("phase", ["upcoming", "support", "review", "voting", "closed"])
 def test_create_outside_proposal_phase_refused(session, area, resident, phase):
-    rnd = make_round(session, area, phase=phase)
+    round_ = make_round(session, area, phase=phase)
     with pytest.raises(InvalidState):
-        ps.create_proposal(session, rnd, actor=resident, data=_data())
+        ps.create_proposal(session, round_, actor=resident, data=_data())
 
 
 def test_create_by_non_resident_refused(session, area):
-    rnd = make_round(session, area, phase="proposals")
+    round_ = make_round(session, area, phase="proposals")
     outsider = make_resident(session, make_area(session))
     for user in (outsider, make_user(session, role=Role.MANAGER, areas=[area])):
         with pytest.raises(PermissionDenied):
-            ps.create_proposal(session, rnd, actor=user, data=_data())
+            ps.create_proposal(session, round_, actor=user, data=_data())
 
 
 def test_create_validation(session, area, resident):
-    rnd = make_round(session, area, phase="proposals")
+    round_ = make_round(session, area, phase="proposals")
     other_round = make_round(session, area, phase="proposals")
     cases = [
         (_data(title=" "), "title"),
@@ -76,23 +76,23 @@ def test_create_validation(session, area, resident):
     ]
     for data, field in cases:
         with pytest.raises(ValidationFailed) as exc:
-            ps.create_proposal(session, rnd, actor=resident, data=data)
+            ps.create_proposal(session, round_, actor=resident, data=data)
         assert exc.value.field == field
 
 
 def test_coinitiators_must_be_residents_of_the_area(session, area, resident):
-    rnd = make_round(session, area, phase="proposals")
+    round_ = make_round(session, area, phase="proposals")
     neighbour = make_resident(session, area)
     elsewhere = make_resident(session, make_area(session))
-    p = ps.create_proposal(session, rnd, actor=resident, data=_data(coinitiator_emails=[neighbour.email.upper()]))
+    p = ps.create_proposal(session, round_, actor=resident, data=_data(coinitiator_emails=[neighbour.email.upper()]))
     assert p.coinitiators == [neighbour]
     with pytest.raises(ValidationFailed):
-        ps.create_proposal(session, rnd, actor=resident, data=_data(coinitiator_emails=[elsewhere.email]))
+        ps.create_proposal(session, round_, actor=resident, data=_data(coinitiator_emails=[elsewhere.email]))
 
 
 def test_submit_edit_withdraw_by_author(session, area, resident, outbox):
-    rnd = make_round(session, area, phase="proposals")
-    p = ps.create_proposal(session, rnd, actor=resident, data=_data())
+    round_ = make_round(session, area, phase="proposals")
+    p = ps.create_proposal(session, round_, actor=resident, data=_data())
     ps.submit_proposal(session, p, actor=resident)
     assert p.status == S.SUBMITTED and p.submitted_at is not None
     ps.update_proposal(session, p, actor=resident, data=_data(title="Speeltuin en bankjes"))
@@ -107,8 +107,8 @@ def test_submit_edit_withdraw_by_author(session, area, resident, outbox):
 
 
 def test_others_cannot_edit_submit_or_withdraw(session, area, resident):
-    rnd = make_round(session, area, phase="proposals")
-    p = ps.create_proposal(session, rnd, actor=resident, data=_data())
+    round_ = make_round(session, area, phase="proposals")
+    p = ps.create_proposal(session, round_, actor=resident, data=_data())
     neighbour = make_resident(session, area)
     manager = make_user(session, role=Role.MANAGER, areas=[area])
     for user in (neighbour, manager):
@@ -122,8 +122,8 @@ def test_others_cannot_edit_submit_or_withdraw(session, area, resident):
 
 
 def test_submit_needs_cost_lines_and_draft(session, area, resident):
-    rnd = make_round(session, area, phase="proposals")
-    p = ps.create_proposal(session, rnd, actor=resident, data=_data(cost_lines=[]))
+    round_ = make_round(session, area, phase="proposals")
+    p = ps.create_proposal(session, round_, actor=resident, data=_data(cost_lines=[]))
     with pytest.raises(ValidationFailed):
         ps.submit_proposal(session, p, actor=resident)
     ps.update_proposal(session, p, actor=resident, data=_data())
@@ -134,9 +134,9 @@ def test_submit_needs_cost_lines_and_draft(session, area, resident):
 
 @pytest.mark.parametrize("phase", ["support", "review", "voting"])
 def test_no_edit_or_submit_after_proposal_phase(session, area, resident, phase):
-    rnd = make_round(session, area, phase=phase)
-    draft = make_proposal(session, rnd, author=resident, status="draft")
-    submitted = make_proposal(session, rnd, author=resident, status="submitted")
+    round_ = make_round(session, area, phase=phase)
+    draft = make_proposal(session, round_, author=resident, status="draft")
+    submitted = make_proposal(session, round_, author=resident, status="submitted")
     for p in (draft, submitted):
         with pytest.raises(InvalidState):
             ps.update_proposal(session, p, actor=resident, data=_data(title="Later"))
@@ -146,23 +146,23 @@ def test_no_edit_or_submit_after_proposal_phase(session, area, resident, phase):
 
 @pytest.mark.parametrize("status", ["in_review", "feasible", "infeasible", "not_enough_support", "submitted"])
 def test_withdraw_before_voting_allowed(session, area, resident, status):
-    rnd = make_round(session, area, phase="waiting")
-    p = make_proposal(session, rnd, author=resident, status=status)
+    round_ = make_round(session, area, phase="waiting")
+    p = make_proposal(session, round_, author=resident, status=status)
     ps.withdraw_proposal(session, p, actor=resident)
     assert p.status == S.WITHDRAWN
 
 
 @pytest.mark.parametrize("status", ["withdrawn", "merged", "hidden"])
 def test_withdraw_from_final_status_refused(session, area, resident, status):
-    rnd = make_round(session, area, phase="review")
-    p = make_proposal(session, rnd, author=resident, status=status)
+    round_ = make_round(session, area, phase="review")
+    p = make_proposal(session, round_, author=resident, status=status)
     with pytest.raises(InvalidState):
         ps.withdraw_proposal(session, p, actor=resident)
 
 
 def test_withdraw_from_frozen_ballot_refused_and_audited(session, area, resident):
-    rnd = make_round(session, area, phase="voting")
-    p = make_proposal(session, rnd, author=resident, status="feasible")
+    round_ = make_round(session, area, phase="voting")
+    p = make_proposal(session, round_, author=resident, status="feasible")
     with pytest.raises(RoundFrozen):
         ps.withdraw_proposal(session, p, actor=resident)
     assert p.status == S.FEASIBLE
@@ -170,8 +170,8 @@ def test_withdraw_from_frozen_ballot_refused_and_audited(session, area, resident
 
 
 def test_support_once_and_withdraw(session, area, resident):
-    rnd = make_round(session, area, phase="support")
-    p = make_proposal(session, rnd, author=make_resident(session, area), status="submitted")
+    round_ = make_round(session, area, phase="support")
+    p = make_proposal(session, round_, author=make_resident(session, area), status="submitted")
     ps.support_proposal(session, p, actor=resident)
     with pytest.raises(InvalidState):
         ps.support_proposal(session, p, actor=resident)
@@ -184,11 +184,11 @@ def test_support_once_and_withdraw(session, area, resident):
 
 def test_support_refused_for_outsiders_wrong_phase_or_status(session, area, resident):
     author = make_resident(session, area)
-    rnd = make_round(session, area, phase="support")
+    round_ = make_round(session, area, phase="support")
     with pytest.raises(PermissionDenied):
-        ps.support_proposal(session, make_proposal(session, rnd, author=author, status="submitted"), actor=make_resident(session, make_area(session)))
+        ps.support_proposal(session, make_proposal(session, round_, author=author, status="submitted"), actor=make_resident(session, make_area(session)))
     with pytest.raises(InvalidState):
-        ps.support_proposal(session, make_proposal(session, rnd, author=author, status="draft"), actor=resident)
+        ps.support_proposal(session, make_proposal(session, round_, author=author, status="draft"), actor=resident)
     for phase in ("review", "voting", "upcoming"):
         with pytest.raises(InvalidState):
             ps.support_proposal(session, make_proposal(session, make_round(session, area, phase=phase), author=author, status="submitted"),
@@ -197,16 +197,16 @@ def test_support_refused_for_outsiders_wrong_phase_or_status(session, area, resi
 
 
 def test_settle_support_phase_threshold_and_idempotent(session, area, outbox):
-    rnd = make_round(session, area, phase="review", support_threshold=2)
+    round_ = make_round(session, area, phase="review", support_threshold=2)
     people = [make_resident(session, area) for _ in range(3)]
-    enough = make_proposal(session, rnd, author=people[2], status="submitted", supporters=people[:2])
-    more = make_proposal(session, rnd, author=people[0], status="submitted", supporters=people)
-    short = make_proposal(session, rnd, author=people[1], status="submitted", supporters=people[:1])
-    draft = make_proposal(session, rnd, author=people[1], status="draft")
-    assert ps.settle_support_phase(session, rnd, utcnow()) == 3
+    enough = make_proposal(session, round_, author=people[2], status="submitted", supporters=people[:2])
+    more = make_proposal(session, round_, author=people[0], status="submitted", supporters=people)
+    short = make_proposal(session, round_, author=people[1], status="submitted", supporters=people[:1])
+    draft = make_proposal(session, round_, author=people[1], status="draft")
+    assert ps.settle_support_phase(session, round_, utcnow()) == 3
     assert (enough.status, more.status, short.status, draft.status) == (S.IN_REVIEW, S.IN_REVIEW,
                                                                           S.NOT_ENOUGH_SUPPORT, S.DRAFT)
-    assert ps.settle_support_phase(session, rnd, utcnow()) == 0
+    assert ps.settle_support_phase(session, round_, utcnow()) == 0
     entries = list(session.scalars(select(AuditEntry).where(AuditEntry.action == "proposal.support_closed")))
     assert len(entries) == 3 and all(e.public and e.actor_id is None for e in entries)
     session.commit()
@@ -214,9 +214,9 @@ def test_settle_support_phase_threshold_and_idempotent(session, area, outbox):
 
 
 def test_author_cannot_support_own_plan(session, area, resident):
-    rnd = make_round(session, area, phase="support")
+    round_ = make_round(session, area, phase="support")
     co = make_resident(session, area)
-    p = make_proposal(session, rnd, author=resident, status="submitted")
+    p = make_proposal(session, round_, author=resident, status="submitted")
     p.coinitiators.append(co)
     session.flush()
     for who in (resident, co):
@@ -227,28 +227,28 @@ def test_author_cannot_support_own_plan(session, area, resident):
 
 def test_own_support_does_not_reach_threshold_of_one(session, area, resident):
     """A plan with only its author's (and co-initiator's) support does not reach a threshold of 1."""
-    rnd = make_round(session, area, phase="review", support_threshold=1)
+    round_ = make_round(session, area, phase="review", support_threshold=1)
     co = make_resident(session, area)
-    alone = make_proposal(session, rnd, author=resident, status="submitted", supporters=[resident, co])
+    alone = make_proposal(session, round_, author=resident, status="submitted", supporters=[resident, co])
     alone.coinitiators.append(co)
-    helped = make_proposal(session, rnd, author=resident, status="submitted",
+    helped = make_proposal(session, round_, author=resident, status="submitted",
                            supporters=[resident, make_resident(session, area)])
     session.flush()
     assert ps.support_counts(session, [alone.id, helped.id]) == {helped.id: 1}
-    ps.settle_support_phase(session, rnd, utcnow())
+    ps.settle_support_phase(session, round_, utcnow())
     assert (alone.status, helped.status) == (S.NOT_ENOUGH_SUPPORT, S.IN_REVIEW)
 
 
 def test_settle_does_nothing_during_support(session, area):
-    rnd = make_round(session, area, phase="support", support_threshold=0)
-    p = make_proposal(session, rnd, author=make_resident(session, area), status="submitted")
-    assert ps.settle_support_phase(session, rnd, utcnow()) == 0
+    round_ = make_round(session, area, phase="support", support_threshold=0)
+    p = make_proposal(session, round_, author=make_resident(session, area), status="submitted")
+    assert ps.settle_support_phase(session, round_, utcnow()) == 0
     assert p.status == S.SUBMITTED
 
 
 def test_review_requires_reason_and_manager(session, area, manager, resident, outbox):
-    rnd = make_round(session, area, phase="review")
-    p = make_proposal(session, rnd, author=resident, status="in_review")
+    round_ = make_round(session, area, phase="review")
+    p = make_proposal(session, round_, author=resident, status="in_review")
     for reason in ("", "   "):
         with pytest.raises(ValidationFailed):
             ps.review_proposal(session, p, actor=manager, feasible=True, reason=reason)
@@ -270,8 +270,8 @@ def test_review_requires_reason_and_manager(session, area, manager, resident, ou
     ("hidden", "review"), ("not_enough_support", "review"),
 ])
 def test_review_refused_outside_review(session, area, manager, resident, status, phase):
-    rnd = make_round(session, area, phase=phase)
-    p = make_proposal(session, rnd, author=resident, status=status)
+    round_ = make_round(session, area, phase=phase)
+    p = make_proposal(session, round_, author=resident, status=status)
     with pytest.raises(InvalidState):
         ps.review_proposal(session, p, actor=manager, feasible=True, reason="ok")
     with pytest.raises(InvalidState):
@@ -279,15 +279,15 @@ def test_review_refused_outside_review(session, area, manager, resident, status,
 
 
 def test_review_settles_support_first(session, area, manager, resident):
-    rnd = make_round(session, area, phase="review", support_threshold=0)
-    p = make_proposal(session, rnd, author=resident, status="submitted")
+    round_ = make_round(session, area, phase="review", support_threshold=0)
+    p = make_proposal(session, round_, author=resident, status="submitted")
     ps.review_proposal(session, p, actor=manager, feasible=True, reason="Prima plan")
     assert p.status == S.FEASIBLE
 
 
 def test_cost_adjustment_public_before_after(session, area, manager, resident):
-    rnd = make_round(session, area, phase="review")
-    p = make_proposal(session, rnd, author=resident, status="in_review", estimated_cost_cents=100_000)
+    round_ = make_round(session, area, phase="review")
+    p = make_proposal(session, round_, author=resident, status="in_review", estimated_cost_cents=100_000)
     with pytest.raises(ValidationFailed):
         ps.adjust_cost(session, p, actor=manager, cost_cents=120_000, reason="")
     ps.adjust_cost(session, p, actor=manager, cost_cents=120_000, reason="Fundering nodig")
@@ -298,10 +298,10 @@ def test_cost_adjustment_public_before_after(session, area, manager, resident):
 
 
 def test_merge_carries_supporters_without_duplicates(session, area, manager):
-    rnd = make_round(session, area, phase="review")
+    round_ = make_round(session, area, phase="review")
     a, b, c, d = (make_resident(session, area) for _ in range(4))
-    target = make_proposal(session, rnd, author=a, status="in_review", supporters=[b, c])
-    source = make_proposal(session, rnd, author=d, status="in_review", supporters=[c, d, a])
+    target = make_proposal(session, round_, author=a, status="in_review", supporters=[b, c])
+    source = make_proposal(session, round_, author=d, status="in_review", supporters=[c, d, a])
     with pytest.raises(ValidationFailed):
         ps.merge_proposals(session, source, target, actor=manager, reason="")
     with pytest.raises(ValidationFailed):
@@ -314,8 +314,8 @@ def test_merge_carries_supporters_without_duplicates(session, area, manager):
 
 
 def test_hide_needs_reason(session, area, manager, resident):
-    rnd = make_round(session, area, phase="review")
-    p = make_proposal(session, rnd, author=resident, status="submitted")
+    round_ = make_round(session, area, phase="review")
+    p = make_proposal(session, round_, author=resident, status="submitted")
     with pytest.raises(ValidationFailed):
         ps.hide_proposal(session, p, actor=manager, reason=" ")
     ps.hide_proposal(session, p, actor=manager, reason="Beledigende tekst")
@@ -325,9 +325,9 @@ def test_hide_needs_reason(session, area, manager, resident):
 
 @pytest.mark.parametrize("action", ["verdict", "cost", "merge", "hide"])
 def test_project_list_frozen_once_voting_opens(session, area, manager, resident, action):
-    rnd = make_round(session, area, phase="voting")
-    p = make_proposal(session, rnd, author=resident, status="feasible", estimated_cost_cents=1000)
-    other = make_proposal(session, rnd, author=resident, status="feasible")
+    round_ = make_round(session, area, phase="voting")
+    p = make_proposal(session, round_, author=resident, status="feasible", estimated_cost_cents=1000)
+    other = make_proposal(session, round_, author=resident, status="feasible")
     calls = {
         "verdict": lambda: ps.review_proposal(session, p, actor=manager, feasible=False, reason="x"),
         "cost": lambda: ps.adjust_cost(session, p, actor=manager, cost_cents=5000, reason="x"),
@@ -342,22 +342,22 @@ def test_project_list_frozen_once_voting_opens(session, area, manager, resident,
 
 
 def test_drafts_only_visible_to_author(session, area, resident, manager):
-    rnd = make_round(session, area, phase="proposals")
-    p = make_proposal(session, rnd, author=resident, status="draft")
+    round_ = make_round(session, area, phase="proposals")
+    p = make_proposal(session, round_, author=resident, status="draft")
     assert ps.can_view(resident, p)
     assert not ps.can_view(None, p) and not ps.can_view(manager, p) and not ps.can_view(make_resident(session, area), p)
 
 
 def test_search_filters_and_sort(session, area, resident):
-    rnd = make_round(session, area, phase="support")
-    a = make_proposal(session, rnd, author=resident, status="submitted", title="Bankjes aan de dijk", estimated_cost_cents=500)
-    b = make_proposal(session, rnd, author=resident, status="submitted", title="AED bij de kerk", estimated_cost_cents=300)
-    make_proposal(session, rnd, author=resident, title="Geheim concept", status="draft")
-    make_proposal(session, rnd, author=resident, title="Verborgen bankjes", status="hidden")
-    assert [p.id for p in ps.search_proposals(session, rnd, text="bank")] == [a.id]
-    assert [p.id for p in ps.search_proposals(session, rnd, text="100%_")] == []
-    assert [p.id for p in ps.search_proposals(session, rnd, sort="kosten")] == [b.id, a.id]
-    assert [p.id for p in ps.search_proposals(session, rnd, sort="'; drop table proposals; --")] == [b.id, a.id]
-    a.theme_id = rnd.themes[0].id
-    assert [p.id for p in ps.search_proposals(session, rnd, theme_id=rnd.themes[0].id)] == [a.id]
-    assert ps.search_proposals(session, rnd, status=S.FEASIBLE) == []
+    round_ = make_round(session, area, phase="support")
+    a = make_proposal(session, round_, author=resident, status="submitted", title="Bankjes aan de dijk", estimated_cost_cents=500)
+    b = make_proposal(session, round_, author=resident, status="submitted", title="AED bij de kerk", estimated_cost_cents=300)
+    make_proposal(session, round_, author=resident, title="Geheim concept", status="draft")
+    make_proposal(session, round_, author=resident, title="Verborgen bankjes", status="hidden")
+    assert [p.id for p in ps.search_proposals(session, round_, text="bank")] == [a.id]
+    assert [p.id for p in ps.search_proposals(session, round_, text="100%_")] == []
+    assert [p.id for p in ps.search_proposals(session, round_, sort="kosten")] == [b.id, a.id]
+    assert [p.id for p in ps.search_proposals(session, round_, sort="'; drop table proposals; --")] == [b.id, a.id]
+    a.theme_id = round_.themes[0].id
+    assert [p.id for p in ps.search_proposals(session, round_, theme_id=round_.themes[0].id)] == [a.id]
+    assert ps.search_proposals(session, round_, status=S.FEASIBLE) == []

@@ -29,11 +29,11 @@ def _data(**overrides) -> RoundData:
 
 
 def test_create_round_audited_publicly(session, area, manager):
-    rnd = rounds.create_round(session, area, actor=manager, data=_data())
-    assert rnd.budget_cents == 2_500_000 and sorted(t.name for t in rnd.themes) == ["Groen", "Spelen"]
-    assert {(n.name, n.budget_cents) for n in rnd.neighbourhoods} == {("Noord", 1_000_000), ("Zuid", None)}
+    round_ = rounds.create_round(session, area, actor=manager, data=_data())
+    assert round_.budget_cents == 2_500_000 and sorted(t.name for t in round_.themes) == ["Groen", "Spelen"]
+    assert {(n.name, n.budget_cents) for n in round_.neighbourhoods} == {("Noord", 1_000_000), ("Zuid", None)}
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "round.create"))
-    assert entry.round_id == rnd.id and entry.public and entry.actor_id == manager.id
+    assert entry.round_id == round_.id and entry.public and entry.actor_id == manager.id
 
 
 def test_manager_of_other_area_and_staff_cannot_create(session, area):
@@ -86,36 +86,36 @@ def test_dates_out_of_order_refused(session, area, manager, later):
     {"ballot_type": BallotType.KNAPSACK, "min_budget_share_pct": 50},
 ])
 def test_valid_configurations_per_ballot_type(session, area, manager, overrides):
-    rnd = rounds.create_round(session, area, actor=manager, data=_data(**overrides))
-    assert rnd.ballot_type == overrides["ballot_type"]
+    round_ = rounds.create_round(session, area, actor=manager, data=_data(**overrides))
+    assert round_.ballot_type == overrides["ballot_type"]
 
 
 @pytest.mark.parametrize("phase", ["upcoming", "proposals", "support", "review", "waiting", "voting", "closed"])
 def test_phase_follows_dates(session, area, phase):
-    rnd = make_round(session, area, phase=phase)
-    assert rnd.phase_at(utcnow()) == Phase(phase)
-    assert rnd.is_frozen_at(utcnow()) == (phase in ("voting", "closed"))
+    round_ = make_round(session, area, phase=phase)
+    assert round_.phase_at(utcnow()) == Phase(phase)
+    assert round_.is_frozen_at(utcnow()) == (phase in ("voting", "closed"))
 
 
 def test_move_phase_requires_reason_and_is_public(session, area, manager):
-    rnd = make_round(session, area, phase="proposals")
+    round_ = make_round(session, area, phase="proposals")
     new = utcnow() + dt.timedelta(hours=6)
     with pytest.raises(ValidationFailed) as exc:
-        rounds.move_phase(session, rnd, actor=manager, boundary="proposals_close_at", new_at=new, reason=" ")
+        rounds.move_phase(session, round_, actor=manager, boundary="proposals_close_at", new_at=new, reason=" ")
     assert exc.value.field == "reason"
-    rounds.move_phase(session, rnd, actor=manager, boundary="proposals_close_at", new_at=new,
+    rounds.move_phase(session, round_, actor=manager, boundary="proposals_close_at", new_at=new,
                       reason="Meer tijd voor de zomervakantie")
-    assert rnd.proposals_close_at == new
+    assert round_.proposals_close_at == new
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "round.phase_move"))
     assert entry.public and entry.reason == "Meer tijd voor de zomervakantie"
     assert entry.after == {"proposals_close_at": new.isoformat()}
 
 
 def test_move_phase_early_means_now(session, area, manager):
-    rnd = make_round(session, area, phase="proposals")
-    rounds.move_phase(session, rnd, actor=manager, boundary="proposals_close_at",
+    round_ = make_round(session, area, phase="proposals")
+    rounds.move_phase(session, round_, actor=manager, boundary="proposals_close_at",
                       new_at=utcnow() - dt.timedelta(days=1), reason="Genoeg plannen")
-    assert rnd.phase_at(utcnow()) == Phase.SUPPORT
+    assert round_.phase_at(utcnow()) == Phase.SUPPORT
 
 
 @pytest.mark.parametrize(("boundary", "delta_days", "field"), [
@@ -125,37 +125,37 @@ def test_move_phase_early_means_now(session, area, manager):
     ("nonsense", 1, "boundary"),
 ])
 def test_move_phase_keeps_order(session, area, manager, boundary, delta_days, field):
-    rnd = make_round(session, area, phase="proposals")
-    before = {b: getattr(rnd, b) for b in rounds.BOUNDARIES}
+    round_ = make_round(session, area, phase="proposals")
+    before = {b: getattr(round_, b) for b in rounds.BOUNDARIES}
     with pytest.raises(ValidationFailed) as exc:
-        rounds.move_phase(session, rnd, actor=manager, boundary=boundary,
+        rounds.move_phase(session, round_, actor=manager, boundary=boundary,
                           new_at=utcnow() + dt.timedelta(days=delta_days), reason="reden")
     assert exc.value.field == field
-    assert {b: getattr(rnd, b) for b in rounds.BOUNDARIES} == before
+    assert {b: getattr(round_, b) for b in rounds.BOUNDARIES} == before
 
 
 def test_move_phase_by_manager_of_other_area_refused(session, area):
-    rnd = make_round(session, area, phase="proposals")
+    round_ = make_round(session, area, phase="proposals")
     other = make_user(session, role=Role.MANAGER, areas=[make_area(session)])
     with pytest.raises(PermissionDenied):
-        rounds.move_phase(session, rnd, actor=other, boundary="proposals_close_at", new_at=utcnow(), reason="x")
+        rounds.move_phase(session, round_, actor=other, boundary="proposals_close_at", new_at=utcnow(), reason="x")
 
 
 def test_update_before_freeze_changes_everything(session, area, manager):
-    rnd = rounds.create_round(session, area, actor=manager, data=_data())
-    rounds.update_round(session, rnd, actor=manager, data=_data(budget_cents=3_000_000,
+    round_ = rounds.create_round(session, area, actor=manager, data=_data())
+    rounds.update_round(session, round_, actor=manager, data=_data(budget_cents=3_000_000,
                                                                  ballot_type=BallotType.K_APPROVAL, max_projects=3))
-    assert rnd.budget_cents == 3_000_000 and rnd.max_projects == 3
+    assert round_.budget_cents == 3_000_000 and round_.max_projects == 3
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "round.update"))
     assert entry.before["budget_cents"] == 2_500_000 and entry.after["budget_cents"] == 3_000_000
 
 
 def test_update_cannot_rewrite_a_passed_date(session, area, manager):
-    rnd = make_round(session, area, phase="support")
-    data = _data(**{b: getattr(rnd, b) for b in rounds.BOUNDARIES})
-    data = dataclasses.replace(data, proposals_open_at=rnd.proposals_open_at - dt.timedelta(days=1))
+    round_ = make_round(session, area, phase="support")
+    data = _data(**{b: getattr(round_, b) for b in rounds.BOUNDARIES})
+    data = dataclasses.replace(data, proposals_open_at=round_.proposals_open_at - dt.timedelta(days=1))
     with pytest.raises(ValidationFailed) as exc:
-        rounds.update_round(session, rnd, actor=manager, data=data)
+        rounds.update_round(session, round_, actor=manager, data=data)
     assert exc.value.field == "proposals_open_at"
 
 
@@ -176,45 +176,45 @@ FROZEN_CHANGES = {
 
 @pytest.mark.parametrize("name", sorted(FROZEN_CHANGES))
 def test_frozen_field_refused_and_audited(session, area, manager, name):
-    rnd = make_round(session, area, phase="voting")
-    base = _data(**{b: getattr(rnd, b) for b in rounds.BOUNDARIES}, neighbourhoods=[], themes=["Spelen", "Groen"],
-                 budget_cents=rnd.budget_cents)
-    before = rounds.snapshot(rnd)
+    round_ = make_round(session, area, phase="voting")
+    base = _data(**{b: getattr(round_, b) for b in rounds.BOUNDARIES}, neighbourhoods=[], themes=["Spelen", "Groen"],
+                 budget_cents=round_.budget_cents)
+    before = rounds.snapshot(round_)
     with pytest.raises(RoundFrozen):
-        rounds.update_round(session, rnd, actor=manager, data=dataclasses.replace(base, **FROZEN_CHANGES[name]))
-    assert rounds.snapshot(rnd) == before
+        rounds.update_round(session, round_, actor=manager, data=dataclasses.replace(base, **FROZEN_CHANGES[name]))
+    assert rounds.snapshot(round_) == before
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "round.update.refused"))
-    assert entry is not None and name in entry.after and entry.round_id == rnd.id
+    assert entry is not None and name in entry.after and entry.round_id == round_.id
 
 
 def test_frozen_round_still_accepts_a_new_description(session, area, manager):
-    rnd = make_round(session, area, phase="voting")
-    base = _data(**{b: getattr(rnd, b) for b in rounds.BOUNDARIES}, neighbourhoods=[], themes=["Spelen", "Groen"],
-                 budget_cents=rnd.budget_cents, description="Nieuwe uitleg")
-    rounds.update_round(session, rnd, actor=manager, data=base)
-    assert rnd.description == "Nieuwe uitleg"
+    round_ = make_round(session, area, phase="voting")
+    base = _data(**{b: getattr(round_, b) for b in rounds.BOUNDARIES}, neighbourhoods=[], themes=["Spelen", "Groen"],
+                 budget_cents=round_.budget_cents, description="Nieuwe uitleg")
+    rounds.update_round(session, round_, actor=manager, data=base)
+    assert round_.description == "Nieuwe uitleg"
 
 
 def test_open_vote_closes_only_later_unless_an_admin_gives_a_public_reason(session, area, manager):
-    rnd = make_round(session, area, phase="voting")
-    close = rnd.voting_close_at
+    round_ = make_round(session, area, phase="voting")
+    close = round_.voting_close_at
     for new_at in (utcnow() - dt.timedelta(minutes=1), close - dt.timedelta(hours=1)):
         with pytest.raises(ValidationFailed) as exc:
-            rounds.move_phase(session, rnd, actor=manager, boundary="voting_close_at", new_at=new_at,
+            rounds.move_phase(session, round_, actor=manager, boundary="voting_close_at", new_at=new_at,
                               reason="Snel klaar")
         assert exc.value.field == "new_at"
-    assert rnd.voting_close_at == close and rnd.phase_at(utcnow()) == Phase.VOTING
+    assert round_.voting_close_at == close and round_.phase_at(utcnow()) == Phase.VOTING
     assert session.scalar(select(AuditEntry).where(AuditEntry.action == "round.phase_move")) is None
     later = close + dt.timedelta(days=2)
-    rounds.move_phase(session, rnd, actor=manager, boundary="voting_close_at", new_at=later, reason="Langer stemmen")
-    assert rnd.voting_close_at == later
+    rounds.move_phase(session, round_, actor=manager, boundary="voting_close_at", new_at=later, reason="Langer stemmen")
+    assert round_.voting_close_at == later
     admin = make_user(session, role=Role.ADMIN)
     earlier = later - dt.timedelta(days=2, hours=12)
     with pytest.raises(ValidationFailed):
-        rounds.move_phase(session, rnd, actor=admin, boundary="voting_close_at", new_at=earlier, reason=" ")
-    rounds.move_phase(session, rnd, actor=admin, boundary="voting_close_at", new_at=earlier,
+        rounds.move_phase(session, round_, actor=admin, boundary="voting_close_at", new_at=earlier, reason=" ")
+    rounds.move_phase(session, round_, actor=admin, boundary="voting_close_at", new_at=earlier,
                       reason="Storing in het stembureau: de gemeenteraad besloot eerder te sluiten")
-    assert rnd.voting_close_at == earlier
+    assert round_.voting_close_at == earlier
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "round.phase_move")
                             .order_by(AuditEntry.seq.desc())).first()
     assert entry.public and entry.actor_id == admin.id and "gemeenteraad" in entry.reason

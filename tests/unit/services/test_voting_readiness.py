@@ -17,23 +17,23 @@ from tests.factories import make_round, make_proposal, make_resident
 
 
 def _waiting_round(session, area, n_projects: int = 3, **fields):
-    rnd = make_round(session, area, phase="waiting", **fields)
+    round_ = make_round(session, area, phase="waiting", **fields)
     for _ in range(n_projects):
-        make_proposal(session, rnd, submitted_at=utcnow(), estimated_cost_cents=100_000)
-    return rnd
+        make_proposal(session, round_, submitted_at=utcnow(), estimated_cost_cents=100_000)
+    return round_
 
 
-def _open_now(session, rnd, manager):
-    rounds.move_phase(session, rnd, actor=manager, boundary="voting_open_at", new_at=utcnow(),
+def _open_now(session, round_, manager):
+    rounds.move_phase(session, round_, actor=manager, boundary="voting_open_at", new_at=utcnow(),
                       reason="We beginnen eerder")
 
 
 def test_manager_cannot_open_voting_while_a_proposal_awaits_review(session, area, manager):
-    rnd = _waiting_round(session, area)
-    make_proposal(session, rnd, status="in_review")
+    round_ = _waiting_round(session, area)
+    make_proposal(session, round_, status="in_review")
     with pytest.raises(ValidationFailed, match="1 voorstel wacht nog op beoordeling") as err:
-        _open_now(session, rnd, manager)
-    assert err.value.field == "new_at" and rnd.phase_at(utcnow()) == Phase.WAITING
+        _open_now(session, round_, manager)
+    assert err.value.field == "new_at" and round_.phase_at(utcnow()) == Phase.WAITING
 
 
 @pytest.mark.parametrize(("fields", "n", "reason"), [
@@ -49,39 +49,39 @@ def test_manager_cannot_open_voting_while_a_proposal_awaits_review(session, area
     ({"ballot_type": BallotType.APPROVAL}, 0, "geen enkel project"),
 ])
 def test_manager_cannot_open_voting_on_an_unfillable_ballot(session, area, manager, fields, n, reason):
-    rnd = _waiting_round(session, area, n, **fields)
+    round_ = _waiting_round(session, area, n, **fields)
     with pytest.raises(ValidationFailed, match=reason):
-        _open_now(session, rnd, manager)
-    assert rnd.phase_at(utcnow()) == Phase.WAITING
+        _open_now(session, round_, manager)
+    assert round_.phase_at(utcnow()) == Phase.WAITING
 
 
 def test_a_fillable_round_opens(session, area, manager):
-    rnd = _waiting_round(session, area, 3, ballot_type=BallotType.CUMULATIVE, points_total=10,
+    round_ = _waiting_round(session, area, 3, ballot_type=BallotType.CUMULATIVE, points_total=10,
                          points_max_per_project=5)
-    _open_now(session, rnd, manager)
-    assert rnd.phase_at(utcnow()) == Phase.VOTING
+    _open_now(session, round_, manager)
+    assert round_.phase_at(utcnow()) == Phase.VOTING
 
 
 def test_date_driven_opening_is_postponed_and_no_ballot_is_taken(session, area, runner):
-    rnd = make_round(session, area, phase="voting")
-    make_proposal(session, rnd, submitted_at=utcnow())
-    make_proposal(session, rnd, submitted_at=utcnow())
-    waiting = make_proposal(session, rnd, status="in_review")
+    round_ = make_round(session, area, phase="voting")
+    make_proposal(session, round_, submitted_at=utcnow())
+    make_proposal(session, round_, submitted_at=utcnow())
+    waiting = make_proposal(session, round_, status="in_review")
     voter = make_resident(session, area)
     session.commit()
     with pytest.raises(InvalidState, match="Het stemmen kan nog niet beginnen. 1 voorstel wacht"):
-        ballots.cast_ballot(session, rnd, voter=voter, choices={waiting.id - 1: 1})
+        ballots.cast_ballot(session, round_, voter=voter, choices={waiting.id - 1: 1})
     session.rollback()
-    assert session.scalar(select(Ballot).where(Ballot.round_id == rnd.id)) is None
-    length = rnd.voting_close_at - rnd.voting_open_at
+    assert session.scalar(select(Ballot).where(Ballot.round_id == round_.id)) is None
+    length = round_.voting_close_at - round_.voting_open_at
     result = runner.invoke(args=["pb", "advance-phases"])
     assert result.exit_code == 0, result.output
-    assert f"Round {rnd.id}" in result.output and "voting postponed" in result.output
+    assert f"Round {round_.id}" in result.output and "voting postponed" in result.output
     session.expire_all()
-    assert rnd.phase_at(utcnow()) == Phase.WAITING
-    assert rnd.voting_open_at > utcnow() + dt.timedelta(hours=23)
-    assert rnd.voting_close_at - rnd.voting_open_at == length
-    entry = session.scalar(select(AuditEntry).where(AuditEntry.round_id == rnd.id,
+    assert round_.phase_at(utcnow()) == Phase.WAITING
+    assert round_.voting_open_at > utcnow() + dt.timedelta(hours=23)
+    assert round_.voting_close_at - round_.voting_open_at == length
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.round_id == round_.id,
                                                     AuditEntry.action == "round.phase_move"))
     assert entry.public and "wacht nog op beoordeling" in entry.reason
     again = runner.invoke(args=["pb", "advance-phases"])
