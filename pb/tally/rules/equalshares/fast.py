@@ -443,7 +443,7 @@ def _screen(prep: _Prepared, ledger: _Ledger, run: _Run, q: int, remaining: set[
     return fill
 
 
-def _float_fill(ledger: _Ledger, b: np.ndarray, w: np.ndarray, total_w: float, cost: int,
+def _float_fill(ledger: _Ledger | _NoError, b: np.ndarray, w: np.ndarray, total_w: float, cost: int,
                 split: bool, keep_mask: bool = False
                 ) -> tuple[float, float, float, float, np.ndarray | None]:
     """Water level of money ``b`` with weights ``w`` paying ``cost``, in floats.
@@ -761,6 +761,12 @@ def _certified_round(prep: _Prepared, ledger: _Ledger, guide: _Run, run: _Run,
     return w, solved
 
 
+class _NoError:
+    """Stands in for a :class:`_Ledger` in :func:`_float_fill` where no error bound is needed."""
+
+    err = 0.0
+
+
 _GUESS_AFTER = 16
 """A guided run that proved this many steps switches the Add1 loop to guessing its reach."""
 
@@ -789,27 +795,21 @@ def _predicted_repeats(prep: _Prepared, run: _Run, share: Fraction) -> int:
             cap_left[k] -= costs[q]
     remaining = set(prep.candidates)
     best = inf
+    exact_money = _NoError()
     for w in run.selected[len(prep.free):]:
         prices: dict[int, tuple[float, float, np.ndarray, float]] = {}  # rho, slope, idx, t
         for q in remaining:
             if any(costs[q] > cap_left[k] for k in prep.cap_of[q]):
                 continue
             idx = prep.ballots_of[q]
-            b, g, wq = money[idx], slope[idx], prep.wf_of[q]
-            cost = float(costs[q])
-            if float(np.dot(wq, b)) < cost:
+            b, wq = money[idx], prep.wf_of[q]
+            rho, _, total, _, poor = _float_fill(exact_money, b, wq, prep.wsum_of[q], costs[q],
+                                                 False, keep_mask=True)
+            if total < costs[q] or poor is None:
                 continue
-            order = np.argsort(b, kind="stable")
-            sb, sw = b[order], wq[order]
-            cum_w = np.cumsum(sw)
-            cum_wb = np.cumsum(sw * sb)
-            filled = cum_wb + sb * (prep.wsum_of[q] - cum_w)
-            k = min(int(np.searchsorted(filled, cost, side="left")), b.size - 1)
-            paid = float(cum_wb[k - 1]) if k > 0 else 0.0
-            rich = prep.wsum_of[q] - (float(cum_w[k - 1]) if k > 0 else 0.0)
-            d_paid = float(np.dot(sw[:k], g[order[:k]]))
-            t = (cost - paid) / rich
-            prices[q] = (t / cost, -d_paid / rich / cost, idx, t)
+            rich = prep.wsum_of[q] - float(np.dot(wq, poor))
+            d_paid = float(np.dot(wq * slope[idx], poor))
+            prices[q] = (rho, -d_paid / rich / costs[q], idx, rho * costs[q])
         if w not in prices:  # the float replay lost track: no guess
             return -1
         rho_w, d_w, idx, t = prices[w]
