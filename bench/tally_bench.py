@@ -99,6 +99,10 @@ def add1_detail(cases: list[tuple[str, Callable[[], tuple[Election, float]]]]) -
               f"{calls['changes']:7d} {runs:>12} {one:8.4f} {oracle:8.4f} "
               f"{oracle / parse:12.1f} {ours:7.3f} {ours / oracle:11.2f} {cpu:7.2f} {peak:7.0f}",
               flush=True)
+        verdict = f"{'met' if ours <= 2 * oracle else 'NOT met'}"
+        if name == "synthetic 200x1000000":
+            verdict += f"; under 10 s: {'met' if ours < 10 else 'NOT met'}"
+        print(f"  target (issue 19) within 2x of the oracle bound: {verdict}", flush=True)
         del election, outcome, prep
 
 

@@ -25,7 +25,6 @@ import io
 import os
 from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
-from pathlib import Path
 from typing import IO, Any
 
 from pb.tally.errors import TallyError
@@ -68,12 +67,14 @@ def _read_text(source: Any) -> tuple[str, str | None]:
     if isinstance(source, str) and ("\n" in source or "\r" in source):
         return source, None
     if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
+        # os rather than pathlib: the command line then does not import pathlib (start-up).
+        base = os.path.basename(os.fspath(source))
         try:
-            data = path.read_bytes()
+            with open(source, "rb") as handle:
+                data = handle.read()
         except OSError as exc:
             raise TallyError(f"cannot read file: {exc.strerror or exc}", source=str(source)) from exc
-        return _decode(data, path.name), path.name
+        return _decode(data, base), base
     if hasattr(source, "read"):
         content = source.read()
         name = getattr(source, "name", None)
@@ -491,5 +492,6 @@ def write_pb(election: Election, dest: str | os.PathLike[str] | IO[str] | None =
         if hasattr(dest, "write"):
             dest.write(text)  # type: ignore[union-attr]
         else:
-            Path(dest).write_text(text, encoding="utf-8")  # type: ignore[arg-type]
+            with open(dest, "w", encoding="utf-8") as handle:  # type: ignore[arg-type]
+                handle.write(text)
     return text

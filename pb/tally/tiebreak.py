@@ -11,7 +11,6 @@ projects are exactly equal on it, prefers the one that comes first in the tie-br
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 
 from pb.tally.errors import TallyError
@@ -59,6 +58,8 @@ class TieBreak:
         elif self.kind == "higher-cost":
             order.sort(key=lambda i: -election.projects[i].cost)
         elif self.kind == "lottery":
+            import random  # only lotteries need it (start-up of the command line)
+
             random.Random(self.seed).shuffle(order)
         rank = [0] * m
         for position, i in enumerate(order):

@@ -103,12 +103,14 @@ def test_reference_refuses_other_rules(tmp_path: Path) -> None:
 
 def test_command_imports_only_what_the_rule_needs(tmp_path: Path) -> None:
     """Greedy and the reference count without NumPy; Equal Shares loads it (and, this election
-    being small, not threadpoolctl: see pb.tally.rules.blas)."""
+    being small, not threadpoolctl: see pb.tally.rules.blas). Reading a file needs no pathlib,
+    a file-order tie-break no random."""
     path = tmp_path / "mes.pb"
     path.write_text(MES_FILE, encoding="utf-8")
     code = ("import sys; from pb.tally.__main__ import main; main(sys.argv[1:]); "
             "print(sorted(m for m in ('numpy', 'threadpoolctl', 'pb.tally.rules.phragmen', "
-            "'pb.tally.rules.maxwelfare', 'pb.tally.rules.equalshares.fast') if m in sys.modules))")
+            "'pb.tally.rules.maxwelfare', 'pb.tally.rules.equalshares.fast', 'pathlib', "
+            "'random') if m in sys.modules))")
 
     def loaded(*args: str) -> str:
         result = subprocess.run([sys.executable, "-c", code, str(path), *args], cwd=ROOT,
@@ -118,3 +120,4 @@ def test_command_imports_only_what_the_rule_needs(tmp_path: Path) -> None:
     assert loaded("--rule", "greedy") == "[]"
     assert loaded("--reference") == "[]"
     assert loaded() == "['numpy', 'pb.tally.rules.equalshares.fast']"
+    assert loaded("--tie-break", "lottery:7", "--rule", "greedy") == "['random']"

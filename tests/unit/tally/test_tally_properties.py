@@ -301,3 +301,38 @@ def test_add1_with_hundreds_of_millions_of_steps_ends(monkeypatch: object) -> No
         left = e.budget - out.spent
         assert all(q in out.selected or p.cost > left for q, p in enumerate(e.projects)
                    if e.profile.scores[q] > 0)
+
+
+
+def test_add1_guesses_how_far_a_proof_reaches_in_long_stretches(monkeypatch: object) -> None:
+    """In long stretches (here 10**5 steps and more) the loop probes as far as the float replay
+    guesses: the same outcome and summary as by doubling alone, with fewer runs in all."""
+    import random
+
+    from pb.tally.rules.equalshares import fast as equalshares
+
+    real = equalshares._mes_run_ballots
+    calls: list[int] = []
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(equalshares, "_mes_run_ballots", counting)  # type: ignore[attr-defined]
+    runs = {"guessing": 0, "doubling": 0}
+    for seed in range(5):
+        rng = random.Random(seed)
+        projects = tuple(Project(f"p{i}", rng.randint(10**5, 10**7)) for i in range(10))
+        ballots = tuple(Ballot(str(k), tuple(sorted(rng.sample(range(10), rng.randint(1, 4)))))
+                        for k in range(40))
+        e = Election(budget=2 * 10**7, projects=projects, ballots=ballots)
+        results = {}
+        for mode, after in (("guessing", 16), ("doubling", 10**18)):
+            monkeypatch.setattr(equalshares, "_GUESS_AFTER", after)  # type: ignore[attr-defined]
+            calls.clear()
+            run, summary, _ = mes_selection(e, add1=True)
+            runs[mode] += len(calls)
+            results[mode] = (run.selected, summary)
+        assert results["guessing"] == results["doubling"]
+        assert results["guessing"][1]["iterations"] > 10**4
+    assert runs["guessing"] < 0.8 * runs["doubling"]

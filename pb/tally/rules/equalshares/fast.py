@@ -80,8 +80,13 @@ guide's winner did at the smaller one (or the same, later in the tie-break order
 the guide's last round nothing is affordable at the larger share. After a step repeats the
 outcome, the loop tries such a proof 2, 4, 8... steps ahead (half as far after a failure); a
 failed first probe doubles the number of repeats it waits for, so elections whose outcome
-changes at nearly every step (large cities) make almost no extra runs. The decisions, the
-``add1`` summary and the final run are those of the step-by-step loop (tested against it).
+changes at nearly every step (large cities) make almost no extra runs. Once a probe has proved
+16 steps or more (a long stretch), each further probe looks as far as a float replay of the
+last run guesses a proof reaches (:func:`_predicted_repeats`: prices are piecewise linear in the
+share, the guess extrapolates them), instead of doubling; a guess below 2 steps goes step by
+step. Guesses only choose where to probe; every skip is still proved by a guided run. The
+decisions, the ``add1`` summary and the final run are those of the step-by-step loop (tested
+against it).
 
 Trace: ``{"rounds": [{"round", "project", "rho", "max_payment", "paid", "supporters",
 "runners_up": [{"project", "rho", "effective_support"}, ...]}],
@@ -438,7 +443,7 @@ def _screen(prep: _Prepared, ledger: _Ledger, run: _Run, q: int, remaining: set[
     return fill
 
 
-def _float_fill(ledger: _Ledger, b: np.ndarray, w: np.ndarray, total_w: float, cost: int,
+def _float_fill(ledger: _Ledger | _NoError, b: np.ndarray, w: np.ndarray, total_w: float, cost: int,
                 split: bool, keep_mask: bool = False
                 ) -> tuple[float, float, float, float, np.ndarray | None]:
     """Water level of money ``b`` with weights ``w`` paying ``cost``, in floats.
@@ -756,6 +761,85 @@ def _certified_round(prep: _Prepared, ledger: _Ledger, guide: _Run, run: _Run,
     return w, solved
 
 
+class _NoError:
+    """Stands in for a :class:`_Ledger` in :func:`_float_fill` where no error bound is needed."""
+
+    err = 0.0
+
+
+_GUESS_AFTER = 16
+"""A guided run that proved this many steps switches the Add1 loop to guessing its reach."""
+
+
+def _predicted_repeats(prep: _Prepared, run: _Run, share: Fraction) -> int:
+    """How many more Add1 steps a guided run from ``run`` (complete, at ``share``) can probably
+    prove: a guess, -1 when the replay fails.
+
+    Only a guess, used to choose how far the next guided run looks (:func:`_certified_round`
+    proves or refutes it; no decision rests on this). Within a stretch of shares that buy the
+    same projects in the same order, every ballot's money and every price is piecewise linear
+    in the share. This function replays ``run``'s rounds in floats with the derivative of every
+    ballot's money with respect to one Add1 step and extrapolates linearly what the proof
+    needs: in each round, the first share at which another project's price would fall to the
+    winner's price at ``share``; after the last round, the first share at which a remaining
+    project would become affordable. Returns the number of steps strictly before the earliest
+    of these (a large number when nothing approaches).
+    """
+    scale = float(prep.scale)
+    money = np.full(len(prep.weights), float(share * prep.scale))
+    slope = np.full(len(prep.weights), scale)  # d money / d step, scaled units
+    costs = prep.costs
+    cap_left = list(prep.cap_limits)
+    for q in prep.free:
+        for k in prep.cap_of[q]:
+            cap_left[k] -= costs[q]
+    remaining = set(prep.candidates)
+    best = inf
+    exact_money = _NoError()
+    for w in run.selected[len(prep.free):]:
+        prices: dict[int, tuple[float, float, np.ndarray, float]] = {}  # rho, slope, idx, t
+        for q in remaining:
+            if any(costs[q] > cap_left[k] for k in prep.cap_of[q]):
+                continue
+            idx = prep.ballots_of[q]
+            b, wq = money[idx], prep.wf_of[q]
+            rho, _, total, _, poor = _float_fill(exact_money, b, wq, prep.wsum_of[q], costs[q],
+                                                 False, keep_mask=True)
+            if total < costs[q] or poor is None:
+                continue
+            rich = prep.wsum_of[q] - float(np.dot(wq, poor))
+            d_paid = float(np.dot(wq * slope[idx], poor))
+            prices[q] = (rho, -d_paid / rich / costs[q], idx, rho * costs[q])
+        if w not in prices:  # the float replay lost track: no guess
+            return -1
+        rho_w, d_w, idx, t = prices[w]
+        dt = d_w * costs[w]
+        for q, (rho_q, d_q, _, _) in prices.items():
+            if q != w and d_q < 0:
+                best = min(best, max(rho_q - rho_w, 0.0) / -d_q)
+        b = money[idx]
+        poor = idx[b <= t]
+        rich_idx = idx[b > t]
+        money[poor] = 0.0
+        slope[poor] = 0.0
+        money[rich_idx] -= t
+        slope[rich_idx] -= dt
+        remaining.discard(w)
+        for k in prep.cap_of[w]:
+            cap_left[k] -= costs[w]
+    for q in remaining:
+        if any(costs[q] > cap_left[k] for k in prep.cap_of[q]):
+            continue
+        idx = prep.ballots_of[q]
+        total = float(np.dot(prep.wf_of[q], money[idx]))
+        d_total = float(np.dot(prep.wf_of[q], slope[idx]))
+        if d_total > 0:
+            best = min(best, max(float(costs[q]) - total, 0.0) / d_total)
+    if best == inf:
+        return 1 << 62
+    return max(int(np.ceil(best)) - 1, 0)
+
+
 def _left_money(prep: _Prepared, class_of: np.ndarray, num: list[int], den: int,
                 live: np.ndarray, col: np.ndarray) -> Fraction:
     """Money (in currency units) that the supporters of a project have left."""
@@ -842,7 +926,7 @@ def mes_selection(election: Election, tie_break: TieBreak | None = None, *, add1
         # the next `probe` steps repeat it too (a guided run `probe` steps on); on success try
         # twice as far, on failure half as far. Where outcomes change every few steps (large
         # cities) failed probes are wasted runs, so each failed first probe doubles the patience.
-        probe, patience, repeats, proved = 0, 1, 0, False
+        probe, patience, repeats, proved, guess = 0, 1, 0, False, False
         previous = run
         while True:
             spent = sum(prep.costs[q] for q in run.selected)
@@ -857,6 +941,14 @@ def mes_selection(election: Election, tie_break: TieBreak | None = None, *, add1
                 summary.update(stop="bound", share_final=share)
                 break
             while probe >= 2 and not exact:
+                if guess:
+                    # Look as far as a proof probably reaches (a float replay's guess).
+                    guess = False
+                    reach = _predicted_repeats(prep, run, share)
+                    if 0 <= reach < 2:  # no proof reaches two steps: go step by step
+                        probe = 0
+                        continue
+                    probe = reach
                 target = min(step + probe, last_step)
                 if target - step < 2:
                     probe = 0
@@ -864,6 +956,9 @@ def mes_selection(election: Election, tie_break: TieBreak | None = None, *, add1
                 ahead = _mes_run_ballots(prep, start + target, guide=run)
                 if ahead is not None:
                     step, share, run = target, start + target, ahead
+                    # A long stretch: guess how far the next proof reaches instead of doubling
+                    # (a guess costs a few runs on large elections, so only where it pays).
+                    guess = probe >= _GUESS_AFTER
                     probe *= 2
                     patience, proved = 1, True
                     break
@@ -878,6 +973,7 @@ def mes_selection(election: Election, tie_break: TieBreak | None = None, *, add1
                 run = one_run(prep, share, limit=limit)
                 repeats = repeats + 1 if run.selected == previous.selected else 0
                 probe = 2 if repeats >= patience else 0
+                guess = False
                 proved = False
             summary["iterations"] = step
     if trace and add1:
