@@ -15,7 +15,8 @@ def money(cents: int | None, currency: str = "EUR", *, whole: bool = False) -> s
         return ""
     amount = Decimal(cents) / 100
     if whole and cents % 100 == 0:
-        return format_currency(amount, currency, format="¤ #,##0", currency_digits=False)
+        # A no-break space, as in the full format: the sign never ends a line apart from its amount.
+        return format_currency(amount, currency, format="¤\u00a0#,##0", currency_digits=False)
     return format_currency(amount, currency)
 
 

@@ -1,0 +1,13 @@
+"""Amounts on pages: the currency sign and the amount never end up on two lines."""
+
+from __future__ import annotations
+
+from pb.templating import euro, money
+
+
+def test_whole_and_full_amounts_keep_the_sign_with_the_number(app):
+    with app.test_request_context("/"):
+        assert euro(4_000_000, whole=True) == "€\u00a040.000"
+        assert euro(4_000_050, whole=True) == "€\u00a040.000,50"
+        assert euro(4_000_000) == "€\u00a040.000,00"
+        assert " " not in money(750_000_000, "PLN", whole=True)
