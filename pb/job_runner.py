@@ -67,7 +67,7 @@ def execute(session: Session, job_id: int, *, final: bool = True,
         result = handler(ctx)
     except DomainError as exc:
         session.rollback()
-        _finish(session, job_id, JobStatus.FAILED, error=exc.message)
+        _finish(session, job_id, JobStatus.FAILED, error=exc.message, result=_after_failure(session, ctx))
     except Exception:
         session.rollback()
         log.exception("job %s (%s) failed", job_id, row.kind)
@@ -75,7 +75,8 @@ def execute(session: Session, job_id: int, *, final: bool = True,
             _finish(session, job_id, JobStatus.QUEUED, error=_("Mislukt; het wordt zo opnieuw geprobeerd."))
             raise
         _finish(session, job_id, JobStatus.FAILED,
-                error=_("Er ging iets mis bij ons. Probeer het later opnieuw of neem contact op met de gemeente."))
+                error=_("Er ging iets mis bij ons. Probeer het later opnieuw of neem contact op met de gemeente."),
+                result=_after_failure(session, ctx))
     else:
         session.execute(update(Job).where(Job.id == job_id).values(
             status=JobStatus.DONE, result_json=json.dumps(result or {}, sort_keys=True, ensure_ascii=False),
@@ -84,9 +85,27 @@ def execute(session: Session, job_id: int, *, final: bool = True,
     return session.get(Job, job_id, populate_existing=True)
 
 
-def _finish(session: Session, job_id: int, status: JobStatus, *, error: str) -> None:
-    session.execute(update(Job).where(Job.id == job_id).values(
-        status=status, error=error, finished_at=utcnow() if status == JobStatus.FAILED else None))
+def _after_failure(session: Session, ctx: JobContext) -> dict[str, Any] | None:
+    """Run the handler's failure hooks (after the rollback); their results, merged (None: none)."""
+    merged: dict[str, Any] | None = None
+    for hook in ctx.failure_hooks:
+        try:
+            outcome = hook(session)
+        except Exception:  # noqa: BLE001 - a failing hook must not leave the job running
+            session.rollback()
+            log.exception("failure hook of job %s failed", ctx.job.id)
+            continue
+        merged = {**(merged or {}), **(outcome or {})}
+    return merged
+
+
+def _finish(session: Session, job_id: int, status: JobStatus, *, error: str,
+            result: dict[str, Any] | None = None) -> None:
+    values: dict[str, Any] = {"status": status, "error": error,
+                              "finished_at": utcnow() if status == JobStatus.FAILED else None}
+    if result is not None:
+        values["result_json"] = json.dumps(result, sort_keys=True, ensure_ascii=False)
+    session.execute(update(Job).where(Job.id == job_id).values(**values))
     session.commit()
 
 

@@ -8,7 +8,8 @@ task synchronously when it is enqueued.
 Only ids travel through the queue; the work itself is described by rows in the database (the
 ``jobs`` table and the mail outbox), written in the request's transaction. The dispatcher tells
 Huey about them after that transaction commits. A periodic sweep re-dispatches rows whose
-dispatch was lost (e.g. the queue was unreachable at that moment), so nothing is forgotten.
+dispatch was lost (e.g. the queue was unreachable at that moment), so nothing is forgotten, and
+removes stored files whose time is up (error reports, letters ZIPs).
 
 ``PB_JOBS_URL``: ``sqlite:///path`` (default ``instance/jobs.sqlite``), ``redis://host:6379/1``
 or ``immediate://`` (tests: run each task at once, in the process that enqueued it).
@@ -27,7 +28,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from pb import job_runner
-from pb.services import jobs, mail
+from pb.services import jobs, mail, stored_files
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class Worker:
         self.run_job: Any = None
         self.send_mail: Any = None
         self.remind_voters: Any = None
+        self.sweep: Any = None
 
     @property
     def huey(self) -> Huey:
@@ -94,6 +96,9 @@ class Worker:
                 from pb.db import db_session
 
                 session = db_session()
+                # Expired files go (error reports quoting addresses, letters ZIPs with codes).
+                stored_files.forget_expired(session)
+                session.commit()
                 for job_id in jobs.stale(session):
                     self.run_job(job_id)
                 for message_id in mail.unsent(session):
@@ -115,7 +120,7 @@ class Worker:
                                  context=True, name="pb.run_job")(run_job)
         self.send_mail = huey.task(retries=MAIL_RETRIES, retry_delay=MAIL_RETRY_DELAY, retry_backoff=2,
                                    name="pb.send_mail")(send_mail)
-        huey.periodic_task(crontab(minute="*"), name="pb.sweep")(sweep)
+        self.sweep = huey.periodic_task(crontab(minute="*"), name="pb.sweep")(sweep)
         # Once a day, late morning in the Netherlands (Huey's crontab is in UTC).
         self.remind_voters = huey.periodic_task(crontab(minute="0", hour="9"), name="pb.remind_voters")(
             remind_voters)

@@ -26,7 +26,7 @@ from pb.models.register import LetterCode, RegisterEntry, VerificationFailure, V
 from pb.models.result import RoundImport, RoundResult
 from pb.models.residency import Residency, VerificationMethod
 from pb.models.round import BallotType, BudgetRound, CountingRule, Phase, RoundNeighbourhood, RoundTheme, TieBreak
-from pb.models.stored_file import StoredFile
+from pb.models.stored_file import StoredFile, StoredFileChunk
 from pb.models.user import Role, User
 from pb.models.widget import WidgetOrigin
 
@@ -75,6 +75,7 @@ __all__ = [
     "RoundNeighbourhood",
     "RoundTheme",
     "StoredFile",
+    "StoredFileChunk",
     "Support",
     "TieBreak",
     "User",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.db import Base, utcnow
@@ -55,6 +55,9 @@ class BagAddress:
         return f"{self.street} {self.house_number}, {postcode} {self.woonplaats}".rstrip()
 
 
+_INCOMPLETE = "street = '' OR woonplaats = ''"
+
+
 class RegisterEntry(BagAddress, Base):
     """One address (as in the BAG) with the number of residents there who may take part.
 
@@ -72,9 +75,13 @@ class RegisterEntry(BagAddress, Base):
     __table_args__ = (
         Index("ux_register_entries_address", "postcode", "huisnummer", "huisletter", "huisnummertoevoeging",
               unique=True),
-        # An area's addresses in postcode order, a page at a time (letter codes).
+        # An area's addresses in postcode order, a page at a time (letter codes); ``id`` last, so
+        # counting an area's addresses or joining its codes reads the index only.
         Index("ix_register_entries_area_address", "area_id", "postcode", "huisnummer", "huisletter",
-              "huisnummertoevoeging"),
+              "huisnummertoevoeging", "id"),
+        # Addresses without street or woonplaats (older imports): usually none, so counting them is free.
+        Index("ix_register_entries_incomplete", "area_id", postgresql_where=text(_INCOMPLETE),
+              sqlite_where=text(_INCOMPLETE)),
         CheckConstraint("eligible_count >= 0", name="eligible_not_negative"),
         CheckConstraint("verified_count <= eligible_count", name="verified_within_eligible"),
     )
@@ -110,6 +117,11 @@ class LetterCode(Base):
     """A single-use verification code, stored only as an HMAC (never the code itself)."""
 
     __tablename__ = "letter_codes"
+    __table_args__ = (
+        # The unused codes (the register and letter-code pages count them per area).
+        Index("ix_letter_codes_unused", "register_entry_id", postgresql_where=text("used_at IS NULL"),
+              sqlite_where=text("used_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     register_entry_id: Mapped[int] = mapped_column(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import case, delete, func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from pb.errors import InvalidState, ValidationFailed
@@ -42,10 +42,10 @@ def find_entries(session: Session, postcode: str, huisnummer: int | None, *,
 def area_counts(session: Session) -> dict[int, tuple[int, int]]:
     """Per area id: (addresses, unused codes) in the register."""
     addresses = dict(session.execute(
-        select(RegisterEntry.area_id, func.count(RegisterEntry.id)).group_by(RegisterEntry.area_id)
+        select(RegisterEntry.area_id, func.count()).group_by(RegisterEntry.area_id)
     ).all())
     codes = dict(session.execute(
-        select(RegisterEntry.area_id, func.count(LetterCode.id)).join(LetterCode)
+        select(RegisterEntry.area_id, func.count()).select_from(LetterCode).join(RegisterEntry)
         .where(LetterCode.used_at.is_(None)).group_by(RegisterEntry.area_id)
     ).all())
     return {aid: (n, codes.get(aid, 0)) for aid, n in addresses.items()}
@@ -61,16 +61,19 @@ class AreaRegister:
 
 
 def area_register(session: Session, area: Area) -> AreaRegister:
-    """Counts for one area only (index range scans; the whole register is never counted here)."""
-    addresses, incomplete = session.execute(
-        select(func.count(RegisterEntry.id),
-               func.coalesce(func.sum(case((or_(RegisterEntry.street == "", RegisterEntry.woonplaats == ""), 1),
-                                           else_=0)), 0))
-        .where(RegisterEntry.area_id == area.id)
-    ).one()
+    """Counts for one area only (index range scans; the whole register is never counted here).
+
+    Each count reads an index only: the area's addresses and their ids
+    (``ix_register_entries_area_address``), the addresses without a postal address (a partial
+    index, usually empty) and the unused codes (the partial index ``ix_letter_codes_unused``).
+    """
+    in_area = RegisterEntry.area_id == area.id
+    addresses = session.scalar(select(func.count()).select_from(RegisterEntry).where(in_area)) or 0
+    incomplete = session.scalar(select(func.count()).select_from(RegisterEntry).where(
+        in_area, or_(RegisterEntry.street == "", RegisterEntry.woonplaats == ""))) or 0
     codes = session.scalar(
-        select(func.count(LetterCode.id)).join(RegisterEntry)
-        .where(RegisterEntry.area_id == area.id, LetterCode.used_at.is_(None))
+        select(func.count()).select_from(LetterCode).join(RegisterEntry)
+        .where(in_area, LetterCode.used_at.is_(None))
     ) or 0
     return AreaRegister(addresses=int(addresses), without_postal_address=int(incomplete), unused_codes=codes)
 

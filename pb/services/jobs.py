@@ -38,6 +38,9 @@ from pb.models.user import Role, User
 _PENDING = "pb_jobs_pending"
 
 
+FailureHook = Callable[[Session], "dict[str, Any] | None"]
+
+
 @dataclass
 class JobContext:
     """What a job handler gets: the worker's session, the job, its payload and owner."""
@@ -47,10 +50,20 @@ class JobContext:
     payload: dict[str, Any]
     owner: User | None
     report: Callable[[int, int | None], None] = field(default=lambda _done, _total: None, repr=False)
+    failure_hooks: list[FailureHook] = field(default_factory=list, repr=False)
 
     def progress(self, done: int, total: int | None = None) -> None:
         """Report progress; visible on the job page while the job still runs (see pb.job_runner)."""
         self.report(done, total)
+
+    def on_failure(self, hook: FailureHook) -> None:
+        """Run ``hook(session)`` if the job ends failed, after its work was rolled back.
+
+        For what must happen even then (remove an uploaded file, keep an error report). The hook
+        writes in a fresh transaction that the runner commits with the failed status; what it
+        returns (a dict or None) is stored as the job's result. Not run before a retry.
+        """
+        self.failure_hooks.append(hook)
 
 
 Handler = Callable[[JobContext], "dict[str, Any] | None"]

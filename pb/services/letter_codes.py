@@ -199,6 +199,20 @@ def _address_pages(session: Session, area: Area) -> Any:
         last = (last_row.postcode, last_row.huisnummer, last_row.huisletter, last_row.huisnummertoevoeging)
 
 
+def check_can_generate(session: Session, area: Area, *, valid_until: dt.date, today: dt.date | None = None) -> int:
+    """Refuse what :func:`generate_codes` would refuse (before a job is asked for); return the address count.
+
+    Raises:
+        ValidationFailed: ``valid_until`` lies in the past, or the area has no addresses.
+    """
+    if valid_until < (today or local_today()):
+        raise ValidationFailed(_("Kies een datum in de toekomst."), field="valid_until")
+    total = session.scalar(select(func.count(RegisterEntry.id)).where(RegisterEntry.area_id == area.id)) or 0
+    if not total:
+        raise ValidationFailed(_("Er staan nog geen adressen van dit gebied in het adressenbestand."))
+    return total
+
+
 def generate_codes(
     session: Session,
     area: Area,
@@ -227,11 +241,7 @@ def generate_codes(
     Raises:
         ValidationFailed: ``valid_until`` lies in the past, or the area has no addresses.
     """
-    if valid_until < (today or local_today()):
-        raise ValidationFailed(_("Kies een datum in de toekomst."), field="valid_until")
-    total = session.scalar(select(func.count(RegisterEntry.id)).where(RegisterEntry.area_id == area.id)) or 0
-    if not total:
-        raise ValidationFailed(_("Er staan nog geen adressen van dit gebied in het adressenbestand."))
+    total = check_can_generate(session, area, valid_until=valid_until, today=today)
     area_entries = select(RegisterEntry.id).where(RegisterEntry.area_id == area.id)
     revoked = rowcount(session.execute(
         delete(LetterCode).where(LetterCode.register_entry_id.in_(area_entries), LetterCode.used_at.is_(None))

@@ -18,13 +18,13 @@ from typing import IO
 from flask import current_app, has_app_context
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from sqlalchemy.orm import Session
 
 from pb.errors import ValidationFailed
 from pb.models.municipality import MunicipalityFace
 from pb.models.user import User
-from pb.services import audit, image_checks, stored_files
+from pb.services import audit, photos, stored_files
 
 FACE_ID = 1
 HEX_COLOUR_RE = re.compile(r"^#[0-9a-f]{6}$")
@@ -199,30 +199,18 @@ def store_logo(session: Session, *, actor: User | None, stream: IO[bytes], fallb
     Raises:
         ValidationFailed: too large, not a PNG or JPEG, or unreadable.
     """
-    data = stream.read(MAX_LOGO_BYTES + 1)
-    if len(data) > MAX_LOGO_BYTES:
-        raise ValidationFailed(_("Het logo is te groot. Kies een bestand van maximaal 2 MB."), field="logo")
-    refusal = ValidationFailed(_("Kies een logo in PNG- of JPEG-formaat."), field="logo")
+    _header, img = photos.decode_upload(
+        stream, max_bytes=MAX_LOGO_BYTES, max_side=LOGO_MAX_SIDE, field="logo",
+        too_big=_("Het logo is te groot. Kies een bestand van maximaal 2 MB."),
+        wrong_type=_("Kies een logo in PNG- of JPEG-formaat."),
+        too_many_pixels=_("Het logo heeft te veel pixels. Kies een kleinere afbeelding."))
     try:
-        header = image_checks.check_image(data)
-    except image_checks.ImageRefused as exc:
-        if exc.too_large:
-            raise ValidationFailed(_("Het logo heeft te veel pixels. Kies een kleinere afbeelding."),
-                                   field="logo") from exc
-        raise refusal from exc
-    try:
-        with Image.open(io.BytesIO(data), formats=[header.format]) as img:
-            if (img.width, img.height) != (header.width, header.height):
-                raise refusal
-            if header.format == "JPEG":
-                img.draft("RGB", (LOGO_MAX_SIDE, LOGO_MAX_SIDE))
-            img.load()
-            img.thumbnail((LOGO_MAX_SIDE, LOGO_MAX_SIDE))
-            logo: Image.Image = img if img.mode in ("RGB", "RGBA", "L", "LA", "P") else img.convert("RGBA")
-            out = io.BytesIO()
-            logo.save(out, "PNG")  # no pnginfo: text chunks and metadata are dropped
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise refusal from exc
+        img.thumbnail((LOGO_MAX_SIDE, LOGO_MAX_SIDE))
+        logo: Image.Image = img if img.mode in ("RGB", "RGBA", "L", "LA", "P") else img.convert("RGBA")
+        out = io.BytesIO()
+        logo.save(out, "PNG")  # no pnginfo: text chunks and metadata are dropped
+    except photos.DECODE_ERRORS as exc:
+        raise ValidationFailed(_("Kies een logo in PNG- of JPEG-formaat."), field="logo") from exc
     face = _face_for_update(session, fallback_name)
     old = face.logo_name
     face.logo_name = stored_files.put(session, out.getvalue(), kind=LOGO_KIND, content_type="image/png",

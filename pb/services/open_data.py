@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from pb.db import MAX_ID, by_id
+from pb.db import MAX_ID, by_id, require_row
 from pb.errors import NotFound
 from pb.models.area import Area
 from pb.models.grant import GrantApplication
@@ -239,10 +239,7 @@ def public_grant(session: Session, application_id: int) -> GrantApplication:
     Raises:
         NotFound: no such application.
     """
-    application = by_id(session, GrantApplication, application_id)
-    if application is None:
-        raise NotFound(_("Deze aanvraag bestaat niet."))
-    return application
+    return require_row(session, GrantApplication, application_id, _("Deze aanvraag bestaat niet."))
 
 
 def backing_counts(session: Session, applications: Sequence[GrantApplication]) -> dict[int, int]:
@@ -287,7 +284,4 @@ def implementation_by_id(session: Session, implementation_id: int) -> Implementa
     Raises:
         NotFound: no such tracking.
     """
-    found = by_id(session, Implementation, implementation_id)
-    if found is None:
-        raise NotFound(_("Dit project bestaat niet."))
-    return found
+    return require_row(session, Implementation, implementation_id, _("Dit project bestaat niet."))

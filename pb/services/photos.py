@@ -24,6 +24,37 @@ THUMBNAIL_SIZE = (480, 360)  # the photo on a proposal card: cropped to 4:3, wid
 
 # --- photos ----------------------------------------------------------------------------------------
 
+# What decoding or re-encoding a refused or broken image raises.
+DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError)
+
+
+def decode_upload(stream: IO[bytes], *, max_bytes: int, max_side: int, field: str, too_big: str,
+                  wrong_type: str, too_many_pixels: str) -> tuple[image_checks.ImageHeader, Image.Image]:
+    """Read an uploaded image (at most ``max_bytes``), check its header before decoding it, and
+    decode it (a JPEG scaled down towards ``max_side`` while decoding): the header and the image.
+
+    Raises:
+        ValidationFailed: on ``field`` with ``too_big``, ``too_many_pixels`` or ``wrong_type``.
+    """
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValidationFailed(too_big, field=field)
+    refusal = ValidationFailed(wrong_type, field=field)
+    try:
+        header = image_checks.check_image(data)
+    except image_checks.ImageRefused as exc:
+        raise (ValidationFailed(too_many_pixels, field=field) if exc.too_large else refusal) from exc
+    try:
+        with Image.open(io.BytesIO(data), formats=[header.format]) as opened:
+            if (opened.width, opened.height) != (header.width, header.height):
+                raise refusal
+            if header.format == "JPEG":
+                opened.draft("RGB", (max_side, max_side))
+            opened.load()
+            return header, opened
+    except DECODE_ERRORS as exc:
+        raise refusal from exc
+
 
 def store_photo(session: Session, stream: IO[bytes], *, thumbnail: bool = False) -> str:
     """Check an uploaded photo by its content, re-encode it without metadata and store it.
@@ -41,37 +72,25 @@ def store_photo(session: Session, stream: IO[bytes], *, thumbnail: bool = False)
     Raises:
         ValidationFailed: too large, not a JPEG or PNG, or unreadable.
     """
-    data = stream.read(MAX_PHOTO_BYTES + 1)
-    if len(data) > MAX_PHOTO_BYTES:
-        raise ValidationFailed(_("De foto is te groot. Kies een foto van maximaal 5 MB."), field="photo")
-    refusal = ValidationFailed(_("Kies een foto in JPEG- of PNG-formaat."), field="photo")
+    header, opened = decode_upload(
+        stream, max_bytes=MAX_PHOTO_BYTES, max_side=PHOTO_MAX_SIDE, field="photo",
+        too_big=_("De foto is te groot. Kies een foto van maximaal 5 MB."),
+        wrong_type=_("Kies een foto in JPEG- of PNG-formaat."), too_many_pixels=_("De foto heeft te veel pixels."))
     try:
-        header = image_checks.check_image(data)
-    except image_checks.ImageRefused as exc:
-        if exc.too_large:
-            raise ValidationFailed(_("De foto heeft te veel pixels."), field="photo") from exc
-        raise refusal from exc
-    try:
-        with Image.open(io.BytesIO(data), formats=[header.format]) as opened:
-            if (opened.width, opened.height) != (header.width, header.height):
-                raise refusal
-            if header.format == "JPEG":
-                opened.draft("RGB", (PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
-            opened.load()
-            img = ImageOps.exif_transpose(opened)
-            img.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
-            out = io.BytesIO()
-            if header.format == "JPEG":
-                img.convert("RGB").save(out, "JPEG", quality=85)  # no exif= argument: metadata dropped
-                suffix, content_type = ".jpg", "image/jpeg"
-            else:
-                if img.mode not in ("RGB", "RGBA", "L", "LA", "P"):
-                    img = img.convert("RGBA")
-                img.save(out, "PNG")
-                suffix, content_type = ".png", "image/png"
-            small = _thumbnail(img) if thumbnail else None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise refusal from exc
+        img = ImageOps.exif_transpose(opened)
+        img.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+        out = io.BytesIO()
+        if header.format == "JPEG":
+            img.convert("RGB").save(out, "JPEG", quality=85)  # no exif= argument: metadata dropped
+            suffix, content_type = ".jpg", "image/jpeg"
+        else:
+            if img.mode not in ("RGB", "RGBA", "L", "LA", "P"):
+                img = img.convert("RGBA")
+            img.save(out, "PNG")
+            suffix, content_type = ".png", "image/png"
+        small = _thumbnail(img) if thumbnail else None
+    except DECODE_ERRORS as exc:
+        raise ValidationFailed(_("Kies een foto in JPEG- of PNG-formaat."), field="photo") from exc
     name = stored_files.put(session, out.getvalue(), kind=PHOTO_KIND, content_type=content_type, suffix=suffix).name
     if small is not None:
         stored_files.put(session, small, kind=THUMBNAIL_KIND, content_type="image/jpeg", name=thumbnail_name(name))

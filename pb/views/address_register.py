@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import tempfile
+from collections.abc import Iterator
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -14,49 +13,41 @@ from pb.forms.residency import LetterCodesForm, PurgeForm, RegisterUploadForm
 from pb.models.user import Role
 from pb.services import areas as area_service
 from pb.jobs import address_register as register_jobs
-from pb.services import address_register, authz, jobs, letter_codes, register_import, stored_files
+from pb.services import address_register, authz, jobs, letter_codes, stored_files
 from pb.views.common import actor, require_roles, stored_file_response, unit_of_work
 
 bp = Blueprint("address_register", __name__)
-_REPORT_NAME_LEN = 32
-REPORT_KIND = "register-report"
-REPORT_KEEP = dt.timedelta(days=1)  # reports quote the file's content (addresses)
 
 
 @bp.route("/admin/register", methods=["GET", "POST"])
-def upload() -> str:
-    """Upload the address register (streamed; see ``REGISTER_MAX_CONTENT_LENGTH``); show the error report."""
+def upload() -> str | Response:
+    """Upload the address register (streamed into the database; see ``REGISTER_MAX_CONTENT_LENGTH``).
+
+    The import runs as a job; its page shows progress and the outcome (or the error report).
+    """
     require_roles(Role.ADMIN)
     form = RegisterUploadForm()
-    errors: list[register_import.RowError] = []
-    report = None
-    result = None
     if form.validate_on_submit():
         session = db_session()
-        try:
-            result = register_import.import_addresses(session, form.file.data.stream, actor=actor())
-        except register_import.ImportFailed as exc:
-            session.rollback()
-            errors = exc.errors
-            form.form_errors.append(exc.message)
-            stored_files.forget_expired(session)
-            stored = stored_files.put(session, register_import.error_report_csv(errors, exc.total).encode("utf-8"),
-                                      kind=REPORT_KIND, content_type="text/csv; charset=utf-8",
-                                      keep_for=REPORT_KEEP)
-            report = stored.name
-            session.commit()
-        else:
-            session.commit()
+        stored_files.forget_expired(session)
+        # Werkzeug spools a large upload to a temporary file; it goes into the database a chunk at a time.
+        stored = stored_files.put_stream(session, form.file.data.stream, kind=register_jobs.UPLOAD_KIND,
+                                         content_type="text/csv", keep_for=register_jobs.UPLOAD_KEEP)
+        job = jobs.enqueue(session, register_jobs.IMPORT, {"upload": stored.name}, owner=actor(),
+                           subject="register")
+        session.commit()
+        flash(_("Het adressenbestand wordt ingelezen."), "success")
+        return redirect(url_for("jobs.show", job_id=job.id))
     counts = address_register.area_counts(db_session())
-    return render_template("address_register/upload.html", form=form, errors=errors, report=report, result=result,
-                           areas=area_service.list_areas(db_session()), counts=counts)
+    return render_template("address_register/upload.html", form=form, areas=area_service.list_areas(db_session()),
+                           counts=counts)
 
 
 @bp.get("/admin/register/report/<name>.csv")
 def report(name: str) -> Response:
     """Download an import's error report (kept for a day)."""
     require_roles(Role.ADMIN)
-    stored = stored_files.find(db_session(), name, kind=REPORT_KIND)
+    stored = stored_files.find(db_session(), name, kind=register_jobs.REPORT_KIND)
     if stored is None:
         abort(404)
     return stored_file_response(stored, max_age=0, download_name="foutenrapport.csv")
@@ -74,7 +65,7 @@ def purge(slug: str) -> str | Response:
                                counts=(counts.addresses, counts.unused_codes))
     if form.validate_on_submit():
         job = jobs.enqueue(db_session(), register_jobs.PURGE, {"area_id": area.id}, owner=actor(),
-                           subject=f"area:{area.id}")
+                           subject=register_jobs.area_subject(area))
         db_session().commit()
         flash(_("Het wissen van het adressenbestand van %(area)s is gevraagd.", area=area.name), "success")
         return redirect(url_for("jobs.show", job_id=job.id))
@@ -83,7 +74,7 @@ def purge(slug: str) -> str | Response:
 
 @bp.route("/manage/areas/<slug>/letter-codes", methods=["GET", "POST"])
 def codes(slug: str) -> str | Response:
-    """Make letter codes for an area and download the letters and mailing CSV (a ZIP)."""
+    """Ask for letter codes for an area; the job makes the ZIP (letters and mailing CSV) to download."""
     require_roles(Role.MANAGER)
     area = area_service.get_by_slug(db_session(), slug)
     authz.require_area_manager(actor(), area)
@@ -94,19 +85,56 @@ def codes(slug: str) -> str | Response:
         if existing and not form.confirm.data:
             form.confirm.errors = [_("Vink aan dat de oude codes niet meer werken.")]
         else:
-            # The ZIP goes to a temporary file while it is made (memory stays flat) and is streamed
-            # from there; the file disappears when the response is closed.
-            payload = tempfile.TemporaryFile()
             with unit_of_work(form) as work:
-                letters = letter_codes.LettersZip(payload, area, form.valid_until.data)
-                batch = letter_codes.generate_codes(db_session(), area, actor=actor(),
-                                                    valid_until=form.valid_until.data, sink=letters)
-                letters.close()
-            if work.failed:
-                payload.close()
-            else:
-                payload.seek(0)
-                return send_file(payload, mimetype="application/zip", as_attachment=True,
-                                 download_name=f"lettercodes-{area.slug}-{batch.valid_until.isoformat()}.zip")
+                letter_codes.check_can_generate(db_session(), area, valid_until=form.valid_until.data)
+                job = jobs.enqueue(db_session(), register_jobs.LETTERS,
+                                   {"area_id": area.id, "valid_until": form.valid_until.data.isoformat()},
+                                   owner=actor(), subject=register_jobs.area_subject(area))
+            if not work.failed:
+                flash(_("De brieven voor %(area)s worden gemaakt.", area=area.name), "success")
+                return redirect(url_for("jobs.show", job_id=job.id))
     return render_template("address_register/codes.html", area=area, form=form, existing=existing, addresses=addresses,
                            without_postal_address=counts.without_postal_address)
+
+
+@bp.get("/manage/areas/<slug>/letter-codes/<name>")
+def letters(slug: str, name: str) -> Response:
+    """Download the newest letters ZIP of an area (managers of the area; kept for a day)."""
+    require_roles(Role.MANAGER)
+    session = db_session()
+    area = area_service.get_by_slug(session, slug)
+    authz.require_area_manager(actor(), area)
+    stored = register_jobs.letters_file(session, area, name)
+    if stored is None:
+        abort(404)
+    # The body is read after the request's context is gone: it gets a session of its own,
+    # closed when the response is. The request's read transaction ends first (on SQLite every
+    # transaction holds the one lock).
+    reading = current_app.extensions["pb_db"]()
+    chunks = stored_files.iter_chunks(reading, stored)
+    size = stored.size
+    session.rollback()
+    try:
+        first = next(chunks)
+    except stored_files.DamagedFile:
+        reading.close()
+        abort(404)  # the secret key changed since the file was made: it cannot be opened any more
+
+    def body() -> Iterator[bytes]:
+        # The session is closed before the last chunk goes out: a client that stops reading at
+        # Content-Length never asks for more, and must not leave a transaction open.
+        try:
+            held = first
+            for chunk in chunks:
+                yield held
+                held = chunk
+        finally:
+            reading.close()
+        yield held
+
+    response = Response(body(), mimetype="application/zip")
+    response.call_on_close(reading.close)
+    response.headers["Content-Disposition"] = f'attachment; filename="lettercodes-{slug}.zip"'
+    response.headers["Content-Length"] = str(size)
+    response.cache_control.no_store = True
+    return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Blueprint, abort, render_template, url_for
@@ -13,8 +14,9 @@ from pb.errors import NotFound
 from pb.jobs import address_register as register_jobs
 from pb.jobs import notifications as notification_jobs
 from pb.jobs import results as results_jobs
+from pb.models.area import Area
 from pb.models.job import Job, JobStatus
-from pb.services import jobs
+from pb.services import authz, jobs
 from pb.views.common import actor
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
@@ -24,6 +26,8 @@ KIND_LABELS = {
     results_jobs.CORRECT: _l("Gecorrigeerde uitslag tellen en publiceren"),
     results_jobs.PREVIEW: _l("Voorbeeld van de telling"),
     register_jobs.PURGE: _l("Adressenbestand wissen"),
+    register_jobs.IMPORT: _l("Adressenbestand inlezen"),
+    register_jobs.LETTERS: _l("Brieven met codes maken"),
     notification_jobs.REMIND_VOTERS: _l("Herinnering sturen aan wie nog niet stemde"),
 }
 STATUS_LABELS = {
@@ -37,6 +41,30 @@ STATUS_LABELS = {
 def kind_label(row: Job) -> str:
     """What the job does, in words."""
     return str(KIND_LABELS.get(row.kind, _l("Taak")))
+
+
+# Jobs whose page shows more than a link: the outcome's details (or, failed, the error report).
+OUTCOME_TEMPLATES = {
+    register_jobs.IMPORT: "jobs/_register_import.html",
+    register_jobs.LETTERS: "jobs/_letters.html",
+}
+
+
+def _letters_outcome(row: Job) -> dict[str, Any] | None:
+    """A finished letters job: its date, and the ZIP's download while it is kept (area managers only)."""
+    result = jobs.result_of(row)
+    if row.kind != register_jobs.LETTERS or row.status != JobStatus.DONE or "file" not in result:
+        return None
+    outcome: dict[str, Any] = {"valid_until": dt.date.fromisoformat(result["valid_until"]), "download": None}
+    session = db_session()
+    area = session.get(Area, int(result["area_id"]))
+    if area is None or not authz.can_manage_area(actor(), area):
+        return outcome
+    stored = register_jobs.letters_file(session, area, str(result["file"]))
+    if stored is not None:
+        outcome["download"] = {"url": url_for("address_register.letters", slug=area.slug, name=stored.name),
+                               "expires_at": stored.expires_at}
+    return outcome
 
 
 def outcome_link(row: Job) -> tuple[str, str] | None:
@@ -68,4 +96,5 @@ def show(job_id: int) -> Any:
     except NotFound:
         abort(404)
     return render_template("jobs/show.html", job=row, label=kind_label(row), status_labels=STATUS_LABELS,
-                           result=jobs.result_of(row), link=outcome_link(row))
+                           result=jobs.result_of(row), link=outcome_link(row),
+                           outcome_template=OUTCOME_TEMPLATES.get(row.kind), letters=_letters_outcome(row))

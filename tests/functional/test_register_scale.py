@@ -33,12 +33,12 @@ def app_config(tmp_path: Path) -> dict[str, Any]:
     return {"TESTING": True, "SECRET_KEY": "test-secret", "OUTBOX_DIR": str(tmp_path / "outbox"),
             "UPLOAD_DIR": str(tmp_path / "uploads"), "RATELIMIT_ENABLED": False, "SERVER_NAME": "buurtbudget.test",
             "PUBLIC_BASE_URL": "http://buurtbudget.test",
-            "MAX_CONTENT_LENGTH": 20_000, "REGISTER_MAX_CONTENT_LENGTH": 400_000}
+            "MAX_CONTENT_LENGTH": 20_000, "REGISTER_MAX_CONTENT_LENGTH": 400_000, "JOBS_URL": "immediate://"}
 
 
 def _upload(client, content: bytes):
     return client.post("/admin/register", data={"file": (io.BytesIO(content), "adressen.csv")},
-                       content_type="multipart/form-data")
+                       content_type="multipart/form-data", follow_redirects=True)
 
 
 def _bag_register(rows: int) -> bytes:
@@ -72,7 +72,9 @@ def test_bag_upload_makes_letters_with_a_deliverable_address(client, auth, sessi
     assert "2 nieuw" in page
     auth.logout()
     auth.login(manager.email)
-    resp = client.post("/manage/areas/ulft/letter-codes", data={"valid_until": FUTURE})
+    page = client.post("/manage/areas/ulft/letter-codes", data={"valid_until": FUTURE},
+                       follow_redirects=True).get_data(as_text=True)
+    resp = client.get(re.search(r'href="(/manage/areas/ulft/letter-codes/[0-9a-f]{32}\.zip)"', page).group(1))
     assert resp.mimetype == "application/zip"
     with zipfile.ZipFile(io.BytesIO(resp.data)) as zf:
         rows = list(csv.DictReader(io.StringIO(zf.read("drukkerij.csv").decode())))
