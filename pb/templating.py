@@ -15,7 +15,9 @@ def money(cents: int | None, currency: str = "EUR", *, whole: bool = False) -> s
         return ""
     amount = Decimal(cents) / 100
     if whole and cents % 100 == 0:
-        return format_currency(amount, currency, format="¤ #,##0", currency_digits=False)
+        # The language's own pattern without the cents: "€ 40.000" (no-break space) in Dutch, "€40,000" in English.
+        pattern = get_locale().currency_formats["standard"].pattern.replace("0.00", "0")
+        return format_currency(amount, currency, format=pattern, currency_digits=False)
     return format_currency(amount, currency)
 
 

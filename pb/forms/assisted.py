@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
@@ -22,6 +24,11 @@ class AssistedProposalForm(ProposalForm):
     login = StringField(_LOGIN_LABEL, description=_LOGIN_HINT,
                         validators=[DataRequired(_REQUIRED), Length(max=254)])
     consent = BooleanField(_CONSENT_LABEL)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The resident's field comes first on the page, so it comes first in the error summary too.
+        self._fields.move_to_end("login", last=False)
 
 
 class AssistedSupportForm(FlaskForm):

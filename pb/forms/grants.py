@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
@@ -67,6 +69,11 @@ class AssistedApplicationForm(ApplicationForm):
         description=_l("De bewoner moet al bevestigd zijn als bewoner van dit gebied."),
         validators=[DataRequired(_REQUIRED), Length(max=254)],
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The resident's field comes first on the page, so it comes first in the error summary too.
+        self._fields.move_to_end("resident_login", last=False)
 
 
 class AnswerForm(FlaskForm):

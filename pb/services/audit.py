@@ -107,6 +107,15 @@ def newest_entries(session: Session, *, offset: int, limit: int) -> list[AuditEn
     return list(session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).offset(offset).limit(limit)))
 
 
+def actor_names(session: Session, entries: list[AuditEntry]) -> dict[int, str]:
+    """The name and login of each account that acted in ``entries``, by id (deleted accounts are absent)."""
+    ids = {e.actor_id for e in entries if e.actor_id is not None}
+    if not ids:
+        return {}
+    users = session.scalars(select(User).where(User.id.in_(ids)))
+    return {u.id: f"{u.name} ({u.login_name})" if u.login_name else u.name for u in users}
+
+
 def public_entries_of_area(session: Session, area_id: int, *, actions: tuple[str, ...], limit: int = 100) -> list[AuditEntry]:
     """The newest public entries of one area with one of ``actions`` (for the area's feed)."""
     return list(session.scalars(

@@ -120,7 +120,8 @@ def audit_log() -> str:
     count, head = audit.chain_head(db_session())
     broken_at = audit.verify_chain(db_session())
     return render_template(
-        "admin/audit.html", entries=entries, count=count, head=head, broken_at=broken_at,
+        "admin/audit.html", entries=entries, actors=audit.actor_names(db_session(), entries),
+        count=count, head=head, broken_at=broken_at,
         page=page, has_next=page * AUDIT_PAGE_SIZE < count,
     )
 

@@ -109,3 +109,15 @@ def test_admin_changes_role_with_audit(client, auth, session):
     client.post(f"/admin/users/{user.id}/role", data={"role": "emperor"})
     session.expire_all()
     assert session.get(type(user), user.id).role == Role.STAFF
+
+
+def test_audit_log_names_who_acted_not_their_internal_id(client, auth, session):
+    admin = make_user(session, role=Role.ADMIN, name="Anna Admin")
+    session.commit()
+    auth.login(admin.email)
+    assert client.post("/admin/areas/new", data={"name": "Ulft", "slug": "ulft", "description": "Dorp",
+                                                 "postcodes": "7071"}).status_code == 302
+    page = client.get("/admin/audit").get_data(as_text=True)
+    row = page.split("area.create")[0].rsplit("<tr>", 1)[1]
+    # The "Door" cell holds the name and login, where it used to hold the account's id.
+    assert f"<td>Anna Admin ({admin.email})</td>" in row

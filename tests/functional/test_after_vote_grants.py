@@ -84,6 +84,10 @@ def test_manager_tracks_a_grant_on_the_same_pages_audited_in_its_history_and_mon
     assert "400,00" in grants_part and "380,50" in grants_part and "Totaal" in grants_part
     assert "Het feest was een succes" in money
     assert "Toegekende kleine aanvragen</dt><dd>1</dd>" in money
+    # On phones the table stacks: each amount names its column, so none is scrolled out of sight.
+    assert 'class="table stack-table"' in grants_part
+    assert re.search(r'data-label="Toegekend">[^<]*400,00', grants_part)
+    assert re.search(r'data-label="Werkelijk">[^<]*380,50', grants_part)
 
 
 def test_money_page_totals_cover_projects_and_grants_and_skip_cancelled(session, granted, manager, area):

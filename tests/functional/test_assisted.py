@@ -183,3 +183,11 @@ def test_the_overview_lists_the_rounds_of_the_staff_members_areas(client, auth, 
     auth.logout()
     auth.login("toos@example.test")
     assert client.get("/infopunt/assist").status_code == 403
+
+
+def test_the_error_summary_lists_the_residents_field_first_as_on_the_page(client, auth, session, world):
+    auth.login("balie@example.test")
+    resp = client.post(f"/infopunt/rounds/{world['round'].id}/assisted-proposal", data=_proposal_form("", title=""))
+    summary = resp.get_data(as_text=True).split('class="error-summary"')[1].split("</ul>")[0]
+    assert resp.status_code == 200
+    assert summary.index('href="#login"') < summary.index('href="#title"')
