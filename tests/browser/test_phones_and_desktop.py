@@ -1,5 +1,5 @@
-"""The demo at 375 px (a phone) and 1280 px (a desktop), for visitors, a resident, a manager and the
-admin: no horizontal scrolling, every target at least 24 x 24 CSS px (WCAG 2.2 SC 2.5.8), axe finds
+"""The demo at 375 px (a phone) and 1280 px (a desktop), for visitors, a resident, a manager, an
+information-point worker (assisted filing, paper ballots, printouts) and the admin: no horizontal scrolling, every target at least 24 x 24 CSS px (WCAG 2.2 SC 2.5.8), axe finds
 nothing; the menu button works by keyboard and without JavaScript; voting by keyboard on a phone
 with the one-line budget meter."""
 
@@ -109,6 +109,15 @@ def test_main_pages_fit_phones_and_desktops_with_large_targets_and_no_axe_findin
     _check(manager, demo, ["/manage/", "/manage/areas/ulft/rounds", *kinds.values(), "/infopunt/", "/results"],
            "manager", problems)
     manager.context.close()
+
+    staff = browser.new_context(locale="nl-NL", timezone_id="Europe/Amsterdam").new_page()
+    _login(staff, demo, "infopunt@buurtbudget.test")
+    assisted = _links(staff, demo, "/infopunt/assist", r"/infopunt/rounds/\d+/assisted-(proposal|support)")
+    printed = _links(staff, demo, "/infopunt/paper", r"/rounds/\d+/print/(ballot|booklet)")
+    assert assisted and printed, "the demo's information-point worker can file for residents and print"
+    _check(staff, demo, ["/infopunt/", "/infopunt/assist", *assisted[:2], "/infopunt/paper", *printed[:2]],
+           "staff", problems)
+    staff.context.close()
 
     admin = browser.new_context(locale="nl-NL", timezone_id="Europe/Amsterdam").new_page()
     _login(admin, demo, "admin@buurtbudget.test")
