@@ -354,8 +354,8 @@ def walk(a: Client, b: Client, env: dict[str, str], cli_dir: Path, sink: SmtpSin
             photo_a, photo_b = sa, b.request(manager, "GET", f"/proposals/{pid}/photo")[0]
             break
     if photo_a is None:
-        report("NOTE", "photo across hosts", "the demo has no proposal photo to compare; uploads are still "
-                                             "written to the app host's disk (the register helper moves them)")
+        report("NOTE", "photo across hosts", "the demo has no proposal photo to compare (photos are stored "
+                                             "in the database, so every host serves them)")
     else:
         report("PASS" if photo_b == 200 else "NOTE", "photo stored via host A, seen on host B",
                f"A {photo_a}, B {photo_b}" + ("" if photo_b == 200 else ": uploads are still on host A's disk "

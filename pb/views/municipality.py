@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, g, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, g, has_request_context, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
@@ -63,11 +63,12 @@ def face_view(face: MunicipalityFace | None) -> FaceView:
     """The template view of a stored face (or of the configured name alone)."""
     if face is None:
         return FaceView(name=current_app.config["MUNICIPALITY_NAME"])
+    on_site = has_request_context()  # letters rendered by the CLI have no site to link to
     return FaceView(
         name=face.name,
-        logo_url=url_for("municipality.logo", name=face.logo_name) if face.logo_name else None,
+        logo_url=url_for("municipality.logo", name=face.logo_name) if face.logo_name and on_site else None,
         theme_url=(url_for("municipality.theme", v=f"{face.updated_at:%Y%m%d%H%M%S}")
-                   if face.colour_primary else None),
+                   if face.colour_primary and on_site else None),
         phone=face.phone, email=face.email,
         address_lines=_lines(face.address), opening_hours_lines=_lines(face.opening_hours),
     )
@@ -96,7 +97,8 @@ def current_face() -> FaceView:
         db_session().rollback()
         g.face = FaceView(name=current_app.config["MUNICIPALITY_NAME"])
         return g.face  # type: ignore[no-any-return]
-    current_app.extensions["pb_face"] = (municipality_face.generation(), now + FACE_KEPT_SECONDS, g.face)
+    if has_request_context():  # what a page shows is kept; a letter made by the CLI links to nothing
+        current_app.extensions["pb_face"] = (municipality_face.generation(), now + FACE_KEPT_SECONDS, g.face)
     return g.face  # type: ignore[no-any-return]
 
 

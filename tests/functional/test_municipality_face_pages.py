@@ -148,8 +148,10 @@ def test_english_pages_keep_the_dutch_statement_marked_as_dutch(client):
     assert ">Accessibility</a>" in page and ">Contact</a>" in page
 
 
-def test_letters_made_by_the_cli_carry_the_admins_name_with_a_logo_on_the_site(runner, session, tmp_path):
+def test_letters_made_by_the_cli_carry_the_admins_name_with_a_logo_on_the_site(app, runner, session, tmp_path):
     from pb.services import municipality_face
+
+    app.config["SERVER_NAME"] = None  # as deployed: the CLI has no site address to build links with
     from pb.services.municipality_face import FaceData
 
     make_area(session, slug="ulft", postcodes=["7071"])
