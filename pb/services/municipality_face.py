@@ -9,6 +9,7 @@ decoded (:mod:`pb.services.image_checks`), re-encoded without metadata and store
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from dataclasses import asdict, dataclass
@@ -37,6 +38,9 @@ DEFAULT_ON_PRIMARY = "#ffffff"
 LOGO_KIND = "logo"
 MAX_LOGO_BYTES = 2 * 1024 * 1024
 LOGO_MAX_SIDE = 600
+# A replaced logo is still served this long: other app hosts show the old one for up to 30 s
+# (pb.views.municipality.FACE_KEPT_SECONDS), and a page's image must not break meanwhile.
+OLD_LOGO_KEPT = dt.timedelta(minutes=10)
 
 
 class Statement(StrEnum):
@@ -215,7 +219,7 @@ def store_logo(session: Session, *, actor: User | None, stream: IO[bytes], fallb
     old = face.logo_name
     face.logo_name = stored_files.put(session, out.getvalue(), kind=LOGO_KIND, content_type="image/png",
                                       suffix=".png").name
-    stored_files.delete_file(session, old)
+    stored_files.retire(session, old, OLD_LOGO_KEPT)
     session.flush()
     audit.record(session, actor=actor, action="municipality.logo", obj_type="municipality", obj_id=FACE_ID,
                  before={"logo": old}, after={"logo": face.logo_name})
@@ -229,7 +233,7 @@ def remove_logo(session: Session, *, actor: User) -> None:
         return
     _changed()
     old = face.logo_name
-    stored_files.delete_file(session, old)
+    stored_files.retire(session, old, OLD_LOGO_KEPT)
     face.logo_name = None
     session.flush()
     audit.record(session, actor=actor, action="municipality.logo_remove", obj_type="municipality", obj_id=FACE_ID,

@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from pb.db import rowcount, utcnow
@@ -79,6 +79,13 @@ def delete_file(session: Session, name: str | None) -> None:
         ids = select(StoredFile.id).where(StoredFile.name == name).scalar_subquery()
         session.execute(delete(StoredFileChunk).where(StoredFileChunk.file_id == ids))
         session.execute(delete(StoredFile).where(StoredFile.name == name))
+
+
+def retire(session: Session, name: str | None, keep_for: dt.timedelta) -> None:
+    """Let a file go after ``keep_for`` instead of at once (pages other app hosts still show may
+    link to it for a little while); the expiry sweep removes it then."""
+    if name:
+        session.execute(update(StoredFile).where(StoredFile.name == name).values(expires_at=utcnow() + keep_for))
 
 
 def forget_expired(session: Session) -> int:

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image, PngImagePlugin
 from sqlalchemy import select
 
+from pb.db import utcnow
 from pb.errors import ValidationFailed
 from pb.models.audit import AuditEntry
 from pb.models.municipality import MunicipalityFace
@@ -94,10 +95,20 @@ def test_logo_is_reencoded_without_metadata_and_replaces_the_old_one(app, sessio
     second = municipality_face.store_logo(session, actor=admin, stream=io.BytesIO(_png((2000, 1000))),
                                           fallback_name="Gemeente Testdorp")
     rows = session.scalars(select(StoredFile).where(StoredFile.kind == municipality_face.LOGO_KIND)).all()
-    assert [r.name for r in rows] == [second] and first != second
-    with Image.open(io.BytesIO(rows[0].data)) as img:
+    assert first != second and sorted(r.name for r in rows) == sorted([first, second])
+    # The old logo is still served a little while (pages on other app hosts may show it for 30 s),
+    # then the expiry sweep removes it.
+    kept = {r.name: r.expires_at for r in rows}
+    assert kept[second] is None and kept[first] is not None
+    assert kept[first] <= utcnow() + municipality_face.OLD_LOGO_KEPT
+    newest = next(r for r in rows if r.name == second)
+    with Image.open(io.BytesIO(newest.data)) as img:
         assert img.format == "PNG" and max(img.size) == municipality_face.LOGO_MAX_SIDE
         assert "Comment" not in img.info
+    oldest = next(r for r in rows if r.name == first)  # the upload that carried a text chunk
+    assert b"geheim" not in oldest.data
+    with Image.open(io.BytesIO(oldest.data)) as img:
+        assert not img.info.get("Comment")
     assert session.get(MunicipalityFace, 1).logo_name == second
     assert session.scalar(select(AuditEntry).where(AuditEntry.action == "municipality.logo")) is not None
 
