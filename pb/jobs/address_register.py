@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pb.db import by_id, utcnow
+from pb.db import require_row, utcnow
 from pb.errors import NotFound
 from pb.models.area import Area
 from pb.models.job import Job, JobStatus
@@ -44,10 +44,7 @@ def area_subject(area: Area) -> str:
 
 
 def _area(session: Session, payload: dict[str, Any]) -> Area:
-    area = by_id(session, Area, int(payload["area_id"]))
-    if area is None:
-        raise NotFound("area")
-    return area
+    return require_row(session, Area, int(payload["area_id"]), "area")
 
 
 @jobs.job(PURGE)

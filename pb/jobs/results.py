@@ -9,8 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from pb.db import by_id, utcnow
-from pb.errors import NotFound
+from pb.db import require_row, utcnow
 from pb.models.round import BudgetRound
 from pb.services import counting, jobs, money
 from pb.services import results as result_service
@@ -27,10 +26,7 @@ def subject(round_: BudgetRound) -> str:
 
 
 def _round(session: Session, payload: dict[str, Any]) -> BudgetRound:
-    round_ = by_id(session, BudgetRound, int(payload["round_id"]))
-    if round_ is None:
-        raise NotFound("round")
-    return round_
+    return require_row(session, BudgetRound, int(payload["round_id"]), "round")
 
 
 @jobs.job(PUBLISH)
