@@ -34,7 +34,6 @@ import os
 import random
 import re
 import secrets
-import signal
 import socketserver
 import statistics
 import subprocess
@@ -50,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from vote_race import Client, Voter, csrf_of, free_port, percentile  # noqa: E402
+from vote_race import Client, Voter, csrf_of, free_port, percentile, stop  # noqa: E402
 
 PASSWORD = "rehearsal-password-1"
 DEMO_PASSWORD = "buurtbudget-demo"
@@ -152,17 +151,6 @@ def start(cmd: list[str], env: dict[str, str], cwd: Path, log: Path) -> subproce
     """Start a long-running process in its own process group."""
     return subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
                             start_new_session=True)
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    """Stop a process group we started."""
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def wait_ready(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
