@@ -25,6 +25,7 @@ from pb.models.notification import Follow, NotificationKind, NotificationSent
 from pb.models.user import Role
 from pb.services import counting, follows, implementations, notifications, results
 from pb.services import rounds as round_service
+from tests.concurrency import run_at_once
 from tests.factories import (
     make_area,
     make_proposal,
@@ -512,33 +513,11 @@ def test_area_atom_feed_is_valid_and_lists_what_happened(client, session, world,
 
 def test_parallel_reminder_runs_send_each_message_once(app, session, area, outbox):
     """Two workers (or a cron run and a retry) at the same moment: each resident gets one reminder."""
-    import threading
-
-    from pb.db import db_session
-
     round_ = make_round(session, area, phase="voting")
     round_.voting_close_at = utcnow() + dt.timedelta(days=1)
     residents = [make_resident(session, area, user=make_user(session, email=f"r{i}@example.test")) for i in range(5)]
     session.commit()
-    n = 4
-    barrier = threading.Barrier(n)
-    errors: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            with app.app_context():
-                s = db_session()
-                barrier.wait()
-                notifications.remind_non_voters(s, days=3)
-                s.commit()
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = run_at_once(app, 4, lambda s: notifications.remind_non_voters(s, days=3))
     assert not [e for e in errors if "locked" not in str(e)], errors  # SQLite may refuse a writer outright
     sent = sorted(m["To"] for m in outbox.messages())
     assert sent == sorted(u.email for u in residents)

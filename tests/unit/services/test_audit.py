@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 
 import pytest
 from sqlalchemy import select, text
@@ -10,6 +9,7 @@ from sqlalchemy.exc import DBAPIError
 
 from pb.models.audit import AuditEntry
 from pb.services import audit
+from tests.concurrency import run_at_once
 
 
 def _rec(session, n=1):
@@ -41,24 +41,7 @@ def test_concurrent_writers_keep_one_chain(app):
     from pb.db import db_session
 
     n = 6
-    barrier = threading.Barrier(n)
-    errors: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            with app.app_context():
-                s = db_session()
-                barrier.wait()
-                _rec(s, 3)
-                s.commit()
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = run_at_once(app, n, lambda s: _rec(s, 3))
     assert not errors, errors
     with app.app_context():
         s = db_session()
