@@ -45,35 +45,20 @@ def key_of_entry(entry: RegisterEntry) -> str:
     return address_key(entry.postcode, entry.huisnummer, entry.suffix)
 
 
-def used_places(session: Session, keys: list[str]) -> dict[str, int]:
-    """How many verified residencies each address key has (keys without any are left out)."""
-    used: dict[str, int] = {}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start:start + 500]
-        rows = session.execute(
-            select(Residency.address_key, func.count(Residency.id))
-            .where(Residency.address_key.in_(chunk)).group_by(Residency.address_key)
-        ).all()
-        used.update({str(key): int(count) for key, count in rows})
-    return used
-
-
 def remember_keys_before_purge(session: Session, area_id: int) -> int:
     """Give every residency verified on one of the area's addresses its address key (residencies
     from before address keys existed); return how many were filled in."""
-    filled = 0
     rows = session.execute(
         select(Residency.id, RegisterEntry.postcode, RegisterEntry.huisnummer,
                RegisterEntry.huisletter + RegisterEntry.huisnummertoevoeging)
         .join(RegisterEntry, RegisterEntry.id == Residency.register_entry_id)
         .where(RegisterEntry.area_id == area_id, Residency.address_key.is_(None))
     ).all()
-    for residency_id, postcode, huisnummer, suffix in rows:
-        session.execute(update(Residency).where(Residency.id == residency_id)
-                        .values(address_key=address_key(postcode, huisnummer, suffix))
-                        .execution_options(synchronize_session=False))
-        filled += 1
-    return filled
+    if rows:  # one executemany by primary key, not a statement per residency
+        session.execute(update(Residency), [
+            {"id": residency_id, "address_key": address_key(postcode, huisnummer, suffix)}
+            for residency_id, postcode, huisnummer, suffix in rows])
+    return len(rows)
 
 
 def restore_used_places(session: Session, first_new_id: int) -> int:

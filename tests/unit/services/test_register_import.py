@@ -13,7 +13,7 @@ from pb.models.audit import AuditEntry
 from pb.models.register import LetterCode, RegisterEntry
 from pb.models.residency import Residency
 from pb.demo import address_register as demo_register
-from pb.services import address_register, letter_codes, register_import
+from pb.services import address_keys, address_register, letter_codes, register_import
 from tests.factories import make_area, make_register_entry, make_resident, make_round
 
 GOOD = (
@@ -121,6 +121,8 @@ def test_purge_removes_addresses_and_codes_but_keeps_residencies(session):
     user = make_resident(session, area)
     residency = session.scalar(select(Residency).where(Residency.user_id == user.id))
     residency.register_entry_id = entry.id
+    residency.address_key = None  # verified before address keys existed
+    expected_key = address_keys.key_of_entry(entry)
     entry_id, keep_id = entry.id, keep.id
     session.commit()
     result = address_register.purge_register(session, area, actor=None)
@@ -131,6 +133,7 @@ def test_purge_removes_addresses_and_codes_but_keeps_residencies(session):
     assert session.scalar(select(func.count(LetterCode.id))) == 1
     residency = session.scalar(select(Residency).where(Residency.user_id == user.id))
     assert residency is not None and residency.register_entry_id is None
+    assert residency.address_key == expected_key  # what the address used survives the purge
     assert session.scalar(select(AuditEntry).where(AuditEntry.action == "register.purge")).after == {"addresses": 1, "codes": 2}
 
 
